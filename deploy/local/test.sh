@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# `make test`: start Kafka and PostgreSQL when they are not running, run the whole suite, and stop only what this
+# script started. The exit code is pytest's (5, "no tests ran", counts as a failure: a run that tested nothing).
+set -uo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$ROOT"
+
+started=()
+cleanup() {
+  for what in "${started[@]}"; do bash "deploy/local/$what.sh" stop || true; done
+}
+trap cleanup EXIT
+
+if ! bash deploy/local/kafka.sh status >/dev/null 2>&1; then
+  bash deploy/local/kafka.sh start || exit 1
+  [ -f var/run/kafka.pid ] && started+=(kafka)
+fi
+if ! bash deploy/local/postgres.sh status >/dev/null 2>&1; then
+  bash deploy/local/postgres.sh start || exit 1
+  [ -f var/run/postgres.started ] && started+=(postgres)
+fi
+bash deploy/local/postgres.sh createdbs || exit 1
+
+if [ -x deploy/k8s/install-kustomize.sh ] || [ -f deploy/k8s/install-kustomize.sh ]; then
+  bash deploy/k8s/install-kustomize.sh || exit 1
+fi
+
+.venv/bin/python -m pytest "$@"
+rc=$?
+if [ "$rc" -eq 5 ]; then echo "pytest collected no tests: failing the run" >&2; rc=1; fi
+exit "$rc"

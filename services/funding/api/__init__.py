@@ -1,0 +1,1 @@
+"""Funding HTTP routers, one module per resource."""

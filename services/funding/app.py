@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from services.funding.models import bus
+from services.funding.settings import Settings
+from shared.app import build_service_app
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    return build_service_app(
+        settings or Settings(),
+        title="Seedbed funding",
+        description="Fund programmes, rounds, the ledger, applications, disbursements; innovation resources and vouchers.",
+        tables=bus,
+        routers=[],
+    )

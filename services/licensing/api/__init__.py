@@ -1,0 +1,1 @@
+"""Licensing HTTP routers, one module per resource."""

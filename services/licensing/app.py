@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from services.licensing.models import bus
+from services.licensing.settings import Settings
+from shared.app import build_service_app
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    return build_service_app(
+        settings or Settings(),
+        title="Seedbed licensing",
+        description="Patents and other results, listings, agreements and royalties.",
+        tables=bus,
+        routers=[],
+    )

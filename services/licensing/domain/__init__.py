@@ -1,0 +1,1 @@
+"""Licensing domain rules: pure code, no FastAPI, no SQLAlchemy, no I/O."""

@@ -1,0 +1,20 @@
+"""initial: outbox, inbox, audit log
+
+Revision ID: 0001
+Revises:
+Create Date: 2026-11-26
+"""
+from shared.migrations import create_bus_tables_v1
+
+revision = "0001"
+down_revision = None
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    create_bus_tables_v1()
+
+
+def downgrade() -> None:
+    raise NotImplementedError("the initial revision is not downgraded; restore from a backup instead")

@@ -1,0 +1,1 @@
+"""Matching: read models of enterprises, scenarios, challenges and patents, and the matches between them."""

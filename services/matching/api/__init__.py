@@ -1,0 +1,1 @@
+"""Matching HTTP routers, one module per resource."""

@@ -1,0 +1,1 @@
+"""Registry HTTP routers, one module per resource."""

@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from services.registry.api import enterprises
+from services.registry.models import bus
+from services.registry.settings import Settings
+from shared.app import build_service_app
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    return build_service_app(
+        settings or Settings(),
+        title="Seedbed registry",
+        description="The programme's book of record: enterprises, annual figures, evaluations, tiers, pools, platforms.",
+        tables=bus,
+        routers=[enterprises.router],
+    )

@@ -1,0 +1,12 @@
+from __future__ import annotations
+
+import asyncio
+
+from services.registry.consumers import subscriptions
+from services.registry.models import bus
+from services.registry.settings import Settings
+from shared.worker import run_worker
+
+
+async def run(settings: Settings, stop: asyncio.Event | None = None) -> None:
+    await run_worker(settings, bus, subscriptions(), stop)

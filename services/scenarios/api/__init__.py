@@ -1,0 +1,1 @@
+"""Scenarios HTTP routers, one module per resource."""

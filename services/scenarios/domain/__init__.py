@@ -1,0 +1,1 @@
+"""Scenarios domain rules: pure code, no FastAPI, no SQLAlchemy, no I/O."""

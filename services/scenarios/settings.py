@@ -1,0 +1,10 @@
+from typing import ClassVar
+
+from pydantic_settings import SettingsConfigDict
+
+from shared.settings import ServiceSettings
+
+
+class Settings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="SEEDBED_SCENARIOS_", extra="ignore")
+    service_name: ClassVar[str] = "scenarios"

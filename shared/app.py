@@ -1,0 +1,95 @@
+"""The one way a service's FastAPI application is assembled, so that all five have the same shape."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from prometheus_client import CollectorRegistry
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from shared.auth import TokenVerifier
+from shared.bus.kafka import kafka_reachable
+from shared.bus.tables import BusTables
+from shared.db import create_engine, session_factory
+from shared.http import PROBLEM_RESPONSES, RequestContextMiddleware, install_operational_routes, install_problem_handlers
+from shared.settings import ServiceSettings
+
+READINESS_CACHE_SECONDS = 5.0
+
+
+def build_service_app(
+    settings: ServiceSettings,
+    *,
+    title: str,
+    description: str,
+    tables: BusTables,
+    routers: Sequence[APIRouter],
+) -> FastAPI:
+    """Build the app; the engine is made in the lifespan (nothing connects at import or build time)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = create_engine(settings.database_url, settings.database_pool_size)
+        app.state.engine = engine
+        app.state.sessions = session_factory(engine)
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
+    app = FastAPI(
+        title=title,
+        description=description,
+        version="0.1.0",
+        lifespan=lifespan,
+        responses=PROBLEM_RESPONSES,
+    )
+    app.state.settings = settings
+    app.state.tables = tables
+    app.state.token_verifier = TokenVerifier(settings)
+    metrics = CollectorRegistry()
+    app.add_middleware(RequestContextMiddleware, registry=metrics, service=settings.service_name)
+    install_problem_handlers(app)
+
+    kafka_state = {"ok": False, "checked_at": 0.0}
+
+    async def readiness() -> dict[str, bool]:
+        try:
+            async with app.state.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+            database = True
+        except Exception:  # noqa: BLE001 - any failure means "not ready"
+            database = False
+        # A metadata round trip per probe would load the broker for nothing; a few seconds' staleness is fine.
+        if time.monotonic() - kafka_state["checked_at"] > READINESS_CACHE_SECONDS:
+            kafka_state["ok"] = await kafka_reachable(settings.kafka_bootstrap)
+            kafka_state["checked_at"] = time.monotonic()
+        return {"database": database, "kafka": bool(kafka_state["ok"])}
+
+    install_operational_routes(app, metrics, readiness)
+    for router in routers:
+        app.include_router(router)
+    return app
+
+
+def _sessions(request: Request) -> async_sessionmaker[AsyncSession]:
+    return request.app.state.sessions
+
+
+def _settings(request: Request) -> ServiceSettings:
+    return request.app.state.settings
+
+
+def _tables(request: Request) -> BusTables:
+    return request.app.state.tables
+
+
+# Annotated dependency aliases for routers.
+Sessions = Annotated[async_sessionmaker[AsyncSession], Depends(_sessions)]
+Settings = Annotated[ServiceSettings, Depends(_settings)]
+Tables = Annotated[BusTables, Depends(_tables)]

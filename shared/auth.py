@@ -1,0 +1,199 @@
+"""Authentication and roles (DESIGN §6).
+
+A bearer JWT names the caller and its role, with the scope that role carries: an officer's districts, an
+enterprise's USCC, a park operator's platforms, an institute's id. Every route states the roles it admits with
+:func:`require_roles`; a missing or bad token is 401, a role not admitted is 403.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from enum import Enum
+from typing import Annotated, Any
+
+import jwt
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from shared.http import request_id_var
+from shared.settings import LOCAL_JWT_SECRET, ServiceSettings
+
+
+class Role(str, Enum):
+    ADMIN = "admin"
+    OFFICER = "officer"
+    REVIEWER = "reviewer"
+    ENTERPRISE = "enterprise"
+    PARK_OPERATOR = "park_operator"
+    INSTITUTE = "institute"
+    SERVICE = "service"
+
+
+@dataclass(frozen=True)
+class Principal:
+    subject: str
+    role: Role
+    uscc: str | None = None
+    districts: tuple[str, ...] = ()
+    platform_ids: tuple[str, ...] = ()
+    institute_id: str | None = None
+    claims: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def can_see_district(self, district_code: str) -> bool:
+        """Officers are scoped to districts; an officer with no district listed works for the whole city."""
+        if self.role in (Role.ADMIN, Role.SERVICE):
+            return True
+        if self.role == Role.OFFICER:
+            return not self.districts or district_code in self.districts
+        return False
+
+
+class TokenVerifier:
+    def __init__(self, settings: ServiceSettings) -> None:
+        self.settings = settings
+        self._jwks = jwt.PyJWKClient(settings.jwt_jwks_url) if settings.jwt_algorithm == "RS256" else None
+
+    def verify(self, token: str) -> Principal:
+        key: Any
+        if self._jwks is not None:
+            key = self._jwks.get_signing_key_from_jwt(token).key
+        else:
+            key = self.settings.jwt_secret.get_secret_value()
+        claims = jwt.decode(
+            token,
+            key,
+            algorithms=[self.settings.jwt_algorithm],
+            audience=self.settings.jwt_audience,
+            issuer=self.settings.jwt_issuer,
+            options={"require": ["exp", "sub", "role"]},
+        )
+        try:
+            role = Role(claims["role"])
+        except ValueError as exc:
+            raise jwt.InvalidTokenError(f"unknown role {claims['role']!r}") from exc
+        return Principal(
+            subject=str(claims["sub"]),
+            role=role,
+            uscc=claims.get("uscc"),
+            districts=tuple(claims.get("districts") or ()),
+            platform_ids=tuple(claims.get("platform_ids") or ()),
+            institute_id=claims.get("institute_id"),
+            claims=claims,
+        )
+
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+def _unauthenticated(detail: str) -> HTTPException:
+    return HTTPException(401, detail, headers={"WWW-Authenticate": "Bearer"})
+
+
+async def current_principal(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> Principal:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise _unauthenticated("A bearer token is required")
+    verifier: TokenVerifier = request.app.state.token_verifier
+    try:
+        return verifier.verify(credentials.credentials)
+    except jwt.PyJWTError as exc:
+        raise _unauthenticated(f"Invalid token: {exc}") from exc
+
+
+def require_roles(*roles: Role) -> Any:
+    """A dependency admitting only ``roles``; use as ``Annotated[Principal, require_roles(Role.OFFICER, ...)]``."""
+    admitted = frozenset(roles)
+
+    async def dependency(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+        if principal.role not in admitted:
+            raise HTTPException(403, f"Role {principal.role.value!r} may not use this route; admitted: "
+                                + ", ".join(sorted(r.value for r in admitted)))
+        return principal
+
+    return Depends(dependency)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts, and from which request: use cases record both with every change (DESIGN §6, audit)."""
+
+    principal: Principal
+    request_id: str | None
+
+
+def require_actor(*roles: Role) -> Any:
+    """Like :func:`require_roles`, but yields the :class:`Actor` a use case takes."""
+    roles_dependency = require_roles(*roles)
+
+    async def dependency(principal: Principal = roles_dependency) -> Actor:
+        return Actor(principal, request_id_var.get())
+
+    return Depends(dependency)
+
+
+def issue_token(
+    *,
+    secret: str,
+    role: Role | str,
+    subject: str | None = None,
+    uscc: str | None = None,
+    districts: list[str] | None = None,
+    platform_ids: list[str] | None = None,
+    institute_id: str | None = None,
+    ttl: timedelta = timedelta(hours=12),
+    audience: str = "seedbed",
+    issuer: str = "seedbed",
+) -> str:
+    """A signed HS256 token, for local use and tests (production tokens come from the identity provider)."""
+    role = Role(role)
+    now = datetime.now(timezone.utc)
+    claims: dict[str, Any] = {
+        "sub": subject or f"local-{role.value}",
+        "role": role.value,
+        "iat": now,
+        "exp": now + ttl,
+        "aud": audience,
+        "iss": issuer,
+    }
+    if uscc:
+        claims["uscc"] = uscc
+    if districts:
+        claims["districts"] = districts
+    if platform_ids:
+        claims["platform_ids"] = platform_ids
+    if institute_id:
+        claims["institute_id"] = institute_id
+    return jwt.encode(claims, secret, algorithm="HS256")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``make token ROLE=officer DISTRICT=330502`` prints a local token signed with the local secret."""
+    parser = argparse.ArgumentParser(prog="seedbed token", description="Print a local development token")
+    parser.add_argument("--role", required=True, choices=[r.value for r in Role])
+    parser.add_argument("--subject")
+    parser.add_argument("--uscc")
+    parser.add_argument("--district", action="append", default=[], help="repeat for several districts")
+    parser.add_argument("--platform", action="append", default=[])
+    parser.add_argument("--institute")
+    parser.add_argument("--secret", default=LOCAL_JWT_SECRET)
+    args = parser.parse_args(argv)
+    print(
+        issue_token(
+            secret=args.secret,
+            role=args.role,
+            subject=args.subject,
+            uscc=args.uscc or None,
+            districts=[d for d in args.district if d],
+            platform_ids=[p for p in args.platform if p],
+            institute_id=args.institute or None,
+        )
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

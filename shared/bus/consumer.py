@@ -1,0 +1,156 @@
+"""Idempotent event consumers with an inbox and dead letters (DESIGN §4.4).
+
+For each record: the handler's effect and the inbox row ``(consumer, event id)`` commit in one transaction; the
+Kafka offset is committed only after that. A crash between the two means the record is read again, and the inbox
+turns the second delivery into a no-op. A record that keeps failing is copied to ``<topic>.dlq`` with the error in
+its headers, and the consumer moves on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka.errors import CommitFailedError
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from shared.bus.tables import BusTables
+from shared.db import utcnow
+from shared.events.envelope import CloudEvent, MalformedEvent
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[AsyncSession, CloudEvent], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """What one consumer reads: its name (the inbox key and consumer group), topics, and a handler per event type.
+
+    Event types with no handler are skipped (their offsets still commit): a topic carries more types than any
+    one consumer needs.
+    """
+
+    name: str
+    topics: tuple[str, ...]
+    handlers: Mapping[str, Handler] = field(default_factory=dict)
+
+
+class Outcome(str, Enum):
+    APPLIED = "applied"
+    DUPLICATE = "duplicate"
+    SKIPPED = "skipped"
+    DEAD_LETTERED = "dead_lettered"
+
+
+class InboxConsumer:
+    def __init__(
+        self,
+        *,
+        service: str,
+        subscription: Subscription,
+        consumer: AIOKafkaConsumer,
+        dead_letter_producer: AIOKafkaProducer,
+        sessions: async_sessionmaker[AsyncSession],
+        tables: BusTables,
+        max_attempts: int = 3,
+        retry_backoff_seconds: float = 0.2,
+    ) -> None:
+        self.service = service
+        self.subscription = subscription
+        self.consumer = consumer
+        self.dead_letters = dead_letter_producer
+        self.sessions = sessions
+        self.inbox = tables.inbox
+        self.max_attempts = max_attempts
+        self.retry_backoff_seconds = retry_backoff_seconds
+        self.inbox_key = f"{service}.{subscription.name}"
+
+    async def handle(self, record: ConsumerRecord) -> Outcome:
+        """Apply one record at most once; never raises for a bad record (it goes to the dead letters)."""
+        try:
+            event = CloudEvent.from_kafka(record.headers, record.value)
+        except MalformedEvent as exc:
+            await self._dead_letter(record, exc, attempts=1)
+            return Outcome.DEAD_LETTERED
+        handler = self.subscription.handlers.get(event.type)
+        if handler is None:
+            return Outcome.SKIPPED
+        last_error: Exception | None = None
+        for attempt in range(1, self.max_attempts + 1):
+            try:
+                return await self._apply_once(event, handler)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - any handler failure is retried, then dead-lettered
+                last_error = exc
+                log.warning("%s: attempt %d/%d failed for %s: %r", self.inbox_key, attempt, self.max_attempts, event.id, exc)
+                if attempt < self.max_attempts:
+                    await asyncio.sleep(self.retry_backoff_seconds * attempt)
+        assert last_error is not None
+        await self._dead_letter(record, last_error, attempts=self.max_attempts)
+        return Outcome.DEAD_LETTERED
+
+    async def _apply_once(self, event: CloudEvent, handler: Handler) -> Outcome:
+        try:
+            async with self.sessions.begin() as session:
+                seen = await session.scalar(
+                    select(self.inbox.c.event_id).where(
+                        self.inbox.c.consumer == self.inbox_key, self.inbox.c.event_id == event.id
+                    )
+                )
+                if seen is not None:
+                    return Outcome.DUPLICATE
+                await session.execute(
+                    self.inbox.insert().values(
+                        consumer=self.inbox_key, event_id=event.id, event_type=event.type, processed_at=utcnow()
+                    )
+                )
+                await handler(session, event)
+        except IntegrityError:
+            # Another instance recorded the same event between our check and our insert: it was applied there.
+            async with self.sessions() as session:
+                seen = await session.scalar(
+                    select(self.inbox.c.event_id).where(
+                        self.inbox.c.consumer == self.inbox_key, self.inbox.c.event_id == event.id
+                    )
+                )
+            if seen is not None:
+                return Outcome.DUPLICATE
+            raise
+        return Outcome.APPLIED
+
+    async def _dead_letter(self, record: ConsumerRecord, error: BaseException, attempts: int) -> None:
+        headers = list(record.headers or ()) + [
+            ("dlq_error", repr(error)[:4000].encode()),
+            ("dlq_attempts", str(attempts).encode()),
+            ("dlq_consumer", self.inbox_key.encode()),
+            ("dlq_original_topic", record.topic.encode()),
+            ("dlq_original_partition", str(record.partition).encode()),
+            ("dlq_original_offset", str(record.offset).encode()),
+        ]
+        # Awaiting the acknowledgement before the offset commit: a dead letter is never lost either.
+        await (await self.dead_letters.send(f"{record.topic}.dlq", value=record.value, key=record.key, headers=headers))
+        log.error("%s: dead-lettered %s[%d]@%d: %r", self.inbox_key, record.topic, record.partition, record.offset, error)
+
+    async def commit(self, record: ConsumerRecord) -> None:
+        try:
+            await self.consumer.commit({TopicPartition(record.topic, record.partition): record.offset + 1})
+        except CommitFailedError:
+            # The partition moved to another member during a rebalance; it will re-read from the last commit and
+            # the inbox absorbs the repeat.
+            log.warning("%s: offset commit failed after a rebalance", self.inbox_key)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            batches = await self.consumer.getmany(timeout_ms=500)
+            for records in batches.values():
+                for record in records:
+                    await self.handle(record)
+                    await self.commit(record)

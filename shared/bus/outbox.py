@@ -1,0 +1,59 @@
+"""Writing events and audit entries in the caller's transaction (DESIGN §4.3, §6).
+
+A use case calls :func:`add_event` inside its unit of work; the row commits or rolls back with the state change.
+Nothing here talks to Kafka: the relay (``shared.bus.relay``) publishes committed rows afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.bus.tables import BusTables
+from shared.db import utcnow
+from shared.events.envelope import CloudEvent
+
+
+async def add_event(session: AsyncSession, tables: BusTables, event: CloudEvent, *, topic: str, key: str) -> None:
+    await session.execute(
+        tables.outbox.insert().values(
+            event_id=uuid.UUID(event.id),
+            topic=topic,
+            key=key,
+            event_type=event.type,
+            headers=[[k, v.decode()] for k, v in event.kafka_headers()],
+            payload=event.kafka_value().decode(),
+            created_at=utcnow(),
+            attempts=0,
+        )
+    )
+
+
+async def add_audit(
+    session: AsyncSession,
+    tables: BusTables,
+    *,
+    actor: str,
+    actor_role: str,
+    action: str,
+    entity_type: str,
+    entity_id: str,
+    changes: dict[str, Any],
+    request_id: str | None,
+) -> None:
+    # Round-trip through JSON so that dates, UUIDs and Decimals are stored the same way on every backend.
+    await session.execute(
+        tables.audit_log.insert().values(
+            occurred_at=utcnow(),
+            actor=actor,
+            actor_role=actor_role,
+            action=action,
+            entity_type=entity_type,
+            entity_id=entity_id,
+            changes=json.loads(json.dumps(changes, default=str, ensure_ascii=False)),
+            request_id=request_id,
+        )
+    )

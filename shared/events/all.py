@@ -1,0 +1,5 @@
+"""Imports every producer's payload module, so that ``EVENT_TYPES`` lists every event of the suite."""
+
+from shared.events import registry  # noqa: F401
+
+__all__ = ["registry"]

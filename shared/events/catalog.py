@@ -1,0 +1,48 @@
+"""The topic catalogue: every topic the suite uses, with partitions and retention.
+
+Topics are created explicitly by ``seedbed topics create`` (and by Strimzi KafkaTopic resources in Kubernetes),
+never by broker auto-creation (DESIGN §5). A consumed topic gets a dead-letter twin ``<topic>.dlq``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+DAY_MS = 24 * 60 * 60 * 1000
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    name: str
+    producer: str
+    description: str
+    partitions: int = 6
+    # Integration events are the source for rebuilding read models, so they are kept long (a year).
+    retention_ms: int = 365 * DAY_MS
+
+    def dead_letter(self) -> "TopicSpec":
+        return TopicSpec(
+            name=f"{self.name}.dlq",
+            producer=self.producer,
+            description=f"Dead letters of {self.name}: records a consumer gave up on, with the error in headers.",
+            partitions=1,
+            retention_ms=30 * DAY_MS,
+        )
+
+
+REGISTRY_ENTERPRISE = TopicSpec(
+    "seedbed.registry.enterprise", "registry", "Enterprise lifecycle: registration, updates, figures, tiers, pools."
+)
+REGISTRY_PLATFORM = TopicSpec("seedbed.registry.platform", "registry", "Platforms (播种平台): parks, incubators.")
+
+EVENT_TOPICS: tuple[TopicSpec, ...] = (REGISTRY_ENTERPRISE, REGISTRY_PLATFORM)
+
+# Every topic, with a dead-letter twin for each event topic (any of them may gain consumers).
+ALL_TOPICS: tuple[TopicSpec, ...] = EVENT_TOPICS + tuple(t.dead_letter() for t in EVENT_TOPICS)
+
+
+def topic_by_name(name: str) -> TopicSpec:
+    for spec in ALL_TOPICS:
+        if spec.name == name:
+            return spec
+    raise KeyError(name)

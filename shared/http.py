@@ -1,0 +1,212 @@
+"""HTTP conventions shared by every service (DESIGN §6).
+
+RFC 9457 problem+json for every error, a request id on every request, cursor pagination, and the operational
+endpoints /healthz, /readyz and /metrics.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextvars
+import json
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any, Generic, TypeVar
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from shared.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied, PreconditionFailed
+
+log = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+REQUEST_ID_HEADER = "x-request-id"
+
+request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
+
+_STATUS_OF: dict[type[DomainError], int] = {
+    InvalidInput: 422,
+    NotFound: 404,
+    Conflict: 409,
+    PreconditionFailed: 412,
+    PermissionDenied: 403,
+}
+
+# Responses every route may give, for the OpenAPI document.
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"description": "Not authenticated (problem+json)"},
+    403: {"description": "Role or scope not admitted (problem+json)"},
+    422: {"description": "Invalid input: problem+json naming each field at fault"},
+}
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details, with ``errors`` naming each field at fault."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+    request_id: str | None = None
+    errors: list[dict[str, Any]] | None = None
+
+
+def problem_response(
+    status: int,
+    title: str,
+    detail: str | None = None,
+    *,
+    errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
+    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status}
+    if detail:
+        body["detail"] = detail
+    if errors:
+        body["errors"] = errors
+    if (rid := request_id_var.get()) is not None:
+        body["request_id"] = rid
+    body.update({k: v for k, v in extra.items() if v is not None})
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _field_path(loc: tuple[Any, ...]) -> str:
+    # ("body", "uscc") -> "uscc"; ("query", "limit") -> "limit"; nested -> "contacts.0.phone"
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in ("body", "query", "path", "header"):
+        parts = parts[1:]
+    return ".".join(parts) or "body"
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"field": _field_path(tuple(e.get("loc", ()))), "reason": e.get("msg", "invalid"), "in": (e.get("loc") or ["body"])[0]}
+            for e in exc.errors()
+        ]
+        detail = "; ".join(f"{e['field']}: {e['reason']}" for e in errors)
+        return problem_response(422, "Invalid input", detail, errors=errors)
+
+    @app.exception_handler(DomainError)
+    async def _domain(_: Request, exc: DomainError) -> JSONResponse:
+        status = next((s for cls, s in _STATUS_OF.items() if isinstance(exc, cls)), 400)
+        errors = [{"field": exc.field, "reason": exc.detail}] if exc.field else None
+        return problem_response(status, exc.title, exc.detail, errors=errors, **exc.extra)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        title = {401: "Not authenticated", 403: "Forbidden", 404: "Not found", 405: "Method not allowed"}.get(
+            exc.status_code, "Error"
+        )
+        return problem_response(exc.status_code, title, str(exc.detail) if exc.detail else None, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", exc_info=exc)
+        return problem_response(500, "Internal error", "An unexpected error occurred; quote the request id when reporting it.")
+
+
+class RequestContextMiddleware:
+    """Request id (taken from ``X-Request-ID`` or made) and Prometheus request metrics.
+
+    Plain ASGI rather than BaseHTTPMiddleware: it adds no task or buffering on the hot path.
+    """
+
+    def __init__(self, app: ASGIApp, registry: CollectorRegistry, service: str) -> None:
+        self.app = app
+        self.requests = Counter(
+            "http_requests_total", "HTTP requests", ["service", "method", "route", "status"], registry=registry
+        )
+        self.latency = Histogram(
+            "http_request_duration_seconds",
+            "HTTP request latency",
+            ["service", "method", "route"],
+            registry=registry,
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+        )
+        self.service = service
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        rid = None
+        for k, v in scope.get("headers", ()):
+            if k == b"x-request-id":
+                rid = v.decode("latin-1")[:100]
+                break
+        rid = rid or uuid.uuid4().hex
+        token = request_id_var.set(rid)
+        status = 500
+        started = time.perf_counter()
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message.setdefault("headers", [])
+                message["headers"] = list(message["headers"]) + [(b"x-request-id", rid.encode("latin-1"))]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            request_id_var.reset(token)
+            route = scope.get("route")
+            template = getattr(route, "path", "unmatched")
+            self.requests.labels(self.service, scope["method"], template, str(status)).inc()
+            self.latency.labels(self.service, scope["method"], template).observe(time.perf_counter() - started)
+
+
+def install_operational_routes(app: FastAPI, registry: CollectorRegistry, readiness: Callable[[], Awaitable[dict[str, bool]]]) -> None:
+    @app.get("/healthz", tags=["operations"], summary="Liveness: the process answers")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["operations"], summary="Readiness: the database and Kafka are reachable")
+    async def readyz() -> JSONResponse:
+        checks = await readiness()
+        ok = all(checks.values())
+        return JSONResponse({"status": "ok" if ok else "unavailable", "checks": checks}, status_code=200 if ok else 503)
+
+    @app.get("/metrics", tags=["operations"], summary="Prometheus metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+
+# --- cursor pagination -------------------------------------------------------------------------------------------
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    """One page of a list; pass ``next_cursor`` back as ``cursor`` for the next one (absent on the last page)."""
+
+    items: list[T]
+    next_cursor: str | None = None
+
+
+def encode_cursor(values: list[Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(values, default=str, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> list[Any]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidInput("cursor is not one this API issued", field="cursor") from exc
+    if not isinstance(values, list):
+        raise InvalidInput("cursor is not one this API issued", field="cursor")
+    return values

@@ -1,0 +1,68 @@
+"""Typed settings shared by every service.
+
+Each service subclasses :class:`ServiceSettings` with its own ``env_prefix`` (``SEEDBED_<SERVICE>_``), and builds
+the object in ``create_app`` or the worker's entry point, never at import time (DESIGN §4.7).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar, Literal
+
+from pydantic import SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# The repository root: var/ (SQLite files, logs) lives there when the suite runs locally.
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+# Only for environment=local/test. Production refuses to start with it (see _refuse_default_secret).
+LOCAL_JWT_SECRET = "seedbed-local-development-secret-not-for-production"
+
+SERVICE_PORTS = {"registry": 8001, "scenarios": 8002, "matching": 8003, "funding": 8004, "licensing": 8005}
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore")
+
+    service_name: ClassVar[str]
+
+    environment: Literal["local", "test", "production"] = "local"
+    # Empty means the embedded default: a SQLite file under var/.
+    database_url: str = ""
+    database_pool_size: int = 10
+    kafka_bootstrap: str = "127.0.0.1:19092"
+    # Prepended to every topic name, so that several environments (or test runs) can share one cluster.
+    kafka_topic_prefix: str = ""
+    jwt_secret: SecretStr = SecretStr(LOCAL_JWT_SECRET)
+    jwt_algorithm: Literal["HS256", "RS256"] = "HS256"
+    jwt_jwks_url: str = ""
+    jwt_audience: str = "seedbed"
+    jwt_issuer: str = "seedbed"
+    http_host: str = "127.0.0.1"
+    http_port: int = 0
+    relay_batch_size: int = 200
+    relay_idle_seconds: float = 0.2
+    consumer_max_attempts: int = 3
+    consumer_retry_backoff_seconds: float = 0.2
+
+    @model_validator(mode="after")
+    def _fill_defaults(self) -> "ServiceSettings":
+        if not self.database_url:
+            self.database_url = f"sqlite+aiosqlite:///{PROJECT_ROOT / 'var' / (self.service_name + '.db')}"
+        if not self.http_port:
+            self.http_port = SERVICE_PORTS[self.service_name]
+        return self
+
+    @model_validator(mode="after")
+    def _refuse_default_secret(self) -> "ServiceSettings":
+        if self.environment == "production":
+            if self.jwt_algorithm == "HS256" and self.jwt_secret.get_secret_value() == LOCAL_JWT_SECRET:
+                raise ValueError("jwt_secret must be set in production; the local default is public")
+            if self.jwt_algorithm == "RS256" and not self.jwt_jwks_url:
+                raise ValueError("jwt_jwks_url must be set when jwt_algorithm is RS256")
+            if self.database_url.startswith("sqlite"):
+                raise ValueError("production needs a PostgreSQL database_url")
+        return self
+
+    def topic(self, name: str) -> str:
+        return f"{self.kafka_topic_prefix}{name}"

@@ -1,0 +1,77 @@
+"""Fixtures shared by the whole suite.
+
+Integration tests talk to the real PostgreSQL and Kafka that ``make test`` starts (deploy/local). They fail, not
+skip, when those are missing: a suite that silently skipped them would prove nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import text
+
+from shared.db import create_engine
+from shared.migrations import upgrade
+from tests.support import KAFKA, PG_SERVER, SERVICES, TOPIC_PREFIX, pg_url, running_app, settings_for, sqlite_url, truncate
+
+
+async def _reset_schema(service: str) -> None:
+    engine = create_engine(pg_url(service))
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text("DROP SCHEMA public CASCADE"))
+            await conn.execute(text("CREATE SCHEMA public"))
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+async def postgres() -> AsyncIterator[None]:
+    """Every service's test database, dropped and migrated afresh once per run: tests use the migrated schema."""
+    for service in SERVICES:
+        try:
+            await _reset_schema(service)
+        except OSError as exc:
+            pytest.fail(f"PostgreSQL is not reachable at {PG_SERVER} ({exc}); run the suite with `make test`")
+        await asyncio.to_thread(upgrade, service, pg_url(service))
+    yield
+
+
+@pytest.fixture(scope="session")
+async def kafka() -> AsyncIterator[str]:
+    """This run's topics, created explicitly as in production (no auto-creation), removed at the end."""
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    from shared.bus.kafka import create_topics
+    from shared.events.catalog import ALL_TOPICS
+
+    try:
+        await asyncio.wait_for(create_topics(KAFKA, ALL_TOPICS, TOPIC_PREFIX), 60)
+    except Exception as exc:  # noqa: BLE001
+        pytest.fail(f"Kafka is not reachable at {KAFKA} ({exc!r}); run the suite with `make test`")
+    yield KAFKA
+    admin = AIOKafkaAdminClient(bootstrap_servers=KAFKA)
+    await admin.start()
+    try:
+        await admin.delete_topics([TOPIC_PREFIX + t.name for t in ALL_TOPICS])
+    finally:
+        await admin.close()
+
+
+@pytest.fixture(params=["postgres", "sqlite"])
+async def registry_client(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
+    """The registry API on PostgreSQL and on SQLite (the embedded default of `make run`)."""
+    if request.param == "postgres":
+        request.getfixturevalue("postgres")
+        await truncate("registry")
+        url = pg_url("registry")
+    else:
+        url = sqlite_url(tmp_path, "registry")
+        await asyncio.to_thread(upgrade, "registry", url)
+    async with running_app("registry", settings_for("registry", url)) as client:
+        client.database_url = url  # type: ignore[attr-defined]
+        yield client

@@ -1,0 +1,223 @@
+"""The event backbone against the real Kafka broker and the real PostgreSQL server: outbox relay, inbox consumer,
+dead letters. Handlers here record an audit entry per application, so "applied once" is a row count."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections import defaultdict
+
+import pytest
+from aiokafka import AIOKafkaConsumer
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.matching.models import bus as matching_bus
+from services.registry.models import bus as registry_bus
+from shared.bus.consumer import InboxConsumer, Outcome, Subscription
+from shared.bus.kafka import create_topics, new_consumer, new_producer
+from shared.bus.outbox import add_audit, add_event
+from shared.bus.relay import OutboxRelay
+from shared.db import create_engine, session_factory
+from shared.events.catalog import REGISTRY_ENTERPRISE, TopicSpec
+from shared.events.envelope import CloudEvent
+from shared.events.registry import EnterpriseRegistered
+from tests.support import KAFKA, TOPIC_PREFIX, count_rows, make_uscc, pg_url, truncate
+
+pytestmark = pytest.mark.usefixtures("postgres", "kafka")
+
+TOPIC = TOPIC_PREFIX + REGISTRY_ENTERPRISE.name
+TEST_EVENT_TYPE = "seedbed.test.thing.happened.v1"
+
+
+def registered_event(n: int) -> CloudEvent:
+    payload = EnterpriseRegistered(enterprise_id=uuid.uuid4(), uscc=make_uscc(n), name=f"企业{n}", district_code="330502")
+    return CloudEvent.of(payload, service="registry", subject=str(payload.enterprise_id))
+
+
+async def record_application(session: AsyncSession, event: CloudEvent) -> None:
+    """The test handler's effect: one audit row per application of an event."""
+    if event.data.get("fail"):
+        raise ValueError("this record can never be applied")
+    await add_audit(session, matching_bus, actor="test", actor_role="service", action="applied", entity_type="event",
+                    entity_id=event.id, changes={}, request_id=None)
+
+
+def make_event(**data: object) -> CloudEvent:
+    return CloudEvent(type=TEST_EVENT_TYPE, source="/seedbed/test", subject="s", data=dict(data))
+
+
+class Harness:
+    """An InboxConsumer on matching's test database, in its own consumer group, reading this run's topic."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        # A topic of its own (and its dead-letter twin), so that no other test's records reach this consumer.
+        self.topic = f"{TOPIC_PREFIX}bus-test.{name}"
+        self.engine = create_engine(pg_url("matching"))
+        self.sessions = session_factory(self.engine)
+        self.producer = new_producer(KAFKA, "test-producer")
+
+    async def __aenter__(self) -> "Harness":
+        spec = TopicSpec(name=self.topic, producer="test", description="bus test", partitions=1)
+        await create_topics(KAFKA, [spec, spec.dead_letter()])
+        await self.producer.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.producer.stop()
+        await self.engine.dispose()
+
+    async def publish(self, event: CloudEvent, key: str = "k", value: bytes | None = None, headers=None) -> None:  # type: ignore[no-untyped-def]
+        await self.producer.send_and_wait(
+            self.topic, value=event.kafka_value() if value is None else value, key=key.encode(),
+            headers=event.kafka_headers() if headers is None else headers,
+        )
+
+    async def consumer(self, max_attempts: int = 3) -> InboxConsumer:
+        kafka_consumer = new_consumer(KAFKA, group_id=f"{TOPIC_PREFIX}{self.name}", topics=[self.topic], client_id=self.name)
+        await kafka_consumer.start()
+        return InboxConsumer(
+            service="matching",
+            subscription=Subscription(self.name, (self.topic,), {TEST_EVENT_TYPE: record_application}),
+            consumer=kafka_consumer,
+            dead_letter_producer=self.producer,
+            sessions=self.sessions,
+            tables=matching_bus,
+            max_attempts=max_attempts,
+            retry_backoff_seconds=0.01,
+        )
+
+    async def applications(self, event_id: str) -> int:
+        return await count_rows(pg_url("matching"), "audit_log", "WHERE entity_id = :id", id=event_id)
+
+
+async def next_records(consumer: InboxConsumer, wanted: int, timeout: float = 20.0) -> list:  # type: ignore[type-arg]
+    records: list = []  # type: ignore[type-arg]
+    deadline = asyncio.get_running_loop().time() + timeout
+    while len(records) < wanted:
+        assert asyncio.get_running_loop().time() < deadline, f"got {len(records)} of {wanted} records"
+        for batch in (await consumer.consumer.getmany(timeout_ms=500)).values():
+            records.extend(batch)
+    return records
+
+
+async def handle_all(consumer: InboxConsumer, records: list) -> list[Outcome]:  # type: ignore[type-arg]
+    outcomes = []
+    for record in records:
+        outcomes.append(await consumer.handle(record))
+        await consumer.commit(record)
+    return outcomes
+
+
+async def test_duplicate_delivery_is_applied_once() -> None:
+    await truncate("matching")
+    async with Harness(f"dup-{uuid.uuid4().hex[:6]}") as h:
+        event = make_event(n=1)
+        await h.publish(event)
+        await h.publish(event)  # the same event id delivered again (e.g. a relay that resent after a crash)
+        consumer = await h.consumer()
+        try:
+            outcomes = await handle_all(consumer, await next_records(consumer, 2))
+        finally:
+            await consumer.consumer.stop()
+        assert outcomes == [Outcome.APPLIED, Outcome.DUPLICATE]
+        assert await h.applications(event.id) == 1
+
+
+async def test_consumer_crash_after_db_commit_before_offset_commit_applies_once() -> None:
+    await truncate("matching")
+    async with Harness(f"crash-{uuid.uuid4().hex[:6]}") as h:
+        event = make_event(n=2)
+        await h.publish(event)
+        first = await h.consumer()
+        (record,) = await next_records(first, 1)
+        assert await first.handle(record) == Outcome.APPLIED  # the database commit happened...
+        await first.consumer.stop()  # ...and the process died before committing the offset.
+
+        second = await h.consumer()  # same group: it resumes from the last committed offset
+        try:
+            (again,) = await next_records(second, 1)
+            assert again.offset == record.offset  # the event is seen again
+            assert await second.handle(again) == Outcome.DUPLICATE
+            await second.commit(again)
+        finally:
+            await second.consumer.stop()
+        assert await h.applications(event.id) == 1
+
+
+async def test_poison_message_goes_to_the_dead_letter_topic_and_the_consumer_goes_on() -> None:
+    await truncate("matching")
+    async with Harness(f"poison-{uuid.uuid4().hex[:6]}") as h:
+        failing = make_event(fail=True)
+        not_cloudevent = make_event(n=3)
+        good = make_event(n=4)
+        await h.publish(failing)
+        await h.publish(not_cloudevent, headers=[("content-type", b"application/json")])
+        await h.publish(good)
+        consumer = await h.consumer(max_attempts=3)
+        try:
+            outcomes = await handle_all(consumer, await next_records(consumer, 3))
+        finally:
+            await consumer.consumer.stop()
+        assert outcomes == [Outcome.DEAD_LETTERED, Outcome.DEAD_LETTERED, Outcome.APPLIED]
+        assert await h.applications(good.id) == 1
+        assert await h.applications(failing.id) == 0
+
+        dlq = AIOKafkaConsumer(h.topic + ".dlq", bootstrap_servers=KAFKA, auto_offset_reset="earliest", group_id=None)
+        await dlq.start()
+        try:
+            letters = []
+            deadline = asyncio.get_running_loop().time() + 20
+            while len(letters) < 2 and asyncio.get_running_loop().time() < deadline:
+                for batch in (await dlq.getmany(timeout_ms=500)).values():
+                    letters.extend(r for r in batch if dict(r.headers).get("dlq_consumer") == f"matching.{h.name}".encode())
+        finally:
+            await dlq.stop()
+        assert len(letters) == 2
+        by_id = {dict(r.headers).get("ce_id", b"").decode(): dict(r.headers) for r in letters}
+        assert b"can never be applied" in by_id[failing.id]["dlq_error"]
+        assert by_id[failing.id]["dlq_attempts"] == b"3"
+        assert b"missing CloudEvents headers" in by_id[""]["dlq_error"]
+        assert by_id[""]["dlq_original_topic"] == h.topic.encode()
+
+
+async def test_relay_publishes_rows_committed_while_it_was_down_in_order_per_aggregate() -> None:
+    await truncate("registry")
+    engine = create_engine(pg_url("registry"))
+    sessions = session_factory(engine)
+    keys = [f"agg-{uuid.uuid4().hex[:6]}" for _ in range(4)]
+    # 4 aggregates x 10 events, interleaved, each committed in its own transaction while no relay runs.
+    for seq in range(10):
+        for key in keys:
+            async with sessions.begin() as session:
+                event = CloudEvent(type=TEST_EVENT_TYPE, source="/seedbed/registry", subject=key, data={"seq": seq})
+                await add_event(session, registry_bus, event, topic=TOPIC, key=key)
+    producer = new_producer(KAFKA, "test-relay")
+    await producer.start()
+    try:
+        relay = OutboxRelay(service="registry", engine=engine, sessions=sessions, tables=registry_bus,
+                            producer=producer, batch_size=7)
+        # The relay publishes one batch, then "crashes"; a new one picks up where the outbox says.
+        assert await relay.publish_batch() == 7
+        restarted = OutboxRelay(service="registry", engine=engine, sessions=sessions, tables=registry_bus,
+                                producer=producer, batch_size=7)
+        assert await restarted.drain() == 33
+    finally:
+        await producer.stop()
+    assert await count_rows(pg_url("registry"), "outbox", "WHERE published_at IS NULL") == 0
+    await engine.dispose()
+
+    reader = AIOKafkaConsumer(TOPIC, bootstrap_servers=KAFKA, auto_offset_reset="earliest", group_id=None)
+    await reader.start()
+    seen: dict[str, list[int]] = defaultdict(list)
+    try:
+        deadline = asyncio.get_running_loop().time() + 20
+        while sum(len(v) for v in seen.values()) < 40 and asyncio.get_running_loop().time() < deadline:
+            for batch in (await reader.getmany(timeout_ms=500)).values():
+                for r in batch:
+                    if r.key.decode() in keys:
+                        seen[r.key.decode()].append(json.loads(r.value)["seq"])
+    finally:
+        await reader.stop()
+    assert {k: seen[k] for k in keys} == {k: list(range(10)) for k in keys}
