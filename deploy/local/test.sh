@@ -11,6 +11,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# The jars also serve the e2e tests that run a broker of their own, even when a running broker is reused.
+bash deploy/local/kafka.sh fetch || exit 1
 if ! bash deploy/local/kafka.sh status >/dev/null 2>&1; then
   bash deploy/local/kafka.sh start || exit 1
   [ -f var/run/kafka.pid ] && started+=(kafka)
