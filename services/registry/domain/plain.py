@@ -1,0 +1,115 @@
+"""Domain objects ⇄ JSON-ready plain values, so that the service can store an evaluation's inputs and result
+and replay or explain them later.
+
+Plain form: dataclass → dict, enum → its value, ``Decimal`` → str (exact; never float), date → ISO string,
+tuple/set → list. ``from_plain`` reverses it, guided by the dataclass type hints, and refuses unknown keys so
+that a typo in stored data fails loudly instead of silently dropping an input.
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import fields, is_dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+def to_plain(value: Any) -> Any:
+    """Convert a domain value into dicts, lists, str, int, bool and None only."""
+    if isinstance(value, Enum):  # before str/int: StrEnum members are str instances
+        return value.value
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_plain(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, Mapping):
+        return {str(to_plain(key)): to_plain(item) for key, item in value.items()}
+    if isinstance(value, frozenset | set):
+        return sorted(to_plain(item) for item in value)
+    if isinstance(value, list | tuple):
+        return [to_plain(item) for item in value]
+    raise TypeError(f"no plain form for {type(value).__name__}: {value!r}")
+
+
+def from_plain(target: type[T], data: Any) -> T:
+    """Rebuild a value of type ``target`` (a dataclass or any annotation used in the domain) from plain data."""
+    return _convert(target, data, path="$")
+
+
+def _convert(target: Any, data: Any, path: str) -> Any:
+    origin = typing.get_origin(target)
+    if target is Any:
+        return data
+    if origin in (typing.Union, types.UnionType):
+        options = [option for option in typing.get_args(target) if option is not type(None)]
+        if data is None:
+            if len(options) < len(typing.get_args(target)):
+                return None
+            raise ValueError(f"{path}: null is not allowed")
+        if len(options) == 1:  # the common Optional[X]: keep X's own error
+            return _convert(options[0], data, path)
+        errors = []
+        for option in options:
+            try:
+                return _convert(option, data, path)
+            except (TypeError, ValueError) as error:
+                errors.append(str(error))
+        raise ValueError(f"{path}: no alternative of {target} accepts {data!r}: {errors}")
+    if data is None:
+        raise ValueError(f"{path}: null is not allowed")
+    if is_dataclass(target):
+        if not isinstance(data, Mapping):
+            raise TypeError(f"{path}: expected an object for {target.__name__}")
+        hints = typing.get_type_hints(target)
+        known = {f.name for f in fields(target) if f.init}
+        unknown = set(data) - known
+        if unknown:
+            raise ValueError(f"{path}: unknown keys for {target.__name__}: {sorted(unknown)}")
+        kwargs = {name: _convert(hints[name], data[name], f"{path}.{name}") for name in known if name in data}
+        return target(**kwargs)
+    if origin is tuple:
+        args = typing.get_args(target)
+        if len(args) == 2 and args[1] is Ellipsis:
+            return tuple(_convert(args[0], item, f"{path}[{i}]") for i, item in enumerate(data))
+        return tuple(_convert(arg, item, f"{path}[{i}]") for i, (arg, item) in enumerate(zip(args, data, strict=True)))
+    if origin in (frozenset, set):
+        (arg,) = typing.get_args(target)
+        return origin(_convert(arg, item, f"{path}[]") for item in data)
+    if origin in (dict, Mapping):
+        key_type, value_type = typing.get_args(target)
+        return {_convert(key_type, key, path): _convert(value_type, item, f"{path}.{key}") for key, item in data.items()}
+    if origin is typing.Literal:
+        if data not in typing.get_args(target):
+            raise ValueError(f"{path}: {data!r} is not one of {typing.get_args(target)}")
+        return data
+    if isinstance(target, type) and issubclass(target, Enum):
+        return target(data)
+    if target is Decimal:
+        if isinstance(data, float):
+            raise TypeError(f"{path}: floats are not accepted for Decimal values; send a string")
+        return Decimal(str(data))
+    if target is bool:
+        if not isinstance(data, bool):
+            raise TypeError(f"{path}: expected a boolean, got {data!r}")
+        return data
+    if target is int:
+        if isinstance(data, bool) or not isinstance(data, int):
+            raise TypeError(f"{path}: expected an integer, got {data!r}")
+        return data
+    if target is str:
+        if not isinstance(data, str):
+            raise TypeError(f"{path}: expected a string, got {data!r}")
+        return data
+    if target is date:
+        return date.fromisoformat(data)
+    raise TypeError(f"{path}: cannot rebuild {target!r}")
