@@ -1,6 +1,8 @@
 """``seedbed``: one command line for every service process and set-up step.
 
     seedbed <service> api|worker|migrate      run a service's API, its worker, or its migrations
+    seedbed <service> <job> [args]            run one of the service's jobs (services/<service>/jobs.py JOBS),
+                                              e.g. seedbed registry screening --year 2026
     seedbed topics create                     create every topic of the catalogue (idempotent)
     seedbed token --role officer ...          print a local development token
     seedbed docs                              regenerate docs/openapi/*.json and docs/asyncapi.json
@@ -26,6 +28,7 @@ def load_settings(service: str):  # type: ignore[no-untyped-def]
 def _configure_logging() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("aiokafka").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 def run_api(service: str) -> None:
@@ -56,14 +59,14 @@ def run_migrate(service: str) -> None:
     upgrade(service, load_settings(service).database_url)
 
 
-def create_topics(bootstrap: str | None, prefix: str | None) -> None:
+def create_topics(bootstrap: str | None, prefix: str | None, replication_factor: int) -> None:
     from shared.bus.kafka import create_topics as create
     from shared.events.catalog import ALL_TOPICS
     from shared.settings import ServiceSettings
 
     defaults = ServiceSettings.model_fields
     created = asyncio.run(
-        create(bootstrap or defaults["kafka_bootstrap"].default, ALL_TOPICS, prefix or "")
+        create(bootstrap or defaults["kafka_bootstrap"].default, ALL_TOPICS, prefix or "", replication_factor)
     )
     print(f"topics: {len(created)} created, {len(ALL_TOPICS) - len(created)} already there")
 
@@ -85,21 +88,38 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="target", required=True)
     for service in SERVICES:
         p = sub.add_parser(service, help=f"the {service} service")
-        p.add_argument("command", choices=["api", "worker", "migrate"])
+        p.add_argument("command", help="api, worker, migrate, or one of the service's jobs")
+        p.add_argument("args", nargs=argparse.REMAINDER, help="the job's own arguments")
     topics = sub.add_parser("topics", help="Kafka topics")
     topics.add_argument("command", choices=["create"])
     topics.add_argument("--bootstrap")
     topics.add_argument("--prefix")
+    topics.add_argument("--replication-factor", type=int, default=1,
+                        help="1 for a single local broker; 3 for a production cluster")
     args = parser.parse_args(argv)
     if args.target == "topics":
-        create_topics(args.bootstrap, args.prefix)
+        create_topics(args.bootstrap, args.prefix, args.replication_factor)
     elif args.command == "api":
         run_api(args.target)
     elif args.command == "worker":
         run_worker(args.target)
-    else:
+    elif args.command == "migrate":
         run_migrate(args.target)
+    else:
+        return run_job(args.target, args.command, args.args)
     return 0
+
+
+def run_job(service: str, name: str, argv: list[str]) -> int:
+    try:
+        jobs = importlib.import_module(f"services.{service}.jobs").JOBS
+    except ModuleNotFoundError:
+        jobs = {}
+    if name not in jobs:
+        known = ", ".join(["api", "worker", "migrate", *sorted(jobs)])
+        print(f"seedbed {service}: unknown command {name!r}; one of: {known}", file=sys.stderr)
+        return 2
+    return int(jobs[name](argv) or 0)
 
 
 if __name__ == "__main__":

@@ -35,3 +35,9 @@ class PreconditionFailed(DomainError):
 
 class PermissionDenied(DomainError):
     title = "Forbidden"
+
+
+class PreconditionRequired(DomainError):
+    """An update of a shared record came without If-Match (RFC 6585 428)."""
+
+    title = "Precondition required"

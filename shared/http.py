@@ -23,7 +23,15 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shared.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied, PreconditionFailed
+from shared.errors import (
+    Conflict,
+    DomainError,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    PreconditionFailed,
+    PreconditionRequired,
+)
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +45,7 @@ _STATUS_OF: dict[type[DomainError], int] = {
     NotFound: 404,
     Conflict: 409,
     PreconditionFailed: 412,
+    PreconditionRequired: 428,
     PermissionDenied: 403,
 }
 
@@ -174,15 +183,39 @@ def install_operational_routes(app: FastAPI, registry: CollectorRegistry, readin
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.get("/readyz", tags=["operations"], summary="Readiness: the database and Kafka are reachable")
+    @app.get("/readyz", tags=["operations"], summary="Readiness: the database is reachable (Kafka reported too)")
     async def readyz() -> JSONResponse:
+        # Only the database decides readiness. Requests never talk to Kafka (events wait in the outbox), so a
+        # broker outage must not take every API out of service; it is reported, as "degraded", for the operators.
         checks = await readiness()
-        ok = all(checks.values())
-        return JSONResponse({"status": "ok" if ok else "unavailable", "checks": checks}, status_code=200 if ok else 503)
+        if not checks["database"]:
+            return JSONResponse({"status": "unavailable", "checks": checks}, status_code=503)
+        status = "ok" if all(checks.values()) else "degraded"
+        return JSONResponse({"status": status, "checks": checks}, status_code=200)
 
     @app.get("/metrics", tags=["operations"], summary="Prometheus metrics", include_in_schema=False)
     async def metrics() -> Response:
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+
+# --- optimistic concurrency --------------------------------------------------------------------------------------
+
+def check_if_match(if_match: str | None, current_version: int) -> None:
+    """ETag/If-Match on updates of shared records (DESIGN §6): the caller names the version it read.
+
+    ETags are the record's version number in quotes. Missing If-Match is 428; a stale one is 412.
+    """
+    if if_match is None:
+        raise PreconditionRequired("If-Match is required: send the ETag of the version you read")
+    wanted = {tag.strip().removeprefix("W/").strip('"') for tag in if_match.split(",")}
+    if "*" not in wanted and str(current_version) not in wanted:
+        raise PreconditionFailed(
+            f"the record changed since you read it (now version {current_version})", current_version=current_version
+        )
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'
 
 
 # --- cursor pagination -------------------------------------------------------------------------------------------

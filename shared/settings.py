@@ -40,6 +40,9 @@ class ServiceSettings(BaseSettings):
     jwt_issuer: str = "seedbed"
     http_host: str = "127.0.0.1"
     http_port: int = 0
+    # The worker's own small HTTP server (/healthz for the liveness probe, /metrics); 0 = the API port + 1000.
+    worker_http_port: int = 0
+    worker_stall_seconds: float = 60.0
     relay_batch_size: int = 200
     relay_idle_seconds: float = 0.2
     consumer_max_attempts: int = 3
@@ -51,6 +54,8 @@ class ServiceSettings(BaseSettings):
             self.database_url = f"sqlite+aiosqlite:///{PROJECT_ROOT / 'var' / (self.service_name + '.db')}"
         if not self.http_port:
             self.http_port = SERVICE_PORTS[self.service_name]
+        if not self.worker_http_port:
+            self.worker_http_port = self.http_port + 1000
         return self
 
     @model_validator(mode="after")

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
+import uvicorn
 from aiokafka.errors import KafkaConnectionError
 
 from shared.bus.consumer import InboxConsumer, Subscription
@@ -15,8 +17,18 @@ from shared.bus.relay import OutboxRelay
 from shared.bus.tables import BusTables
 from shared.db import create_engine, session_factory
 from shared.settings import ServiceSettings
+from shared.worker_http import worker_app
 
 log = logging.getLogger(__name__)
+
+
+class _EmbeddedServer(uvicorn.Server):
+    """Uvicorn inside the worker's event loop. The worker, not uvicorn, handles SIGTERM, so that shutdown stops
+    the relay and consumers first."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
 
 
 def consumer_group(settings: ServiceSettings, subscription: Subscription) -> str:
@@ -82,16 +94,22 @@ async def run_worker(
                     retry_backoff_seconds=settings.consumer_retry_backoff_seconds,
                 )
             )
+        http = _EmbeddedServer(uvicorn.Config(
+            worker_app(service, relay, consumers, sessions, tables, settings.worker_stall_seconds),
+            host=settings.http_host, port=settings.worker_http_port, log_level="warning", lifespan="off",
+        ))
         tasks = [asyncio.create_task(relay.run(stop), name="relay")] + [
             asyncio.create_task(c.run(stop), name=f"consumer:{c.subscription.name}") for c in consumers
         ]
+        http_task = asyncio.create_task(http.serve(), name="http")
         log.info("%s worker running: relay + %d consumer(s)", service, len(consumers))
         done, _ = await asyncio.wait(tasks + [asyncio.create_task(stop.wait())], return_when=asyncio.FIRST_COMPLETED)
         stop.set()
+        http.should_exit = True
+        await asyncio.gather(*tasks, http_task, return_exceptions=True)
         for task in tasks:
             if task in done and task.exception():
                 raise task.exception()  # type: ignore[misc]
-        await asyncio.gather(*tasks, return_exceptions=True)
     finally:
         for c in consumers:
             await c.consumer.stop()

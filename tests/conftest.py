@@ -19,7 +19,19 @@ from shared.migrations import upgrade
 from tests.support import KAFKA, PG_SERVER, SERVICES, TOPIC_PREFIX, pg_url, running_app, settings_for, sqlite_url, truncate
 
 
+async def _ensure_database(service: str) -> None:
+    name = pg_url(service).rsplit("/", 1)[1]
+    engine = create_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as conn:
+            if not await conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
+                await conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        await engine.dispose()
+
+
 async def _reset_schema(service: str) -> None:
+    await _ensure_database(service)
     engine = create_engine(pg_url(service))
     try:
         async with engine.begin() as conn:
@@ -63,10 +75,11 @@ async def kafka() -> AsyncIterator[str]:
 
 
 @pytest.fixture(params=["postgres", "sqlite"])
-async def registry_client(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
+async def registry_client(
+    request: pytest.FixtureRequest, tmp_path: Path, postgres: None
+) -> AsyncIterator[httpx.AsyncClient]:
     """The registry API on PostgreSQL and on SQLite (the embedded default of `make run`)."""
     if request.param == "postgres":
-        request.getfixturevalue("postgres")
         await truncate("registry")
         url = pg_url("registry")
     else:

@@ -29,21 +29,26 @@ TOPIC_PREFIX = f"test-{uuid.uuid4().hex[:8]}."
 SERVICES = ("registry", "scenarios", "matching", "funding", "licensing")
 
 
+# Lets several test runs share one PostgreSQL server without truncating each other's tables.
+DB_SUFFIX = os.environ.get("SEEDBED_TEST_DB_SUFFIX", "")
+
+
 def pg_url(service: str) -> str:
-    return f"{PG_SERVER}/seedbed_test_{service}"
+    return f"{PG_SERVER}/seedbed_test_{service}{DB_SUFFIX}"
 
 
 def settings_for(service: str, database_url: str | None = None, **overrides: Any):  # type: ignore[no-untyped-def]
     settings_cls = importlib.import_module(f"services.{service}.settings").Settings
-    return settings_cls(
-        environment="test",
-        database_url=database_url or pg_url(service),
-        kafka_bootstrap=KAFKA,
-        kafka_topic_prefix=TOPIC_PREFIX,
-        relay_idle_seconds=0.05,
-        consumer_retry_backoff_seconds=0.05,
-        **overrides,
-    )
+    values: dict[str, Any] = {
+        "environment": "test",
+        "database_url": database_url or pg_url(service),
+        "kafka_bootstrap": KAFKA,
+        "kafka_topic_prefix": TOPIC_PREFIX,
+        "relay_idle_seconds": 0.05,
+        "worker_http_port": free_port(),
+        "consumer_retry_backoff_seconds": 0.05,
+    }
+    return settings_cls(**{**values, **overrides})
 
 
 def token(role: Role | str, **claims: Any) -> dict[str, str]:
@@ -79,6 +84,14 @@ async def running_app(service: str, settings: Any) -> AsyncIterator[httpx.AsyncC
 
 def sqlite_url(tmp_path: Path, service: str) -> str:
     return f"sqlite+aiosqlite:///{tmp_path / (service + '.db')}"
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 def make_uscc(n: int, district: str = "330502") -> str:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
@@ -71,6 +73,9 @@ class InboxConsumer:
         self.max_attempts = max_attempts
         self.retry_backoff_seconds = retry_backoff_seconds
         self.inbox_key = f"{service}.{subscription.name}"
+        self.outcomes: Counter[Outcome] = Counter()
+        # Monotonic time of the last loop turn: the worker's liveness check reads it.
+        self.last_tick = time.monotonic()
 
     async def handle(self, record: ConsumerRecord) -> Outcome:
         """Apply one record at most once; never raises for a bad record (it goes to the dead letters)."""
@@ -149,8 +154,10 @@ class InboxConsumer:
 
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
+            self.last_tick = time.monotonic()
             batches = await self.consumer.getmany(timeout_ms=500)
             for records in batches.values():
                 for record in records:
-                    await self.handle(record)
+                    self.outcomes[await self.handle(record)] += 1
                     await self.commit(record)
+                    self.last_tick = time.monotonic()

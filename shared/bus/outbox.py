@@ -8,13 +8,18 @@ from __future__ import annotations
 
 import json
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.bus.tables import BusTables
 from shared.db import utcnow
 from shared.events.envelope import CloudEvent
+
+if TYPE_CHECKING:
+    from shared.auth import Actor
+    from shared.events.envelope import EventPayload
+    from shared.settings import ServiceSettings
 
 
 async def add_event(session: AsyncSession, tables: BusTables, event: CloudEvent, *, topic: str, key: str) -> None:
@@ -56,4 +61,51 @@ async def add_audit(
             changes=json.loads(json.dumps(changes, default=str, ensure_ascii=False)),
             request_id=request_id,
         )
+    )
+
+
+async def emit(
+    session: AsyncSession,
+    tables: BusTables,
+    settings: "ServiceSettings",
+    payload: "EventPayload",
+    *,
+    subject: str,
+    actor: "Actor | None" = None,
+    causation_id: str | None = None,
+) -> CloudEvent:
+    """The usual way a use case publishes: the payload's topic (with the settings' prefix), keyed by ``subject``
+    (the aggregate id), correlated with the request that caused it."""
+    event = CloudEvent.of(
+        payload,
+        service=settings.service_name,
+        subject=subject,
+        correlation_id=actor.request_id if actor else None,
+        causation_id=causation_id,
+    )
+    await add_event(session, tables, event, topic=settings.topic(payload.topic), key=subject)
+    return event
+
+
+async def audit(
+    session: AsyncSession,
+    tables: BusTables,
+    actor: "Actor",
+    *,
+    action: str,
+    entity_type: str,
+    entity_id: str,
+    changes: dict[str, Any],
+) -> None:
+    """The audit entry of a change made by ``actor`` (who, when, what, from which request)."""
+    await add_audit(
+        session,
+        tables,
+        actor=actor.principal.subject,
+        actor_role=actor.principal.role.value,
+        action=action,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        changes=changes,
+        request_id=actor.request_id,
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import zlib
 
 from aiokafka import AIOKafkaProducer
@@ -43,6 +44,10 @@ class OutboxRelay:
         self.batch_size = batch_size
         self.idle_seconds = idle_seconds
         self.published_total = 0
+        self.failures_total = 0
+        # Monotonic time of the last loop turn: the worker's liveness check reads it.
+        self.last_tick = time.monotonic()
+        self.standing_by = False
 
     async def publish_batch(self) -> int:
         """Publish up to one batch of pending rows; returns how many were acknowledged and marked."""
@@ -103,10 +108,12 @@ class OutboxRelay:
 
     async def run(self, stop: asyncio.Event) -> None:
         async with self._leadership(stop) as leader:
-            if not leader:
+            if not leader.held:
                 return
             backoff = self.idle_seconds
             while not stop.is_set():
+                self.last_tick = time.monotonic()
+                await leader.confirm()
                 try:
                     published = await self.publish_batch()
                     backoff = self.idle_seconds
@@ -114,6 +121,7 @@ class OutboxRelay:
                     raise
                 except Exception:  # noqa: BLE001 - the relay must outlive a broker restart
                     log.exception("outbox relay: publish failed; retrying")
+                    self.failures_total += 1
                     published = 0
                     backoff = min(backoff * 2, 5.0)
                 if not published:
@@ -129,27 +137,46 @@ class OutboxRelay:
 class _Leadership:
     """Holds a PostgreSQL advisory lock while this relay is the active one (no-op on SQLite)."""
 
+    CONFIRM_EVERY_SECONDS = 10.0
+
     def __init__(self, relay: OutboxRelay, stop: asyncio.Event) -> None:
         self.relay = relay
         self.stop = stop
         self.conn = None
+        self.held = False
+        self.confirmed_at = 0.0
         self.key = zlib.crc32(f"seedbed.outbox.{relay.service}".encode())
 
-    async def __aenter__(self) -> bool:
+    async def confirm(self) -> None:
+        """Raise if the lock's connection is gone (e.g. a database failover): the lock went with it, and another
+        relay may hold it now. The worker then exits and is restarted, and stands by or leads afresh."""
+        if self.conn is None or time.monotonic() - self.confirmed_at < self.CONFIRM_EVERY_SECONDS:
+            return
+        await self.conn.execute(text("SELECT 1"))
+        await self.conn.commit()
+        self.confirmed_at = time.monotonic()
+
+    async def __aenter__(self) -> "_Leadership":
         if self.relay.engine.dialect.name != "postgresql":
-            return True
+            self.held = True
+            return self
         self.conn = await self.relay.engine.connect()
         while not self.stop.is_set():
             got = await self.conn.scalar(text("SELECT pg_try_advisory_lock(:k)"), {"k": self.key})
             await self.conn.commit()
             if got:
-                return True
+                self.relay.standing_by = False
+                self.held = True
+                self.confirmed_at = time.monotonic()
+                return self
             log.info("outbox relay: another relay is active; standing by")
+            self.relay.standing_by = True
+            self.relay.last_tick = time.monotonic()
             try:
                 await asyncio.wait_for(self.stop.wait(), 5.0)
             except asyncio.TimeoutError:
                 pass
-        return False
+        return self
 
     async def __aexit__(self, *exc: object) -> None:
         if self.conn is not None:

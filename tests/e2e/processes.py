@@ -45,18 +45,19 @@ class ServiceProcess:
         self.log_path = log_dir / f"{service}-{role}.log"
         self.proc: subprocess.Popen[bytes] | None = None
         self.port = int(env.get("HTTP_PORT", "0"))
+        self.worker_port = int(env.get("WORKER_HTTP_PORT", "0"))
 
     def start(self) -> "ServiceProcess":
         log = open(self.log_path, "ab")
         self.proc = subprocess.Popen([str(SEEDBED), self.service, self.role], env=self.env, stdout=log, stderr=log,
                                      cwd=ROOT, start_new_session=True)
-        if self.role == "api":
-            wait_http(f"http://127.0.0.1:{self.port}/healthz")
+        wait_http(f"{self.url}/healthz")
         return self
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        """The API's address, or the worker's own health/metrics server."""
+        return f"http://127.0.0.1:{self.port if self.role == 'api' else self.worker_port}"
 
     def kill(self) -> None:
         """SIGKILL: no shutdown code runs, as in a crash or an OOM kill."""

@@ -23,7 +23,7 @@ OFFICER = token(Role.OFFICER)
 
 def service_env(service: str, bootstrap: str = KAFKA, prefix: str = TOPIC_PREFIX, **extra: str) -> dict[str, str]:
     return {"ENVIRONMENT": "test", "DATABASE_URL": pg_url(service), "KAFKA_BOOTSTRAP": bootstrap,
-            "KAFKA_TOPIC_PREFIX": prefix, "HTTP_PORT": str(free_port()), "RELAY_IDLE_SECONDS": "0.05", **extra}
+            "KAFKA_TOPIC_PREFIX": prefix, "HTTP_PORT": str(free_port()), "WORKER_HTTP_PORT": str(free_port()), "RELAY_IDLE_SECONDS": "0.05", **extra}
 
 
 class Suite:
@@ -63,9 +63,9 @@ async def profiles() -> int:
 
 def test_registered_enterprise_reaches_matching_across_processes(suite: Suite) -> None:
     registry = suite.start("registry", "api")
-    suite.start("registry", "worker")
+    registry_worker = suite.start("registry", "worker")
     matching = suite.start("matching", "api")
-    suite.start("matching", "worker")
+    matching_worker = suite.start("matching", "worker")
 
     async def scenario() -> None:
         async with httpx.AsyncClient(base_url=registry.url) as reg, httpx.AsyncClient(base_url=matching.url) as mat:
@@ -79,6 +79,15 @@ def test_registered_enterprise_reaches_matching_across_processes(suite: Suite) -
             assert profile["uscc"] == make_uscc(201)
             ready = await reg.get("/readyz")
             assert ready.status_code == 200 and ready.json()["checks"] == {"database": True, "kafka": True}
+        async with httpx.AsyncClient() as http:
+            # The workers' own endpoints, which the liveness probes and Prometheus use.
+            health = await http.get(f"{registry_worker.url}/healthz")
+            assert health.status_code == 200 and health.json()["stalled"] == []
+            relay_metrics = (await http.get(f"{registry_worker.url}/metrics")).text
+            assert 'seedbed_relay_published_total{service="registry"} 1.0' in relay_metrics
+            assert 'seedbed_outbox_backlog{service="registry"} 0.0' in relay_metrics
+            consumer_metrics = (await http.get(f"{matching_worker.url}/metrics")).text
+            assert 'seedbed_consumer_records_total{consumer="enterprises",outcome="applied",service="matching"} 1.0' in consumer_metrics
 
     asyncio.run(scenario())
 
