@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from services.registry.api import enterprises
+from services.registry.api import enterprises, evaluations, figures, imports, platforms, pools, statistics, visits
 from services.registry.models import bus
 from services.registry.settings import Settings
 from shared.app import build_service_app
@@ -14,5 +14,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="Seedbed registry",
         description="The programme's book of record: enterprises, annual figures, evaluations, tiers, pools, platforms.",
         tables=bus,
-        routers=[enterprises.router],
+        routers=[
+            enterprises.router,
+            figures.router,
+            evaluations.router,
+            pools.router,
+            platforms.router,
+            visits.router,
+            imports.router,
+            statistics.router,
+        ],
     )

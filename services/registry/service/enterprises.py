@@ -1,92 +1,241 @@
-"""Registry use cases. Each one is a unit of work: it owns the transaction in which the state change, its
-integration event (outbox) and its audit entry commit together."""
+"""Enterprise use cases: register, read, list and search, update with optimistic concurrency, audit trail."""
 
 from __future__ import annotations
 
 import uuid
-from sqlalchemy import select
+from typing import Any
+
+from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.registry import schemas
 from services.registry.models import Enterprise, bus
+from services.registry.schemas import enterprises as schemas
+from services.registry.service.access import ensure_may_manage, load_enterprise, sees_personal_data
 from shared.auth import Actor, Role
-from shared.bus.outbox import add_audit, add_event
-from shared.errors import Conflict, NotFound, PermissionDenied
-from shared.events.envelope import CloudEvent
-from shared.events.registry import EnterpriseRegistered
+from shared.bus.outbox import audit, emit
+from shared.errors import Conflict, InvalidInput, PermissionDenied
+from shared.events.registry import EnterpriseRegistered, EnterpriseState, EnterpriseUpdated
+from shared.http import check_if_match, decode_cursor, encode_cursor
+from shared.ids import uscc_division_code
 from shared.settings import ServiceSettings
 
-SERVICE = "registry"
+PUBLIC_STATE_FIELDS = tuple(f for f in EnterpriseState.model_fields if f != "enterprise_id")
 
 
-def _ensure_may_manage(actor: Actor, district_code: str, uscc: str | None = None) -> None:
-    p = actor.principal
-    if p.role == Role.ENTERPRISE:
-        if uscc is None or p.uscc != uscc:
-            raise PermissionDenied("an enterprise may act only on its own record")
-        return
-    if not p.can_see_district(district_code):
-        raise PermissionDenied(f"district {district_code} is outside this officer's scope", field="district_code")
+def public_state(enterprise: Enterprise) -> dict[str, Any]:
+    """The enterprise's public profile as events carry it (no personal data)."""
+    return {"enterprise_id": enterprise.id, **{f: getattr(enterprise, f) for f in PUBLIC_STATE_FIELDS}}
 
 
 async def register_enterprise(
     sessions: async_sessionmaker[AsyncSession], settings: ServiceSettings, actor: Actor, data: schemas.EnterpriseCreate
 ) -> Enterprise:
-    _ensure_may_manage(actor, data.district_code, data.uscc)
+    ensure_may_manage(actor, data.district_code, data.uscc)
     async with sessions.begin() as session:
         existing = await session.scalar(select(Enterprise.id).where(Enterprise.uscc == data.uscc))
         if existing is not None:
             raise _duplicate(data.uscc, existing)
-        enterprise = Enterprise(**data.model_dump())
+        enterprise = Enterprise(
+            **data.model_dump(), registration_division_code=uscc_division_code(data.uscc, check_org_code=False)
+        )
         session.add(enterprise)
         try:
             await session.flush()
         except IntegrityError:
             # A concurrent request registered the same USCC between our check and our insert.
             raise Conflict(f"an enterprise with USCC {data.uscc} already exists", field="uscc") from None
-        payload = EnterpriseRegistered(
-            enterprise_id=enterprise.id,
-            uscc=enterprise.uscc,
-            name=enterprise.name,
-            district_code=enterprise.district_code,
-            industry_code=enterprise.industry_code,
-            established_on=enterprise.established_on,
-            main_products=enterprise.main_products,
-        )
-        event = CloudEvent.of(payload, service=SERVICE, subject=str(enterprise.id), correlation_id=actor.request_id)
-        await add_event(session, bus, event, topic=settings.topic(payload.topic), key=str(enterprise.id))
-        await add_audit(
-            session,
-            bus,
-            actor=actor.principal.subject,
-            actor_role=actor.principal.role.value,
-            action="enterprise.register",
-            entity_type="enterprise",
-            entity_id=str(enterprise.id),
-            changes=data.model_dump(mode="json"),
-            request_id=actor.request_id,
-        )
+        await emit(session, bus, settings, EnterpriseRegistered(**public_state(enterprise)),
+                   subject=str(enterprise.id), actor=actor)
+        await audit(session, bus, actor, action="enterprise.register", entity_type="enterprise",
+                    entity_id=str(enterprise.id), changes=data.model_dump(mode="json"))
     return enterprise
 
 
 def _duplicate(uscc: str, existing: uuid.UUID) -> Conflict:
-    return Conflict(
-        f"an enterprise with USCC {uscc} already exists",
-        field="uscc",
-        existing=f"/v1/enterprises/{existing}",
-    )
+    return Conflict(f"an enterprise with USCC {uscc} already exists", field="uscc", existing=f"/v1/enterprises/{existing}")
 
 
 async def get_enterprise(sessions: async_sessionmaker[AsyncSession], actor: Actor, enterprise_id: uuid.UUID) -> Enterprise:
     async with sessions() as session:
-        enterprise = await session.get(Enterprise, enterprise_id)
-    if enterprise is None:
-        raise NotFound(f"no enterprise {enterprise_id}")
-    p = actor.principal
-    if p.role == Role.ENTERPRISE and p.uscc != enterprise.uscc:
-        # Not 403: an enterprise must not learn which other records exist.
-        raise NotFound(f"no enterprise {enterprise_id}")
-    if p.role == Role.OFFICER and not p.can_see_district(enterprise.district_code):
-        raise NotFound(f"no enterprise {enterprise_id}")
+        return await load_enterprise(session, actor, enterprise_id)
+
+
+async def update_enterprise(
+    sessions: async_sessionmaker[AsyncSession],
+    settings: ServiceSettings,
+    actor: Actor,
+    enterprise_id: uuid.UUID,
+    data: schemas.EnterpriseUpdate,
+    if_match: str | None,
+) -> Enterprise:
+    changes = data.model_dump(exclude_unset=True)
+    for name in schemas.REQUIRED_FIELDS & changes.keys():
+        if changes[name] is None:
+            raise InvalidInput(f"{name} may be changed but not cleared", field=name)
+    async with sessions.begin() as session:
+        enterprise = await load_enterprise(session, actor, enterprise_id)
+        ensure_may_manage(actor, enterprise.district_code, enterprise.uscc)
+        if actor.principal.role == Role.ENTERPRISE:
+            forbidden = sorted(changes.keys() - schemas.SELF_SERVICE_FIELDS)
+            if forbidden:
+                raise PermissionDenied(f"an enterprise may not change {', '.join(forbidden)}; ask a programme officer",
+                                       field=forbidden[0])
+        if "district_code" in changes:
+            # Moving a firm to another district needs authority over the new district too.
+            ensure_may_manage(actor, changes["district_code"], enterprise.uscc)
+        check_if_match(if_match, enterprise.version)
+        before = {k: getattr(enterprise, k) for k in changes}
+        changed = {k: v for k, v in changes.items() if before[k] != v}
+        if not changed:
+            return enterprise  # nothing to record: no new version, no event
+        for key, value in changed.items():
+            setattr(enterprise, key, value)
+        enterprise.version += 1
+        await session.flush()
+        await emit(session, bus, settings, EnterpriseUpdated(**public_state(enterprise), changed_fields=sorted(changed)),
+                   subject=str(enterprise.id), actor=actor)
+        await audit(session, bus, actor, action="enterprise.update", entity_type="enterprise", entity_id=str(enterprise.id),
+                    changes={k: {"from": before[k], "to": v} for k, v in changed.items()})
     return enterprise
+
+
+_SORT_COLUMNS = {"name": Enterprise.name, "created_at": Enterprise.created_at, "uscc": Enterprise.uscc}
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+async def list_enterprises(
+    sessions: async_sessionmaker[AsyncSession],
+    actor: Actor,
+    *,
+    limit: int,
+    cursor: str | None = None,
+    sort: str = "created_at",
+    district_code: str | None = None,
+    sector: str | None = None,
+    cluster: str | None = None,
+    size_class: str | None = None,
+    pool: str | None = None,
+    platform_id: uuid.UUID | None = None,
+    q: str | None = None,
+) -> tuple[list[Enterprise], str | None]:
+    """Filtered, searched, sorted list with keyset pagination on (sort column, id): stable under inserts."""
+    descending = sort.startswith("-")
+    column = _SORT_COLUMNS[sort.lstrip("-")]
+    query = select(Enterprise)
+    for col, value in ((Enterprise.district_code, district_code), (Enterprise.sector, sector),
+                       (Enterprise.cluster, cluster), (Enterprise.size_class, size_class), (Enterprise.pool, pool),
+                       (Enterprise.platform_id, platform_id)):
+        if value is not None:
+            query = query.where(col == value)
+    if q:
+        pattern = _like(q.strip())
+        query = query.where(or_(Enterprise.name.ilike(pattern, escape="\\"), Enterprise.short_name.ilike(pattern, escape="\\"),
+                                Enterprise.main_products.ilike(pattern, escape="\\"),
+                                Enterprise.technical_capabilities.ilike(pattern, escape="\\")))
+    query = _scope(query, actor)
+    if cursor:
+        values = decode_cursor(cursor)
+        if len(values) != 2:
+            raise InvalidInput("cursor is not one this API issued", field="cursor")
+        key = _cursor_value(column, values[0])
+        after_id = uuid.UUID(str(values[1]))
+        if descending:
+            query = query.where(or_(column < key, and_(column == key, Enterprise.id < after_id)))
+        else:
+            query = query.where(or_(column > key, and_(column == key, Enterprise.id > after_id)))
+    order = (column.desc(), Enterprise.id.desc()) if descending else (column.asc(), Enterprise.id.asc())
+    query = query.order_by(*order).limit(limit + 1)
+    async with sessions() as session:
+        rows = list((await session.scalars(query)).all())
+    next_cursor = None
+    if len(rows) > limit:
+        last = rows[limit - 1]
+        next_cursor = encode_cursor([getattr(last, column.key), str(last.id)])
+    return rows[:limit], next_cursor
+
+
+def _cursor_value(column, raw):  # type: ignore[no-untyped-def]
+    if column is Enterprise.created_at:
+        from datetime import datetime
+
+        try:
+            return datetime.fromisoformat(str(raw))
+        except ValueError as exc:
+            raise InvalidInput("cursor is not one this API issued", field="cursor") from exc
+    return str(raw)
+
+
+def _scope(query, actor: Actor):  # type: ignore[no-untyped-def]
+    p = actor.principal
+    if p.role == Role.ENTERPRISE:
+        return query.where(Enterprise.uscc == (p.uscc or ""))
+    if p.role == Role.OFFICER and p.districts:
+        return query.where(Enterprise.district_code.in_(p.districts))
+    if p.role in (Role.PARK_OPERATOR, Role.INSTITUTE):
+        ids = [uuid.UUID(i) for i in p.platform_ids if _is_uuid(i)]
+        return query.where(Enterprise.platform_id.in_(ids))
+    return query
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+        return True
+    except ValueError:
+        return False
+
+
+async def audit_trail(
+    sessions: async_sessionmaker[AsyncSession], actor: Actor, enterprise_id: uuid.UUID, *, limit: int, cursor: str | None
+) -> tuple[list[Any], str | None]:
+    table = bus.audit_log
+    async with sessions() as session:
+        enterprise = await load_enterprise(session, actor, enterprise_id)
+        if actor.principal.role not in (Role.ADMIN, Role.OFFICER):
+            raise PermissionDenied("the audit trail is for programme officers")
+        query = select(table).where(table.c.entity_id == str(enterprise.id)).order_by(table.c.id).limit(limit + 1)
+        if cursor:
+            (after,) = decode_cursor(cursor)
+            query = query.where(table.c.id > int(after))
+        rows = list((await session.execute(query)).all())
+    next_cursor = encode_cursor([rows[limit - 1].id]) if len(rows) > limit else None
+    return rows[:limit], next_cursor
+
+
+# --- personal data ------------------------------------------------------------------------------------------------
+
+def mask_name(name: str | None) -> str | None:
+    return None if not name else name[0] + "*" * max(len(name) - 1, 1)
+
+
+def mask_phone(phone: str | None) -> str | None:
+    if not phone:
+        return None
+    digits = phone.strip()
+    return digits[:3] + "****" + digits[-4:] if len(digits) >= 8 else "****"
+
+
+def mask_email(email: str | None) -> str | None:
+    if not email or "@" not in email:
+        return None if not email else "***"
+    local, domain = email.split("@", 1)
+    return f"{local[0]}***@{domain}"
+
+
+def read_model(actor: Actor, enterprise: Enterprise) -> schemas.EnterpriseRead:
+    """The response for this actor: personal data masked unless the actor works the case."""
+    read = schemas.EnterpriseRead.model_validate(enterprise)
+    if sees_personal_data(actor, enterprise):
+        return read
+    return read.model_copy(update={
+        "legal_representative": mask_name(read.legal_representative),
+        "contact_name": mask_name(read.contact_name),
+        "contact_phone": mask_phone(read.contact_phone),
+        "contact_email": mask_email(read.contact_email),
+        "personal_data_masked": True,
+    })

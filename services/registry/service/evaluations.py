@@ -1,0 +1,715 @@
+"""Evaluation and certification use cases: run a tier's rule set on the stored facts (评价), keep evaluations
+current when the facts change (re-run), confirm evaluations into held tiers (认定), revoke and expire them.
+
+Re-evaluation is "one call away" for every producer of facts: :func:`reevaluate_enterprise` works inside the
+caller's transaction (the figures, IP and honours use cases call it; so can a consumer of licensing or funding
+events later), and :func:`reevaluate_all` re-runs the whole programme in batches for the annual job.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import multiprocessing
+import uuid
+from collections import Counter
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.registry.domain.evaluation import (
+    EvaluationInputError,
+    EvaluationOptions,
+    Purpose,
+    RuleSetNotFound,
+    apply_rule_set,
+    select_rule_set,
+)
+from services.registry.domain.evaluation.ip import add_years
+from services.registry.domain.figures import EvaluationInputs, ExpertJudgements, TechSmeRdOption
+from services.registry.domain.plain import from_plain, to_plain
+from services.registry.models import Enterprise, bus
+from services.registry.models.evaluations import Certification, Evaluation
+from services.registry.schemas import evaluations as schemas
+from services.registry.schemas.figures import hnte_number_warnings
+from services.registry.service.access import ensure_may_manage, load_enterprise
+from services.registry.service.clock import programme_today
+from services.registry.service.evaluation_inputs import EnterpriseFacts, Question, build_inputs, load_facts, question_digest
+from shared.auth import Actor
+from shared.bus.outbox import add_audit, audit, emit
+from shared.db import utcnow
+from shared.errors import Conflict, InvalidInput, NotFound
+from shared.events.envelope import CloudEvent
+from shared.events.registry import EnterpriseEvaluated, EnterpriseTierChanged
+from shared.http import check_if_match, decode_cursor, encode_cursor
+from shared.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+
+# REFERENCE §1.1 (创新型, [C]), §1.2 (专精特新, [M]), §3 (HNTE, [M]): three years. A deployment may set
+# ``certificate_validity_years`` on the registry settings; a request may also give valid_until itself.
+DEFAULT_CERTIFICATE_VALIDITY_YEARS = 3
+SYSTEM_ACTOR = "system"
+
+
+def certificate_validity_years(settings: ServiceSettings) -> int:
+    return int(getattr(settings, "certificate_validity_years", DEFAULT_CERTIFICATE_VALIDITY_YEARS))
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The computation (no I/O): facts + question → the evaluation's column values
+# --------------------------------------------------------------------------------------------------------------
+
+
+def compute(facts: EnterpriseFacts, question: Question, *, skip_if_digest: str | None = None) -> dict[str, Any] | None:
+    """Run the engine for ``question`` on ``facts``: the new evaluation's column values, or None when the digest
+    equals ``skip_if_digest`` (nothing that decides the result changed). Raises RuleSetNotFound /
+    EvaluationInputError / ValueError on a question that does not fit."""
+    inputs = build_inputs(facts, question)
+    digest = question_digest(question, inputs)
+    if digest == skip_if_digest:
+        return None
+    return run_engine(facts.enterprise.id, question, inputs, digest)
+
+
+def run_engine(enterprise_id: uuid.UUID, question: Question, inputs: EvaluationInputs, digest: str) -> dict[str, Any]:
+    """The pure, CPU-bound part: apply the rule set and turn inputs and result into storable plain values."""
+    rule_set = select_rule_set(question.tier, question.evaluation_date, question.requested_version)
+    result = apply_rule_set(rule_set, inputs, question.evaluation_date, question.options, purpose=question.purpose)
+    return {
+        "enterprise_id": enterprise_id,
+        "tier": question.tier,
+        "rule_set_id": result.rule_set_id,
+        "purpose": result.purpose.value,
+        "requested_version": question.requested_version,
+        "evaluation_date": question.evaluation_date,
+        "outcome": result.outcome.value,
+        "total_score": result.total_score,
+        "score_min": result.score_min,
+        "score_max": result.score_max,
+        "direct_route": None if result.direct_route is None else result.direct_route.code,
+        "judgements": to_plain(question.judgements),
+        "options": to_plain(question.options),
+        "tech_sme_rd_option": None if question.tech_sme_rd_option is None else question.tech_sme_rd_option.value,
+        "inputs": to_plain(inputs),
+        "result": to_plain(result),
+        "inputs_digest": digest,
+    }
+
+
+def _run_engine_chunk(items: list[tuple[uuid.UUID, Question, EvaluationInputs, str]]) -> list[dict[str, Any] | str]:
+    """run_engine over many items, in a worker process: a failure is returned as its message, not raised."""
+    out: list[dict[str, Any] | str] = []
+    for item in items:
+        try:
+            out.append(run_engine(*item))
+        except (RuleSetNotFound, EvaluationInputError, ValueError) as exc:
+            out.append(f"{type(exc).__name__}: {exc}")
+    return out
+
+
+def question_of(row: Any, evaluation_date: date | None = None) -> Question:
+    """The question a stored evaluation asked, to ask it again (optionally on another date)."""
+    return Question(
+        tier=row.tier,
+        evaluation_date=evaluation_date or row.evaluation_date,
+        requested_version=row.requested_version,
+        purpose=Purpose(row.purpose),
+        judgements=from_plain(ExpertJudgements, row.judgements),
+        options=from_plain(EvaluationOptions, row.options),
+        tech_sme_rd_option=None if row.tech_sme_rd_option is None else TechSmeRdOption(row.tech_sme_rd_option),
+    )
+
+
+def evaluated_event(evaluation: Any) -> EnterpriseEvaluated:
+    return EnterpriseEvaluated(
+        enterprise_id=evaluation.enterprise_id,
+        evaluation_id=evaluation.id,
+        tier=evaluation.tier,
+        rule_set=evaluation.rule_set_id,
+        outcome=evaluation.outcome,
+        total_score=None if evaluation.total_score is None else str(evaluation.total_score),
+        evaluated_on=evaluation.evaluation_date,
+        purpose=evaluation.purpose,
+        score_min=evaluation.score_min,
+        score_max=evaluation.score_max,
+        direct_route=evaluation.direct_route,
+        rerun_of=evaluation.rerun_of,
+    )
+
+
+def _audit_summary(evaluation: Any) -> dict[str, Any]:
+    return {"evaluation_id": str(evaluation.id), "tier": evaluation.tier, "rule_set_id": evaluation.rule_set_id,
+            "evaluation_date": evaluation.evaluation_date.isoformat(), "outcome": evaluation.outcome,
+            "total_score": evaluation.total_score, "rerun_of": None if evaluation.rerun_of is None else str(evaluation.rerun_of)}
+
+
+async def lock_enterprise(session: AsyncSession, enterprise_id: uuid.UUID) -> None:
+    """Serialise the changes of one enterprise's facts, evaluations and tiers (PostgreSQL row lock; SQLite
+    serialises writers anyway): two concurrent corrections must not each re-run the evaluation on half the facts."""
+    await session.execute(select(Enterprise.id).where(Enterprise.id == enterprise_id).with_for_update())
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Running an evaluation on request
+# --------------------------------------------------------------------------------------------------------------
+
+
+def _question_from_request(body: schemas.EvaluationCreate, today: date) -> Question:
+    evaluation_date = body.evaluation_date or today
+    if evaluation_date > today:
+        raise InvalidInput("evaluation_date is in the future: an evaluation is a record of what was known",
+                           field="evaluation_date")
+    judgements = from_plain(ExpertJudgements, body.expert_inputs.model_dump(mode="json", exclude_none=True))
+    options = EvaluationOptions(**body.options.model_dump())
+    return Question(tier=body.tier, evaluation_date=evaluation_date, requested_version=body.rule_version,
+                    purpose=body.purpose, judgements=judgements, options=options,
+                    tech_sme_rd_option=body.tech_sme_rd_option)
+
+
+async def run_evaluation(
+    sessions: async_sessionmaker[AsyncSession], settings: ServiceSettings, actor: Actor, enterprise_id: uuid.UUID,
+    body: schemas.EvaluationCreate,
+) -> Evaluation:
+    question = _question_from_request(body, programme_today())
+    async with sessions.begin() as session:
+        enterprise = await load_enterprise(session, actor, enterprise_id)
+        ensure_may_manage(actor, enterprise.district_code, enterprise.uscc)
+        await lock_enterprise(session, enterprise.id)
+        facts = (await load_facts(session, [enterprise.id]))[enterprise.id]
+        try:
+            computed = compute(facts, question)
+        except RuleSetNotFound as exc:
+            raise InvalidInput(str(exc), field="rule_version" if body.rule_version else "evaluation_date") from None
+        except EvaluationInputError as exc:
+            raise InvalidInput(str(exc), field="expert_inputs") from None
+        except ValueError as exc:
+            # Stored facts the engine refuses to combine: say so rather than fail with a 500.
+            raise InvalidInput(f"the stored facts cannot be evaluated: {exc}") from None
+        assert computed is not None
+        evaluation = Evaluation(**computed, trigger="request", rerun_of=None,
+                                created_by=actor.principal.subject)
+        session.add(evaluation)
+        await session.flush()
+        await emit(session, bus, settings, evaluated_event(evaluation), subject=str(enterprise.id), actor=actor)
+        await audit(session, bus, actor, action="evaluation.run", entity_type="evaluation", entity_id=str(enterprise.id),
+                    changes=_audit_summary(evaluation))
+    return evaluation
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Re-evaluation: one enterprise inside the caller's transaction, or the whole programme in batches
+# --------------------------------------------------------------------------------------------------------------
+
+
+def _latest_per_tier_query(enterprise_ids: Sequence[uuid.UUID]):  # type: ignore[no-untyped-def]
+    position = func.row_number().over(
+        partition_by=(Evaluation.enterprise_id, Evaluation.tier),
+        order_by=(Evaluation.created_at.desc(), Evaluation.id.desc()),
+    ).label("position")
+    ranked = (
+        select(Evaluation.id, Evaluation.enterprise_id, Evaluation.tier, Evaluation.evaluation_date,
+               Evaluation.requested_version, Evaluation.purpose, Evaluation.judgements, Evaluation.options,
+               Evaluation.tech_sme_rd_option, Evaluation.inputs_digest, position)
+        .where(Evaluation.enterprise_id.in_(list(enterprise_ids)))
+        .subquery()
+    )
+    return select(ranked).where(ranked.c.position == 1).order_by(ranked.c.enterprise_id, ranked.c.tier)
+
+
+async def reevaluate_enterprise(
+    session: AsyncSession, settings: ServiceSettings, enterprise_id: uuid.UUID, *, actor: Actor | None = None,
+    causation_id: str | None = None,
+) -> list[Evaluation]:
+    """Re-run the enterprise's latest evaluation of each tier whose inputs changed, in the CALLER's transaction.
+
+    Each re-run asks the same question (date, version, purpose, expert judgements) of the current facts and is
+    stored as a new evaluation naming the one it re-ran, with an enterprise.evaluated event. An evaluation whose
+    inputs did not change is left alone. Call it after any change of figures, IP, honours or declarations,
+    e.g. from a consumer of licensing events (pass the event id as ``causation_id``)."""
+    latest = list(await session.execute(_latest_per_tier_query([enterprise_id])))
+    if not latest:
+        return []
+    facts = (await load_facts(session, [enterprise_id])).get(enterprise_id)
+    if facts is None:
+        return []
+    rerun: list[Evaluation] = []
+    for previous in latest:
+        try:
+            computed = compute(facts, question_of(previous), skip_if_digest=previous.inputs_digest)
+        except (RuleSetNotFound, EvaluationInputError, ValueError) as exc:
+            # The stored question no longer fits the facts (e.g. expert points outside the band the new figures
+            # give): keep the old evaluation and say why, rather than failing the caller's change.
+            log.warning("evaluation %s not re-run: %s", previous.id, exc)
+            continue
+        if computed is None:
+            continue
+        evaluation = Evaluation(**computed, trigger="rerun", rerun_of=previous.id,
+                                created_by=actor.principal.subject if actor else SYSTEM_ACTOR)
+        session.add(evaluation)
+        rerun.append(evaluation)
+    if not rerun:
+        return []
+    await session.flush()
+    for evaluation in rerun:
+        await emit(session, bus, settings, evaluated_event(evaluation), subject=str(enterprise_id), actor=actor,
+                   causation_id=causation_id)
+        changes = _audit_summary(evaluation)
+        if actor is not None:
+            await audit(session, bus, actor, action="evaluation.rerun", entity_type="evaluation",
+                        entity_id=str(enterprise_id), changes=changes)
+        else:
+            await add_audit(session, bus, actor=SYSTEM_ACTOR, actor_role=SYSTEM_ACTOR, action="evaluation.rerun",
+                            entity_type="evaluation", entity_id=str(enterprise_id), changes=changes, request_id=None)
+    return rerun
+
+
+@dataclass
+class ReevaluationSummary:
+    enterprises: int = 0
+    considered: int = 0  # (enterprise, tier) questions looked at
+    evaluated: int = 0  # new evaluations stored
+    unchanged: int = 0  # skipped: nothing that decides the result changed
+    failed: int = 0  # the question did not fit the facts (logged)
+    outcomes: Counter[str] = field(default_factory=Counter)
+
+
+class _QuestionCache:
+    """Stored questions rebuilt once per distinct (judgements, options, …): in bulk most firms share a handful, and
+    rebuilding the domain objects from JSON costs more than evaluating."""
+
+    def __init__(self) -> None:
+        self._questions: dict[tuple[Any, ...], Question] = {}
+
+    def of(self, row: Any, evaluation_date: date | None = None) -> Question:
+        key = (row.tier, evaluation_date or row.evaluation_date, row.requested_version, row.purpose,
+               json.dumps(row.judgements, sort_keys=True), json.dumps(row.options, sort_keys=True),
+               row.tech_sme_rd_option)
+        question = self._questions.get(key)
+        if question is None:
+            question = self._questions[key] = question_of(row, evaluation_date)
+        return question
+
+
+async def reevaluate_all(
+    sessions: async_sessionmaker[AsyncSession],
+    settings: ServiceSettings,
+    *,
+    evaluation_date: date | None = None,
+    tiers: Sequence[str] | None = None,
+    enterprise_ids: Sequence[uuid.UUID] | None = None,
+    batch_size: int = 1000,
+    workers: int = 1,
+) -> ReevaluationSummary:
+    """Re-evaluate the programme in batches, one transaction per batch (the annual job; the benchmark).
+
+    * ``tiers`` None: re-run every enterprise's latest evaluation of each tier it was evaluated for, on its own
+      date, or on ``evaluation_date`` when given (the annual re-evaluation).
+    * ``tiers`` given: evaluate every enterprise (or ``enterprise_ids``) for those tiers on ``evaluation_date``
+      (default today), keeping the expert judgements of the firm's latest evaluation of the tier if it has one.
+
+    A question whose digest equals the latest stored one is skipped without running the engine, so a repeated run
+    is cheap and idempotent. Each batch costs a fixed handful of queries: the facts of all its firms are loaded
+    together, and new evaluations, events and audit entries are inserted in bulk. ``workers`` > 1 runs the engine
+    in that many processes (this one included): the engine is pure CPU, so it scales with the cores."""
+    if tiers is not None:
+        unknown = [t for t in tiers if t not in schemas.EvaluableTier.__args__]  # type: ignore[attr-defined]
+        if unknown:
+            raise InvalidInput(f"no rule sets for tiers {unknown}", field="tiers")
+    summary = ReevaluationSummary()
+    default_date = evaluation_date or programme_today()
+    questions = _QuestionCache()
+    pool = (ProcessPoolExecutor(max_workers=workers - 1, mp_context=multiprocessing.get_context("spawn"))
+            if workers > 1 else None)
+    after: uuid.UUID | None = None
+    try:
+        while True:
+            async with sessions.begin() as session:
+                batch = await _next_batch(session, after, batch_size, enterprise_ids, evaluated_only=tiers is None)
+                if not batch:
+                    break
+                after = batch[-1]
+                summary.enterprises += len(batch)
+                await _reevaluate_batch(session, settings, batch, tiers, evaluation_date, default_date, summary,
+                                        questions, pool, workers)
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+    return summary
+
+
+async def _next_batch(session: AsyncSession, after: uuid.UUID | None, size: int,
+                      enterprise_ids: Sequence[uuid.UUID] | None, *, evaluated_only: bool) -> list[uuid.UUID]:
+    column = Evaluation.enterprise_id if evaluated_only else Enterprise.id
+    query = select(column).distinct().order_by(column).limit(size)
+    if after is not None:
+        query = query.where(column > after)
+    if enterprise_ids is not None:
+        query = query.where(column.in_(list(enterprise_ids)))
+    return list((await session.scalars(query)).all())
+
+
+async def _reevaluate_batch(
+    session: AsyncSession, settings: ServiceSettings, batch: list[uuid.UUID], tiers: Sequence[str] | None,
+    evaluation_date: date | None, default_date: date, summary: ReevaluationSummary, questions: _QuestionCache,
+    pool: ProcessPoolExecutor | None, workers: int,
+) -> None:
+    latest_by_enterprise: dict[uuid.UUID, dict[str, Any]] = {}
+    for row in await session.execute(_latest_per_tier_query(batch)):
+        latest_by_enterprise.setdefault(row.enterprise_id, {})[row.tier] = row
+    facts = await load_facts(session, batch)
+    # Build every question's inputs here (cheap) and keep only those whose digest changed for the engine.
+    pending: list[tuple[uuid.UUID, Question, EvaluationInputs, str]] = []
+    reruns: list[uuid.UUID | None] = []
+    for enterprise_id in batch:
+        facts_of = facts.get(enterprise_id)
+        if facts_of is None:
+            continue
+        latest = latest_by_enterprise.get(enterprise_id, {})
+        if tiers is None:
+            work = [(questions.of(previous, evaluation_date), previous) for previous in latest.values()]
+        else:
+            work = []
+            for tier in tiers:
+                previous = latest.get(tier)
+                question = (replace(questions.of(previous, default_date), requested_version=None,
+                                    purpose=Purpose.APPLICATION)
+                            if previous is not None else Question(tier=tier, evaluation_date=default_date))
+                work.append((question, previous))
+        for question, previous in work:
+            summary.considered += 1
+            try:
+                inputs = build_inputs(facts_of, question)
+            except ValueError as exc:
+                summary.failed += 1
+                log.warning("enterprise %s tier %s not re-evaluated: %s", enterprise_id, question.tier, exc)
+                continue
+            digest = question_digest(question, inputs)
+            if previous is not None and digest == previous.inputs_digest:
+                summary.unchanged += 1
+                continue
+            pending.append((enterprise_id, question, inputs, digest))
+            reruns.append(None if previous is None else previous.id)
+    if not pending:
+        return
+    results = await _run_engine_spread(pending, pool, workers)
+    now = utcnow()
+    rows: list[dict[str, Any]] = []
+    for (enterprise_id, question, _inputs, _digest), rerun_of, values in zip(pending, reruns, results, strict=True):
+        if isinstance(values, str):
+            summary.failed += 1
+            log.warning("enterprise %s tier %s not re-evaluated: %s", enterprise_id, question.tier, values)
+            continue
+        rows.append({**values, "id": uuid.uuid4(), "trigger": "bulk", "rerun_of": rerun_of,
+                     "created_by": SYSTEM_ACTOR, "created_at": now})
+        summary.evaluated += 1
+        summary.outcomes[values["outcome"]] += 1
+    if rows:
+        await _insert_evaluations(session, settings, rows, now)
+
+
+async def _run_engine_spread(items: list[tuple[uuid.UUID, Question, EvaluationInputs, str]],
+                             pool: ProcessPoolExecutor | None, workers: int) -> list[dict[str, Any] | str]:
+    """The engine over ``items``: this process takes one share, the pool's processes the others, in parallel."""
+    if pool is None or len(items) < 2 * workers:
+        return _run_engine_chunk(items)
+    share = -(-len(items) // workers)
+    chunks = [items[i:i + share] for i in range(0, len(items), share)]
+    loop = asyncio.get_running_loop()
+    futures = [loop.run_in_executor(pool, _run_engine_chunk, chunk) for chunk in chunks[1:]]
+    mine = _run_engine_chunk(chunks[0])
+    theirs = await asyncio.gather(*futures)
+    return [value for chunk in (mine, *theirs) for value in chunk]
+
+
+async def _insert_evaluations(session: AsyncSession, settings: ServiceSettings, rows: list[dict[str, Any]],
+                              now: datetime) -> None:
+    """Evaluations, their events and audit entries in three bulk inserts: the same rows add_event/add_audit write
+    one at a time, for the annual job's volume."""
+    await session.execute(Evaluation.__table__.insert(), rows)
+    outbox_rows = []
+    audit_rows = []
+    for row in rows:
+        evaluation = _Row(row)
+        event = CloudEvent.of(evaluated_event(evaluation), service=settings.service_name,
+                              subject=str(row["enterprise_id"]))
+        outbox_rows.append({
+            "event_id": uuid.UUID(event.id), "topic": settings.topic(EnterpriseEvaluated.topic),
+            "key": str(row["enterprise_id"]), "event_type": event.type,
+            "headers": [[k, v.decode()] for k, v in event.kafka_headers()],
+            "payload": event.kafka_value().decode(), "created_at": now, "attempts": 0,
+        })
+        audit_rows.append({
+            "occurred_at": now, "actor": SYSTEM_ACTOR, "actor_role": SYSTEM_ACTOR, "action": "evaluation.bulk",
+            "entity_type": "evaluation", "entity_id": str(row["enterprise_id"]),
+            "changes": json.loads(json.dumps(_audit_summary(evaluation))), "request_id": None,
+        })
+    await session.execute(bus.outbox.insert(), outbox_rows)
+    await session.execute(bus.audit_log.insert(), audit_rows)
+
+
+class _Row:
+    """Attribute access over a dict of column values (what evaluated_event and _audit_summary read)."""
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self.__dict__.update(values)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Reading evaluations
+# --------------------------------------------------------------------------------------------------------------
+
+
+def _created_desc_page(query, model, cursor: str | None, limit: int):  # type: ignore[no-untyped-def]
+    """Newest first, keyset on (created_at, id): stable while rows are added."""
+    if cursor:
+        values = decode_cursor(cursor)
+        try:
+            created, after_id = datetime.fromisoformat(str(values[0])), uuid.UUID(str(values[1]))
+        except (ValueError, IndexError):
+            raise InvalidInput("cursor is not one this API issued", field="cursor") from None
+        query = query.where(or_(model.created_at < created, and_(model.created_at == created, model.id < after_id)))
+    return query.order_by(model.created_at.desc(), model.id.desc()).limit(limit + 1)
+
+
+def _page(rows: list[Any], limit: int) -> tuple[list[Any], str | None]:
+    if len(rows) > limit:
+        last = rows[limit - 1]
+        return rows[:limit], encode_cursor([last.created_at.isoformat(), str(last.id)])
+    return rows, None
+
+
+async def list_evaluations(
+    sessions: async_sessionmaker[AsyncSession], actor: Actor, enterprise_id: uuid.UUID, *, limit: int,
+    cursor: str | None = None, tier: str | None = None, outcome: str | None = None,
+) -> tuple[list[Evaluation], str | None]:
+    query = select(Evaluation).where(Evaluation.enterprise_id == enterprise_id)
+    if tier is not None:
+        query = query.where(Evaluation.tier == tier)
+    if outcome is not None:
+        query = query.where(Evaluation.outcome == outcome)
+    async with sessions() as session:
+        await load_enterprise(session, actor, enterprise_id)
+        rows = list((await session.scalars(_created_desc_page(query, Evaluation, cursor, limit))).all())
+    return _page(rows, limit)
+
+
+async def get_evaluation(
+    sessions: async_sessionmaker[AsyncSession], actor: Actor, enterprise_id: uuid.UUID, evaluation_id: uuid.UUID
+) -> Evaluation:
+    async with sessions() as session:
+        await load_enterprise(session, actor, enterprise_id)
+        evaluation = await session.get(Evaluation, evaluation_id)
+    if evaluation is None or evaluation.enterprise_id != enterprise_id:
+        raise NotFound(f"no evaluation {evaluation_id} of enterprise {enterprise_id}")
+    return evaluation
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Certification (认定), revocation, expiry
+# --------------------------------------------------------------------------------------------------------------
+
+
+async def held_tiers(session: AsyncSession, enterprise_id: uuid.UUID) -> list[str]:
+    rows = await session.scalars(
+        select(Certification.tier).where(Certification.enterprise_id == enterprise_id, Certification.status == "active")
+        .distinct()
+    )
+    return sorted(rows)
+
+
+def _tier_changed(certification: Certification, change: str, held: list[str]) -> EnterpriseTierChanged:
+    return EnterpriseTierChanged(
+        enterprise_id=certification.enterprise_id, tier=certification.tier, change=change,
+        certificate_no=certification.certificate_no, valid_from=certification.valid_from,
+        valid_until=certification.valid_until, held_tiers=held, certification_id=certification.id,
+        evaluation_id=certification.evaluation_id,
+    )
+
+
+def _certification_summary(certification: Certification) -> dict[str, Any]:
+    return {"certification_id": str(certification.id), "tier": certification.tier,
+            "certificate_no": certification.certificate_no, "status": certification.status,
+            "valid_from": certification.valid_from.isoformat(), "valid_until": certification.valid_until.isoformat(),
+            "evaluation_id": None if certification.evaluation_id is None else str(certification.evaluation_id),
+            "override_reason": certification.override_reason,
+            "end_reason": certification.end_reason}
+
+
+async def certify(
+    sessions: async_sessionmaker[AsyncSession], settings: ServiceSettings, actor: Actor, enterprise_id: uuid.UUID,
+    body: schemas.CertificationCreate,
+) -> Certification:
+    """Confirm an evaluation into a held tier. Refused: an evaluation of another firm or a superseded one, a
+    not_eligible one, a needs_review one without an override reason, a validity already over, a certificate
+    number already recorded for the tier. A certificate of a tier already held supersedes the old one (renewal)."""
+    today = programme_today()
+    async with sessions.begin() as session:
+        enterprise = await load_enterprise(session, actor, enterprise_id)
+        ensure_may_manage(actor, enterprise.district_code, enterprise.uscc)
+        await lock_enterprise(session, enterprise.id)
+        tier = await _certifiable_tier(session, enterprise.id, body)
+        valid_from = body.valid_from or today
+        valid_until = body.valid_until or add_years(valid_from, certificate_validity_years(settings)) - timedelta(days=1)
+        if valid_until < valid_from:
+            raise InvalidInput("valid_until is before valid_from", field="valid_until")
+        if valid_until < today:
+            raise InvalidInput("the validity is already over; record only certificates still in force",
+                               field="valid_until")
+        duplicate = await session.scalar(
+            select(Certification.id).where(Certification.tier == tier,
+                                           Certification.certificate_no == body.certificate_no)
+        )
+        if duplicate is not None:
+            raise Conflict(f"certificate {body.certificate_no} is already recorded for tier {tier}",
+                           field="certificate_no",
+                           existing=f"/v1/enterprises/{enterprise.id}/certifications/{duplicate}")
+        for previous in (await session.scalars(
+            select(Certification).where(Certification.enterprise_id == enterprise.id,
+                                        Certification.tier == tier, Certification.status == "active")
+        )).all():
+            previous.status, previous.ended_on = "superseded", valid_from
+            previous.end_reason = f"renewed by certificate {body.certificate_no}"
+            previous.version += 1
+        certification = Certification(
+            enterprise_id=enterprise.id, tier=tier, evaluation_id=body.evaluation_id,
+            certificate_no=body.certificate_no, valid_from=valid_from, valid_until=valid_until, status="active",
+            override_reason=body.override_reason,
+            warnings=hnte_number_warnings(body.certificate_no) if tier == "hnte" else [],
+            certified_by=actor.principal.subject,
+        )
+        session.add(certification)
+        await session.flush()
+        held = await held_tiers(session, enterprise.id)
+        await emit(session, bus, settings, _tier_changed(certification, "certified", held), subject=str(enterprise.id),
+                   actor=actor)
+        await audit(session, bus, actor, action="certification.certify", entity_type="certification",
+                    entity_id=str(enterprise.id), changes=_certification_summary(certification))
+    return certification
+
+
+async def _certifiable_tier(session: AsyncSession, enterprise_id: uuid.UUID, body: schemas.CertificationCreate) -> str:
+    """The tier the request may certify, after the checks on the evaluation it confirms (if any)."""
+    if body.evaluation_id is None:
+        if body.tier is None:
+            raise InvalidInput("name the evaluation to confirm, or the tier of a certificate issued elsewhere",
+                               field="evaluation_id")
+        if not body.override_reason:
+            raise InvalidInput("a certificate recorded without an evaluation needs override_reason: who issued it and "
+                               "on what basis", field="override_reason")
+        return body.tier
+    evaluation = await session.get(Evaluation, body.evaluation_id)
+    if evaluation is None or evaluation.enterprise_id != enterprise_id:
+        raise InvalidInput(f"no evaluation {body.evaluation_id} of this enterprise", field="evaluation_id")
+    if body.tier is not None and body.tier != evaluation.tier:
+        raise InvalidInput(f"the evaluation is for tier {evaluation.tier}, not {body.tier}", field="tier")
+    latest_id = await session.scalar(
+        select(Evaluation.id).where(Evaluation.enterprise_id == enterprise_id, Evaluation.tier == evaluation.tier)
+        .order_by(Evaluation.created_at.desc(), Evaluation.id.desc()).limit(1)
+    )
+    if latest_id != evaluation.id:
+        raise Conflict("a newer evaluation of this tier supersedes the one named; confirm the newer one",
+                       field="evaluation_id", latest=f"/v1/enterprises/{enterprise_id}/evaluations/{latest_id}")
+    if evaluation.outcome == "not_eligible":
+        raise Conflict("the evaluation found the enterprise not eligible; it cannot be certified", field="evaluation_id")
+    if evaluation.outcome == "needs_review" and not body.override_reason:
+        raise InvalidInput("the evaluation needs review: confirming it needs an override_reason saying why the open "
+                           "points are met", field="override_reason")
+    if evaluation.outcome == "eligible" and body.override_reason:
+        raise InvalidInput("override_reason is only for confirming a needs_review evaluation or recording a "
+                           "certificate issued elsewhere", field="override_reason")
+    return evaluation.tier
+
+
+async def revoke_certification(
+    sessions: async_sessionmaker[AsyncSession], settings: ServiceSettings, actor: Actor, enterprise_id: uuid.UUID,
+    certification_id: uuid.UUID, body: schemas.RevocationCreate, if_match: str | None,
+) -> Certification:
+    today = programme_today()
+    async with sessions.begin() as session:
+        enterprise = await load_enterprise(session, actor, enterprise_id)
+        ensure_may_manage(actor, enterprise.district_code, enterprise.uscc)
+        await lock_enterprise(session, enterprise.id)
+        certification = await session.get(Certification, certification_id)
+        if certification is None or certification.enterprise_id != enterprise.id:
+            raise NotFound(f"no certification {certification_id} of enterprise {enterprise_id}")
+        if if_match is not None:
+            check_if_match(if_match, certification.version)
+        if certification.status != "active":
+            raise Conflict(f"the certification is {certification.status}; only an active one can be revoked")
+        certification.status, certification.ended_on, certification.end_reason = "revoked", today, body.reason
+        certification.version += 1
+        await session.flush()
+        held = await held_tiers(session, enterprise.id)
+        await emit(session, bus, settings, _tier_changed(certification, "revoked", held), subject=str(enterprise.id),
+                   actor=actor)
+        await audit(session, bus, actor, action="certification.revoke", entity_type="certification",
+                    entity_id=str(enterprise.id), changes=_certification_summary(certification))
+    return certification
+
+
+async def expire_certifications(
+    sessions: async_sessionmaker[AsyncSession], settings: ServiceSettings, today: date | None = None,
+    *, batch_size: int = 500,
+) -> list[uuid.UUID]:
+    """Mark active certifications whose validity ended before ``today`` as expired, each with an
+    enterprise.tier_changed (change=expired) carrying the tiers still held. Idempotent: run it daily."""
+    today = today or programme_today()
+    expired: list[uuid.UUID] = []
+    while True:
+        async with sessions.begin() as session:
+            due = list((await session.scalars(
+                select(Certification).where(Certification.status == "active", Certification.valid_until < today)
+                .order_by(Certification.id).limit(batch_size).with_for_update(skip_locked=True)
+            )).all())
+            if not due:
+                break
+            for certification in due:
+                certification.status = "expired"
+                certification.ended_on = certification.valid_until + timedelta(days=1)
+                certification.end_reason = "validity period ended"
+                certification.version += 1
+            await session.flush()
+            held_by_enterprise = {eid: await held_tiers(session, eid) for eid in {c.enterprise_id for c in due}}
+            for certification in due:
+                await emit(session, bus, settings,
+                           _tier_changed(certification, "expired", held_by_enterprise[certification.enterprise_id]),
+                           subject=str(certification.enterprise_id))
+                await add_audit(session, bus, actor=SYSTEM_ACTOR, actor_role=SYSTEM_ACTOR, action="certification.expire",
+                                entity_type="certification", entity_id=str(certification.enterprise_id),
+                                changes=_certification_summary(certification), request_id=None)
+                expired.append(certification.id)
+    return expired
+
+
+async def list_certifications(
+    sessions: async_sessionmaker[AsyncSession], actor: Actor, enterprise_id: uuid.UUID, *, limit: int,
+    cursor: str | None = None, tier: str | None = None, status: str | None = None,
+) -> tuple[list[Certification], str | None]:
+    """Tier history: every certification, newest first."""
+    query = select(Certification).where(Certification.enterprise_id == enterprise_id)
+    if tier is not None:
+        query = query.where(Certification.tier == tier)
+    if status is not None:
+        query = query.where(Certification.status == status)
+    async with sessions() as session:
+        await load_enterprise(session, actor, enterprise_id)
+        rows = list((await session.scalars(_created_desc_page(query, Certification, cursor, limit))).all())
+    return _page(rows, limit)
+
+
+async def get_certification(
+    sessions: async_sessionmaker[AsyncSession], actor: Actor, enterprise_id: uuid.UUID, certification_id: uuid.UUID
+) -> Certification:
+    async with sessions() as session:
+        await load_enterprise(session, actor, enterprise_id)
+        certification = await session.get(Certification, certification_id)
+    if certification is None or certification.enterprise_id != enterprise_id:
+        raise NotFound(f"no certification {certification_id} of enterprise {enterprise_id}")
+    return certification

@@ -1,0 +1,983 @@
+"""Bulk import (批量导入) of enterprises and annual figures from CSV or XLSX files, and the XLSX export (导出) of a
+filtered enterprise list.
+
+How an import behaves (the API documents the same):
+
+* The whole file is read and every row validated first, with the single-record API's models: a file-level fault
+  (not UTF-8, not a readable XLSX, unknown or missing columns) refuses the whole file and writes nothing.
+* Valid rows are then upserted by USCC in chunks of :data:`CHUNK_ROWS`; each chunk is one transaction holding its
+  rows and their outbox events (``enterprise.registered`` for a new firm, ``enterprise.updated`` for a changed
+  one, ``enterprise.figures_reported`` for figures). Accepted rows commit even when other rows are rejected; a
+  rejected row writes nothing. A row equal to what is stored writes nothing and emits nothing, so importing the
+  same file twice changes nothing the second time.
+* An empty cell leaves the stored value as it is (a file may carry only the columns it updates); columns absent
+  from the file are left alone too.
+* One audit entry summarises the import (who, which file, counts, the records created and the fields changed per
+  record); it commits right after the last chunk. There is no per-row audit entry: each event carries the request
+  id, and the summary names every record the import created or changed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import csv
+import dataclasses
+import gc
+import io
+import os
+import re
+import tempfile
+import types
+import typing
+import uuid
+import zipfile
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ValidationError
+from sqlalchemy import String, Table, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.sql.expression import bindparam
+
+from services.registry.domain.classification import CLUSTERS, SECTORS
+from services.registry.domain.size_class import InvalidIndustryCode, SizeClassUndetermined, classify_size
+from services.registry.models import Enterprise, bus
+from services.registry.models.figures import AnnualFigures
+from services.registry.schemas import imports as schemas
+from services.registry.schemas.enterprises import EnterpriseCreate
+from services.registry.service.clock import PROGRAMME_ZONE
+from services.registry.schemas.figures import AnnualFiguresWrite
+from services.registry.service.access import ensure_may_manage, sees_personal_data
+from services.registry.service.evaluations import reevaluate_enterprise
+from services.registry.service.figures import figure_flags
+from services.registry.service.enterprises import PUBLIC_STATE_FIELDS, list_enterprises, mask_email, mask_name, mask_phone
+from shared.auth import Actor, Role
+from shared.bus.outbox import audit
+from shared.db import is_postgres, new_id, utcnow
+from shared.errors import InvalidInput, PermissionDenied
+from shared.events.envelope import CloudEvent, EventPayload
+from shared.events.registry import EnterpriseFiguresReported, EnterpriseRegistered, EnterpriseUpdated
+from shared.ids import FUNCTIONAL_ZONES, HUZHOU_DISTRICTS
+from shared.settings import ServiceSettings
+
+# An upload above this size is refused with 413 before it is parsed. 20 MiB holds well over 100 000 enterprise
+# rows of the documented columns. (A module constant: the registry settings belong to the lead.)
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+# Rows per transaction: large enough for bulk statements to pay off, small enough that a chunk's locks and its
+# outbox rows stay short-lived.
+CHUNK_ROWS = 1000
+# Enterprise chunks written at once on PostgreSQL (SQLite has one writer at a time).
+WRITERS = 2
+
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+Kind = Literal["enterprises", "figures"]
+
+_ENTERPRISES: Table = Enterprise.__table__  # type: ignore[assignment]
+_FIGURES: Table = AnnualFigures.__table__  # type: ignore[assignment]
+
+
+# ======================================================================================================================
+# Reading a file
+# ======================================================================================================================
+
+
+@dataclass
+class RawTable:
+    """A file's header and its non-blank data rows, each with the line number a spreadsheet shows."""
+
+    header: list[str]
+    header_line: int
+    rows: list[tuple[int, tuple[str, ...]]]
+
+
+def read_table(file_name: str, content: bytes) -> RawTable:
+    """Read a CSV (UTF-8, with or without BOM) or XLSX file into text cells. File-level faults are InvalidInput."""
+    if not content.removeprefix(b"\xef\xbb\xbf").strip():
+        raise InvalidInput(f"{file_name} is empty", field="file")
+    if content[:4] == b"PK\x03\x04":
+        return _read_xlsx(file_name, content)
+    if content[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        raise InvalidInput(f"{file_name} is an old Excel 97–2003 (.xls) workbook; save it as .xlsx or as CSV UTF-8",
+                           field="file")
+    return _read_csv(file_name, content)
+
+
+def _read_csv(file_name: str, content: bytes) -> RawTable:
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        # The codec reports offsets past the BOM it consumed; the user's editor counts from the file's start.
+        offset = exc.start + (3 if content.startswith(b"\xef\xbb\xbf") else 0)
+        line = content.count(b"\n", 0, offset) + 1
+        raise InvalidInput(
+            f"{file_name} is not UTF-8 text: the byte 0x{content[offset]:02X} at byte offset {offset} (line {line}) "
+            "is not valid UTF-8. GB18030/GBK files are not accepted: save the file as UTF-8 "
+            "(Excel: 'CSV UTF-8 (Comma delimited)') and upload it again",
+            field="file",
+        ) from None
+    if "\x00" in text:
+        raise InvalidInput(f"{file_name} holds NUL characters: it is not a CSV text file (UTF-16?); save it as UTF-8",
+                           field="file")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header: list[str] | None = None
+    header_line = 0
+    rows: list[tuple[int, tuple[str, ...]]] = []
+    next_line = 1
+    try:
+        for record in reader:
+            line, next_line = next_line, reader.line_num + 1  # a quoted cell may span several physical lines
+            if not any(cell.strip() for cell in record):
+                continue
+            if header is None:
+                header, header_line = record, line
+            else:
+                # Tuples of strings drop out of the garbage collector's view; 100 000 lists would make every
+                # full collection during the import walk them all.
+                rows.append((line, tuple(record)))
+    except csv.Error as exc:
+        raise InvalidInput(f"{file_name} is not well-formed CSV near line {reader.line_num}: {exc}", field="file") from None
+    if header is None:
+        raise InvalidInput(f"{file_name} has no header row", field="file")
+    return RawTable(header, header_line, rows)
+
+
+def _read_xlsx(file_name: str, content: bytes) -> RawTable:
+    import openpyxl  # imported here: only imports and exports need it
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise InvalidInput(f"{file_name} is not a readable XLSX workbook ({exc})", field="file") from None
+    try:
+        # The first sheet is the data; further sheets (instructions, lists) are ignored.
+        sheet = workbook.worksheets[0]
+        header: list[str] | None = None
+        header_line = 0
+        rows: list[tuple[int, tuple[str, ...]]] = []
+        for line, values in enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1):
+            cells = [_xlsx_text(v) for v in values]
+            if not any(cells):
+                continue
+            if header is None:
+                header, header_line = cells, line
+            else:
+                rows.append((line, tuple(cells)))
+    finally:
+        workbook.close()
+    if header is None:
+        raise InvalidInput(f"{file_name} has no header row on its first sheet", field="file")
+    return RawTable(header, header_line, rows)
+
+
+def _xlsx_text(value: Any) -> str:
+    """A cell as the text a CSV would hold, so that both formats take one validation path."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float):
+        # Excel stores every number as a float: 1200000.0 is the integer 1200000.
+        return str(int(value)) if value.is_integer() else repr(value)
+    return str(value)
+
+
+# ======================================================================================================================
+# Columns
+# ======================================================================================================================
+
+
+def _normalise_title(title: str) -> str:
+    table = str.maketrans({"（": "(", "）": ")", "　": "", " ": "", "\t": "", "\ufeff": ""})
+    return title.translate(table).strip().lower()
+
+
+@dataclass(frozen=True)
+class ColumnSet:
+    """The columns of one kind of import: documented ones, required ones, and ones read but ignored."""
+
+    kind: Kind
+    columns: tuple[schemas.Column, ...]
+    required: tuple[str, ...]
+    ignored: tuple[schemas.Column, ...] = ()
+    list_fields: frozenset[str] = frozenset()
+
+    def lookup(self) -> dict[str, schemas.Column | None]:
+        found: dict[str, schemas.Column | None] = {}
+        for column in self.columns:
+            for name in (column.key, *column.titles):
+                found[_normalise_title(name)] = column
+        for column in self.ignored:
+            for name in (column.key, *column.titles):
+                found.setdefault(_normalise_title(name), None)
+        return found
+
+    def doc(self) -> schemas.ImportFormat:
+        return schemas.ImportFormat(
+            kind=self.kind,
+            required=list(self.required),
+            columns=[schemas.ColumnDoc(key=c.key, titles=list(c.titles)) for c in self.columns],
+            ignored=[schemas.ColumnDoc(key=c.key, titles=list(c.titles)) for c in self.ignored],
+            max_bytes=MAX_UPLOAD_BYTES,
+            notes=_NOTES[self.kind],
+        )
+
+
+_NOTES: dict[Kind, list[str]] = {
+    "enterprises": [
+        "CSV must be UTF-8 (a BOM is fine); XLSX is read from its first sheet. The first non-blank row is the header.",
+        "Rows are matched to stored firms by USCC: a new USCC registers a firm, a known one updates it.",
+        "An empty cell leaves the stored value as it is.",
+        "Tag columns hold several tags separated by ; ， 、 or |.",
+        "district_code takes the GB/T 2260 code or the district's name (吴兴区 or 吴兴); sector, cluster and "
+        "functional_zone take the code or the Chinese name (先进制造业, 生物医药, 南太湖新区).",
+        "A cell starting with a single quote before = + - @ (as written by the export) is read without the quote.",
+        "Accepted rows commit even when other rows are rejected; each rejected row is listed with its line, "
+        "field and reason, and writes nothing.",
+    ],
+    "figures": [
+        "CSV must be UTF-8 (a BOM is fine); XLSX is read from its first sheet. The first non-blank row is the header.",
+        "One row per firm (by USCC, already registered) and year; a row updates the figures stored for that year.",
+        "Money columns ending in _fen are in fen (分); the *_wan columns and the plain Chinese titles are in 万元.",
+        "market_share is a fraction (0.12); market_share_percent / 市场占有率（%） is a percentage (12).",
+        "An empty cell leaves the stored value as it is. R&D expense above operating revenue is accepted and flagged.",
+    ],
+}
+
+
+def _is_list(annotation: Any) -> bool:
+    options = typing.get_args(annotation) if typing.get_origin(annotation) in (typing.Union, types.UnionType) else (annotation,)
+    return any(typing.get_origin(o) is list for o in options)
+
+
+def _is_structured(annotation: Any) -> bool:
+    """A nested model (or a list of them): it has no single cell to live in."""
+    stack = [annotation]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            return True
+        stack.extend(typing.get_args(current))
+    return False
+
+
+def enterprise_columns() -> ColumnSet:
+    """The enterprise file's columns: every flat field of the single-record API's EnterpriseCreate (so a field the
+    API gains is importable at once), with the Chinese titles of :data:`schemas.ENTERPRISE_TITLES`."""
+    columns = []
+    list_fields = set()
+    for name, info in EnterpriseCreate.model_fields.items():
+        if _is_structured(info.annotation):
+            continue
+        if _is_list(info.annotation):
+            list_fields.add(name)
+        columns.append(schemas.Column(name, schemas.ENTERPRISE_TITLES.get(name, ())))
+    required = tuple(name for name, info in EnterpriseCreate.model_fields.items() if info.is_required())
+    ignored = tuple(schemas.Column(key, titles) for key, titles in schemas.ENTERPRISE_READ_ONLY.items())
+    return ColumnSet("enterprises", tuple(columns), required, ignored, frozenset(list_fields))
+
+
+def figure_columns() -> ColumnSet:
+    return ColumnSet("figures", schemas.FIGURE_COLUMNS, ("uscc", "year"))
+
+
+def _map_header(file_name: str, raw: RawTable, columns: ColumnSet) -> list[schemas.Column | None]:
+    lookup = columns.lookup()
+    mapped: list[schemas.Column | None] = []
+    unknown: list[str] = []
+    seen: dict[str, str] = {}
+    for title in raw.header:
+        if not title.strip():
+            mapped.append(None)
+            continue
+        key = _normalise_title(title)
+        if key not in lookup:
+            unknown.append(title.strip())
+            mapped.append(None)
+            continue
+        column = lookup[key]
+        mapped.append(column)
+        if column is not None:
+            if column.target in seen:
+                raise InvalidInput(f"{file_name}: columns {seen[column.target]!r} and {title.strip()!r} both give "
+                                   f"{column.target}; keep one", field="file")
+            seen[column.target] = title.strip()
+    if unknown:
+        raise InvalidInput(
+            f"{file_name}: unknown column(s) {', '.join(repr(u) for u in unknown)} in the header (line "
+            f"{raw.header_line}); the columns are listed by GET /v1/imports/{columns.kind}/columns",
+            field="file", unknown_columns=unknown,
+        )
+    missing = [r for r in columns.required if r not in seen]
+    if missing:
+        raise InvalidInput(f"{file_name}: required column(s) {', '.join(missing)} missing from the header", field="file")
+    return mapped
+
+
+# ======================================================================================================================
+# Rows
+# ======================================================================================================================
+
+_DANGEROUS_FIRST = ("=", "+", "-", "@", "\t", "\r")
+# Vocabulary columns take the code or its Chinese name (吴兴区 / 吴兴 → 330502, 先进制造业 → advanced_manufacturing).
+_CODE_BY_NAME: dict[str, dict[str, str]] = {
+    "district_code": {**{name: code for code, name in HUZHOU_DISTRICTS.items()},
+                      **{name[:-1]: code for code, name in HUZHOU_DISTRICTS.items()}},
+    "sector": {name: code for code, name in SECTORS.items()},
+    "cluster": {name: code for code, name in CLUSTERS.items()},
+    "functional_zone": {name: code for code, name in FUNCTIONAL_ZONES.items()},
+}
+_TAG_SPLIT = re.compile("|".join(re.escape(s) for s in schemas.TAG_SEPARATORS))
+
+
+def _cell_value(text: str) -> str:
+    text = text.strip()
+    # The export writes '=… to defuse formulas; read it back as written by the user.
+    if len(text) > 1 and text[0] == "'" and text[1] in _DANGEROUS_FIRST:
+        return text[1:]
+    return text
+
+
+@dataclass
+class ValidRow:
+    line: int
+    uscc: str
+    model: BaseModel
+
+
+@dataclass
+class Outcome:
+    """Counts and findings of one import, filled while it runs; becomes the ImportReport."""
+
+    kind: Kind
+    file_name: str
+    import_id: uuid.UUID = field(default_factory=new_id)
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected_lines: set[int] = field(default_factory=set)
+    rejections: list[schemas.Rejection] = field(default_factory=list)
+    rejection_count: int = 0
+    flags: list[schemas.Flag] = field(default_factory=list)
+    created_ids: list[str] = field(default_factory=list)
+    changed_fields: dict[str, list[str]] = field(default_factory=dict)
+    reevaluated: int = 0
+
+    def reject(self, line: int, field_name: str | None, reason: str, uscc: str | None = None) -> None:
+        self.rejected_lines.add(line)
+        self.rejection_count += 1
+        if len(self.rejections) < schemas.MAX_LISTED_REJECTIONS:
+            self.rejections.append(schemas.Rejection(line=line, field=field_name, reason=reason, uscc=uscc))
+
+    def report(self) -> schemas.ImportReport:
+        rejected = len(self.rejected_lines)
+        return schemas.ImportReport(
+            import_id=self.import_id,
+            kind=self.kind,
+            file_name=self.file_name,
+            rows=self.rows,
+            accepted=self.created + self.updated + self.unchanged,
+            created=self.created,
+            updated=self.updated,
+            unchanged=self.unchanged,
+            rejected=rejected,
+            rejections=sorted(self.rejections, key=lambda r: r.line),
+            rejections_truncated=self.rejection_count > len(self.rejections),
+            flags=self.flags,
+            reevaluated=self.reevaluated,
+        )
+
+    def summary(self) -> dict[str, Any]:
+        report = self.report()
+        return {
+            "file_name": self.file_name,
+            "rows": report.rows,
+            "accepted": report.accepted,
+            "created": report.created,
+            "updated": report.updated,
+            "unchanged": report.unchanged,
+            "rejected": report.rejected,
+            "created_ids": self.created_ids,
+            "changed_fields": self.changed_fields,
+            "reevaluated": self.reevaluated,
+        }
+
+
+def _string_limits(table: Table) -> dict[str, int]:
+    return {c.name: c.type.length for c in table.columns if isinstance(c.type, String) and c.type.length}
+
+
+class RowValidator:
+    """Every row through the API's model, slice by slice (CPU-bound: the caller runs it in a thread, so it returns
+    its findings instead of touching the shared Outcome). Remembers the rows seen, to refuse a repeated USCC."""
+
+    def __init__(self, mapped: Sequence[schemas.Column | None], columns: ColumnSet, model: type[BaseModel],
+                 actor: Actor) -> None:
+        self.columns = columns
+        self.model = model
+        self.actor = actor
+        self.width = len(mapped)
+        # (cell index, column, converter) for the cells that fill a field, worked out once per file.
+        self.cells = [(i, column, self._converter(column)) for i, column in enumerate(mapped) if column is not None]
+        self.limits = _string_limits(_ENTERPRISES if columns.kind == "enterprises" else _FIGURES)
+        self.personal = schemas.PERSONAL_COLUMNS if columns.kind == "enterprises" else ()
+        self.first_line_of: dict[Any, int] = {}
+
+    def _converter(self, column: schemas.Column) -> Any:
+        if column.convert is not None:
+            return column.convert
+        if column.target in self.columns.list_fields:
+            return lambda text: [tag.strip() for tag in _TAG_SPLIT.split(text) if tag.strip()]
+        names = _CODE_BY_NAME.get(column.target)
+        if names:
+            return lambda text: names.get(text, text)
+        return None
+
+    def validate(self, rows: Sequence[tuple[int, tuple[str, ...]]]) -> tuple[list[ValidRow], list[tuple[int, str | None, str, str | None]]]:
+        valid: list[ValidRow] = []
+        rejections: list[tuple[int, str | None, str, str | None]] = []
+        for line, cells in rows:
+            faults = self._faults(line, cells, valid)
+            for field_name, reason, uscc in faults:
+                rejections.append((line, field_name, reason, uscc))
+        return valid, rejections
+
+    def _faults(self, line: int, cells: Sequence[str], valid: list[ValidRow]) -> list[tuple[str | None, str, str | None]]:
+        data: dict[str, Any] = {}
+        faults: list[tuple[str | None, str]] = []
+        if len(cells) > self.width and any(c.strip() for c in cells[self.width:]):
+            faults.append((None, f"the row has more cells than the header's {self.width} columns"))
+        for index, column, convert in self.cells:
+            if index >= len(cells):
+                break
+            text = _cell_value(cells[index])
+            if not text:
+                continue
+            if convert is None:
+                data[column.target] = text
+                continue
+            try:
+                data[column.target] = convert(text)
+            except ValueError as exc:
+                faults.append((column.key, str(exc)))
+        uscc_text = str(data.get("uscc", "")).strip().upper() or None
+        for name in self.personal:
+            value = data.get(name)
+            if isinstance(value, str) and "*" in value:
+                faults.append((name, "looks masked (contains *): export with a role that sees personal data, "
+                                     "or leave the cell empty"))
+        row: BaseModel | None = None
+        if not faults:
+            try:
+                row = self.model.model_validate(data)
+            except ValidationError as exc:
+                faults.extend((".".join(str(p) for p in e["loc"]) or None, e["msg"]) for e in exc.errors())
+        if row is not None:
+            faults.extend(_row_rules(row, self.columns.kind, self.limits, self.actor))
+            if not faults:
+                identity = (row.uscc, getattr(row, "year", None))  # type: ignore[attr-defined]
+                if identity in self.first_line_of:
+                    same = "same USCC and year" if self.columns.kind == "figures" else "same USCC"
+                    faults.append(("uscc", f"repeats line {self.first_line_of[identity]} ({same})"))
+                else:
+                    self.first_line_of[identity] = line
+                    valid.append(ValidRow(line, row.uscc, row))  # type: ignore[attr-defined]
+        return [(field_name, reason, uscc_text) for field_name, reason in faults]
+
+
+def _row_rules(row: BaseModel, kind: Kind, limits: dict[str, int], actor: Actor) -> list[tuple[str | None, str]]:
+    faults: list[tuple[str | None, str]] = []
+    # The columns' lengths, so that a value the model lets through cannot fail a whole chunk in the database.
+    for name in row.model_fields_set:
+        value = getattr(row, name)
+        if isinstance(value, str) and name in limits and len(value) > limits[name]:
+            faults.append((name, f"at most {limits[name]} characters"))
+    if kind == "enterprises":
+        try:
+            ensure_may_manage(actor, row.district_code, row.uscc)  # type: ignore[attr-defined]
+        except PermissionDenied as exc:
+            faults.append(("district_code", exc.detail))
+    return faults
+
+
+# ======================================================================================================================
+# Writing
+# ======================================================================================================================
+
+_imports_running = 0
+
+
+@contextlib.contextmanager
+def _heap_frozen() -> Iterator[None]:
+    """Keep the heap that existed before the import out of the garbage collector's full collections while it runs.
+
+    A large import keeps each chunk's objects alive across database round trips, so they reach the oldest generation
+    and trigger full collections, each of which walks the whole application heap: measured, a third of a 100 000-row
+    import's CPU. Frozen objects are only skipped, never lost; they return to the oldest generation when the last
+    running import ends."""
+    global _imports_running
+    if _imports_running == 0:
+        gc.freeze()
+    _imports_running += 1
+    try:
+        yield
+    finally:
+        _imports_running -= 1
+        if _imports_running == 0:
+            gc.unfreeze()
+
+
+def _insert(session: AsyncSession, table: Table) -> Any:
+    # INSERT … ON CONFLICT DO NOTHING exists on both backends; the dialect's own construct spells it.
+    dialect = postgresql if is_postgres(session) else sqlite
+    return dialect.insert(table)
+
+
+def _comparable(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, (date, uuid.UUID)):
+        return str(value)
+    if isinstance(value, Decimal):
+        return value.normalize()
+    if isinstance(value, list):
+        return [_comparable(v) for v in value]
+    return value
+
+
+def _db_value(value: Any) -> Any:
+    return value.value if isinstance(value, Enum) else value
+
+
+def _diff(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in new.items() if _comparable(old.get(k)) != _comparable(v)}
+
+
+async def _add_events(session: AsyncSession, settings: ServiceSettings, actor: Actor,
+                      events: list[tuple[str, EventPayload]]) -> None:
+    """The outbox rows of many events in one executemany; the same rows shared.bus.outbox.emit writes one by one."""
+    if not events:
+        return
+    now = utcnow()
+    rows = []
+    for subject, payload in events:
+        event = CloudEvent.of(payload, service=settings.service_name, subject=subject, correlation_id=actor.request_id)
+        rows.append({
+            "event_id": uuid.UUID(event.id),
+            "topic": settings.topic(payload.topic),
+            "key": subject,
+            "event_type": event.type,
+            "headers": [[k, v.decode()] for k, v in event.kafka_headers()],
+            "payload": event.kafka_value().decode(),
+            "created_at": now,
+            "attempts": 0,
+        })
+    await session.execute(bus.outbox.insert(), rows)
+
+
+async def _update_many(session: AsyncSession, table: Table, key: str, changes: list[tuple[Any, dict[str, Any]]],
+                       extra: dict[str, Any]) -> None:
+    """UPDATE by primary key as executemany, one statement per distinct set of changed columns."""
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for row_id, values in changes:
+        columns = tuple(sorted(values))
+        groups.setdefault(columns, []).append({"b_id": row_id, **{f"b_{c}": values[c] for c in columns}})
+    for columns, params in groups.items():
+        statement = (
+            update(table)
+            .where(table.c[key] == bindparam("b_id"))
+            .values({**{c: bindparam(f"b_{c}") for c in columns}, **extra})
+        )
+        await session.execute(statement, params)
+
+
+# --- enterprises ------------------------------------------------------------------------------------------------------
+
+_ENTERPRISE_COLUMNS = frozenset(c.name for c in _ENTERPRISES.columns)
+# A new row's every column, so that one executemany covers rows that set different fields.
+_NEW_ENTERPRISE = {**{name: None for name in _ENTERPRISE_COLUMNS}, "product_tags": [], "capability_tags": []}
+
+
+def _enterprise_values(row: BaseModel) -> dict[str, Any]:
+    """The columns a row sets: the fields given in the file that are columns of the enterprise table."""
+    return {name: _db_value(getattr(row, name)) for name in row.model_fields_set if name in _ENTERPRISE_COLUMNS}
+
+
+def _state(enterprise_id: uuid.UUID, values: dict[str, Any]) -> dict[str, Any]:
+    return {"enterprise_id": enterprise_id, **{k: values[k] for k in PUBLIC_STATE_FIELDS if values.get(k) is not None}}
+
+
+def _payload(model: type[EventPayload], **fields: Any) -> Any:
+    return model(**fields)
+
+
+async def _lock_enterprises(session: AsyncSession, usccs: Iterable[str]) -> dict[str, dict[str, Any]]:
+    # Locked in USCC order, so that two imports of overlapping files wait for each other instead of deadlocking.
+    statement = select(_ENTERPRISES).where(_ENTERPRISES.c.uscc.in_(list(usccs))).order_by(_ENTERPRISES.c.uscc)
+    if is_postgres(session):
+        statement = statement.with_for_update()  # an API update cannot slip between our read and our write
+    return {row.uscc: dict(row._mapping) for row in await session.execute(statement)}
+
+
+async def _upsert_enterprises(session: AsyncSession, settings: ServiceSettings, actor: Actor, chunk: list[ValidRow],
+                              outcome: Outcome) -> None:
+    existing = await _lock_enterprises(session, (r.uscc for r in chunk))
+    pending = chunk
+    events: list[tuple[str, EventPayload]] = []
+    now = utcnow()
+    for attempt in range(2):
+        new_rows = [r for r in pending if r.uscc not in existing]
+        updates: list[tuple[Any, dict[str, Any]]] = []
+        for r in pending:
+            old = existing.get(r.uscc)
+            if old is None:
+                continue
+            try:
+                # The stored district decides too: an officer may not take over another district's firm.
+                ensure_may_manage(actor, old["district_code"], r.uscc)
+            except PermissionDenied as exc:
+                outcome.reject(r.line, "district_code", f"the registered firm is managed elsewhere: {exc.detail}", r.uscc)
+                continue
+            changes = _diff(old, _enterprise_values(r.model))
+            if not changes:
+                outcome.unchanged += 1
+                continue
+            version = old["version"] + 1
+            updates.append((old["id"], {**changes, "version": version}))
+            merged = {**old, **changes, "version": version}
+            events.append((str(old["id"]), _payload(EnterpriseUpdated, **_state(old["id"], merged),
+                                                    changed_fields=sorted(changes))))
+            outcome.updated += 1
+            outcome.changed_fields[str(old["id"])] = sorted(changes)
+        if updates:
+            await _update_many(session, _ENTERPRISES, "id", updates, {"updated_at": now})
+        if not new_rows:
+            break
+        values = []
+        for r in new_rows:
+            given = _enterprise_values(r.model)
+            values.append({
+                **_NEW_ENTERPRISE,
+                **given,
+                "id": new_id(),
+                # GB 32100: positions 3–8 are the registration authority's division code (the USCC is validated).
+                "registration_division_code": r.uscc[2:8],
+                "created_at": now,
+                "updated_at": now,
+                "version": 1,
+            })
+        statement = _insert(session, _ENTERPRISES).on_conflict_do_nothing(index_elements=["uscc"]).returning(
+            _ENTERPRISES.c.uscc)
+        inserted = set((await session.execute(statement, values)).scalars())
+        for r, v in zip(new_rows, values):
+            if v["uscc"] in inserted:
+                events.append((str(v["id"]), _payload(EnterpriseRegistered, **_state(v["id"], v))))
+                outcome.created += 1
+                outcome.created_ids.append(str(v["id"]))
+        # Rows another request registered after our read: handled as updates, once, in this same transaction.
+        pending = [r for r in new_rows if r.uscc not in inserted]
+        if not pending:
+            break
+        existing = await _lock_enterprises(session, (r.uscc for r in pending))
+    await _add_events(session, settings, actor, events)
+
+
+# --- figures ----------------------------------------------------------------------------------------------------------
+
+def _size_class(industry_code: str | None, values: dict[str, Any]) -> str | None:
+    if not industry_code:
+        return None
+    try:
+        return classify_size(industry_code, values.get("employees"), values.get("operating_revenue_fen"),
+                             values.get("total_assets_fen")).value
+    except (SizeClassUndetermined, InvalidIndustryCode):
+        return None
+
+
+async def _upsert_figures(session: AsyncSession, settings: ServiceSettings, actor: Actor, chunk: list[ValidRow],
+                          outcome: Outcome) -> None:
+    firms_statement = select(_ENTERPRISES.c.id, _ENTERPRISES.c.uscc, _ENTERPRISES.c.district_code,
+                             _ENTERPRISES.c.industry_code, _ENTERPRISES.c.size_class).where(
+        _ENTERPRISES.c.uscc.in_({r.uscc for r in chunk}))
+    firms = {row.uscc: row for row in await session.execute(firms_statement)}
+    rows: list[tuple[ValidRow, Any]] = []
+    for r in chunk:
+        firm = firms.get(r.uscc)
+        if firm is None:
+            outcome.reject(r.line, "uscc", "no enterprise with this USCC is registered; import the enterprise first",
+                           r.uscc)
+            continue
+        try:
+            ensure_may_manage(actor, firm.district_code, r.uscc)
+        except PermissionDenied as exc:
+            outcome.reject(r.line, "uscc", exc.detail, r.uscc)
+            continue
+        rows.append((r, firm))
+    if not rows:
+        return
+    statement = select(_FIGURES).where(_FIGURES.c.enterprise_id.in_({firm.id for _, firm in rows}))
+    if is_postgres(session):
+        statement = statement.with_for_update()
+    stored = {(row.enterprise_id, row.year): dict(row._mapping) for row in await session.execute(statement)}
+    # The size class follows the latest year on file (REFERENCE §11), counting the years this chunk brings.
+    latest_year: dict[uuid.UUID, int] = {}
+    for enterprise_id, year in [*stored, *((firm.id, r.model.year) for r, firm in rows)]:  # type: ignore[attr-defined]
+        latest_year[enterprise_id] = max(year, latest_year.get(enterprise_id, year))
+
+    now = utcnow()
+    inserts: list[dict[str, Any]] = []
+    updates: list[tuple[Any, dict[str, Any]]] = []
+    reported: dict[tuple[uuid.UUID, int], tuple[ValidRow, Any, dict[str, Any]]] = {}
+    for r, firm in rows:
+        year = r.model.year  # type: ignore[attr-defined]
+        given = {name: getattr(r.model, name) for name in r.model.model_fields_set if name in schemas.FIGURE_FIELDS}
+        old = stored.get((firm.id, year))
+        if old is None:
+            values = {**{name: None for name in schemas.FIGURE_FIELDS}, **given}
+            inserts.append({**values, "id": new_id(), "enterprise_id": firm.id, "year": year,
+                            "flags": figure_flags(values), "reported_at": now, "updated_at": now, "version": 1,
+                            "source": "import"})
+        else:
+            changes = _diff(old, given)
+            if not changes:
+                outcome.unchanged += 1
+                continue
+            values = {**{name: old[name] for name in schemas.FIGURE_FIELDS}, **changes}
+            # Empty cells keep stored figures, so the year as a whole must still obey the API's rules.
+            faults = _figure_faults(values)
+            if faults:
+                for name, reason in faults:
+                    outcome.reject(r.line, name, f"{reason} (with the figures stored for {year})", r.uscc)
+                continue
+            updates.append((old["id"], {**changes, "flags": figure_flags(values), "version": old["version"] + 1,
+                                        "source": "import"}))
+            outcome.updated += 1
+            outcome.changed_fields[f"{firm.id}/{year}"] = sorted(changes)
+        reported[(firm.id, year)] = (r, firm, values, old is not None)
+    if inserts:
+        # (enterprise_id, year) is unique: a row another request wrote after our read is not overwritten.
+        statement = _insert(session, _FIGURES).on_conflict_do_nothing(index_elements=["enterprise_id", "year"]) \
+            .returning(_FIGURES.c.enterprise_id, _FIGURES.c.year)
+        inserted = set((await session.execute(statement, inserts)).tuples())
+        for v in inserts:
+            key = (v["enterprise_id"], v["year"])
+            if key in inserted:
+                outcome.created += 1
+                outcome.created_ids.append(f"{v['enterprise_id']}/{v['year']}")
+            else:
+                r = reported.pop(key)[0]
+                outcome.reject(r.line, "year", "these figures were reported by someone else meanwhile; import again",
+                               r.uscc)
+    if updates:
+        await _update_many(session, _FIGURES, "id", updates, {"updated_at": now})
+
+    size_changes: dict[Any, str] = {}
+    events: list[tuple[str, EventPayload]] = []
+    for (enterprise_id, year), (r, firm, values, corrected) in reported.items():
+        flags = figure_flags(values)
+        outcome.flags.extend(schemas.Flag(line=r.line, uscc=r.uscc, flag=flag) for flag in flags)
+        size = _size_class(firm.industry_code, values)
+        if year == latest_year[enterprise_id] and size != firm.size_class:
+            size_changes[enterprise_id] = size
+        events.append((str(enterprise_id), EnterpriseFiguresReported(
+            enterprise_id=enterprise_id, year=year, size_class=size, flags=flags, corrected=corrected,
+            **{name: values.get(name) for name in _FIGURES_EVENT_FIELDS})))
+    if size_changes:
+        # Derived state (as service.figures.refresh_size_class): the profile's version (its ETag) is left alone.
+        await _update_many(session, _ENTERPRISES, "id", [(k, {"size_class": v}) for k, v in size_changes.items()],
+                           {"updated_at": now})
+    await _add_events(session, settings, actor, events)
+    # As after a single report: the evaluations that read these figures are re-run, in this same transaction.
+    for enterprise_id in dict.fromkeys(enterprise_id for enterprise_id, _ in reported):
+        outcome.reevaluated += len(await reevaluate_enterprise(session, settings, enterprise_id, actor=actor))
+
+
+_FIGURES_EVENT_FIELDS = tuple(name for name in EnterpriseFiguresReported.model_fields
+                              if name in schemas.FIGURE_FIELDS)
+
+
+def _figure_faults(values: dict[str, Any]) -> list[tuple[str, str]]:
+    try:
+        AnnualFiguresWrite.model_validate({k: v for k, v in values.items() if v is not None})
+    except ValidationError as exc:
+        return [(".".join(str(p) for p in e["loc"]) or "year", e["msg"]) for e in exc.errors()]
+    return []
+
+
+# --- the use cases ----------------------------------------------------------------------------------------------------
+
+
+async def _run_import(sessions: async_sessionmaker[AsyncSession], settings: ServiceSettings, actor: Actor,
+                      columns: ColumnSet, model: type[BaseModel], file_name: str, content: bytes) -> schemas.ImportReport:
+    outcome = Outcome(columns.kind, file_name)
+
+    def parse() -> tuple[RawTable, list[schemas.Column | None]]:
+        raw = read_table(file_name, content)
+        return raw, _map_header(file_name, raw, columns)
+
+    # File-level faults surface here, before anything is written.
+    raw, mapped = await asyncio.to_thread(parse)
+    outcome.rows = len(raw.rows)
+    validator = RowValidator(mapped, columns, model, actor)
+    upsert = _upsert_enterprises if columns.kind == "enterprises" else _upsert_figures
+    # A pipeline: the next slice is validated (in a thread) while earlier chunks are written, and on PostgreSQL two
+    # enterprise chunks are written at once, so that Python's work overlaps the database's. Those chunks hold
+    # distinct firms (a repeated USCC is rejected), so they never wait on each other's rows; figure chunks may
+    # share a firm (several years), so they are written one after the other.
+    parallel = columns.kind == "enterprises" and is_postgres(sessions.kw["bind"])
+    writers = WRITERS if parallel else 1
+    queue: asyncio.Queue[list[ValidRow] | None] = asyncio.Queue(maxsize=writers)
+
+    async def validate_slices() -> None:
+        for start in range(0, len(raw.rows), CHUNK_ROWS):
+            valid, rejections = await asyncio.to_thread(validator.validate, raw.rows[start:start + CHUNK_ROWS])
+            for line, field_name, reason, uscc in rejections:
+                outcome.reject(line, field_name, reason, uscc)
+            if valid:
+                await queue.put(valid)
+        for _ in range(writers):
+            await queue.put(None)
+
+    async def write_chunks() -> None:
+        while (chunk := await queue.get()) is not None:
+            async with sessions.begin() as session:
+                await upsert(session, settings, actor, chunk, outcome)
+
+    with _heap_frozen():
+        async with asyncio.TaskGroup() as tasks:
+            tasks.create_task(validate_slices())
+            for _ in range(writers):
+                tasks.create_task(write_chunks())
+    async with sessions.begin() as session:
+        await audit(session, bus, actor, action=f"{columns.kind}.import", entity_type="import",
+                    entity_id=str(outcome.import_id), changes=outcome.summary())
+    return outcome.report()
+
+
+async def import_enterprises(sessions: async_sessionmaker[AsyncSession], settings: ServiceSettings, actor: Actor,
+                             file_name: str, content: bytes) -> schemas.ImportReport:
+    """Register or update enterprises (企业) from a CSV or XLSX file, upserting by USCC."""
+    _ensure_may_import(actor)
+    return await _run_import(sessions, settings, actor, enterprise_columns(), EnterpriseCreate, file_name, content)
+
+
+async def import_figures(sessions: async_sessionmaker[AsyncSession], settings: ServiceSettings, actor: Actor,
+                         file_name: str, content: bytes) -> schemas.ImportReport:
+    """Report or correct annual figures (年报) from a CSV or XLSX file, upserting by USCC and year."""
+    _ensure_may_import(actor)
+    return await _run_import(sessions, settings, actor, figure_columns(), schemas.FiguresImportRow, file_name, content)
+
+
+def _ensure_may_import(actor: Actor) -> None:
+    if actor.principal.role not in (Role.ADMIN, Role.OFFICER):
+        raise PermissionDenied(f"role {actor.principal.role.value} may not import records")
+
+
+# ======================================================================================================================
+# Export
+# ======================================================================================================================
+
+
+@dataclass(frozen=True)
+class ExportFilters:
+    """The enterprise list's filters (GET /v1/enterprises)."""
+
+    district_code: str | None = None
+    sector: str | None = None
+    cluster: str | None = None
+    size_class: str | None = None
+    pool: str | None = None
+    q: str | None = None
+
+
+def _export_columns() -> list[tuple[str, str]]:
+    """(key, header) pairs: the import's columns first, so an edited export imports again, then read-only ones."""
+    keys = ["id"] + [c.key for c in enterprise_columns().columns if c.key in _ENTERPRISES.c] + [
+        k for k in schemas.ENTERPRISE_READ_ONLY if k != "id"]
+    titles = {**{k: t[0] for k, t in schemas.ENTERPRISE_TITLES.items() if t},
+              **{k: t[0] for k, t in schemas.ENTERPRISE_READ_ONLY.items() if t}}
+    return [(k, titles.get(k, k)) for k in keys]
+
+
+_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def escape_cell(text: str) -> str:
+    """Defuse formula injection (CSV/DDE injection): text starting with = + - @ TAB or CR gets a leading quote, so
+    a spreadsheet shows it as text and never evaluates it. Control characters XML cannot hold are dropped."""
+    text = _ILLEGAL_XML.sub("", text)
+    return "'" + text if text.startswith(_DANGEROUS_FIRST) else text
+
+
+_MASKS = {"legal_representative": mask_name, "contact_name": mask_name, "contact_phone": mask_phone,
+          "contact_email": mask_email}
+
+
+def _export_cell(column: str, value: Any, masked: bool) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, list):
+        value = "、".join(str(v) for v in value)
+    elif isinstance(value, datetime):
+        # Excel has no time zones: shown in Huzhou time (DESIGN §4.6).
+        return value.astimezone(PROGRAMME_ZONE).replace(tzinfo=None)
+    elif isinstance(value, date | int | float) and not isinstance(value, bool):
+        return value
+    text = str(value)
+    if masked and column in _MASKS:
+        text = _MASKS[column](text) or ""
+    return escape_cell(text)
+
+
+# Rows per page read for an export (the list's keyset pagination, so the filters and scopes are the list's own).
+EXPORT_PAGE = 1000
+
+
+async def export_enterprises(sessions: async_sessionmaker[AsyncSession], actor: Actor,
+                             filters: ExportFilters) -> str:
+    """Write the filtered enterprise list to an XLSX file; returns its path (the caller streams and deletes it).
+
+    The rows are those GET /v1/enterprises lists for the same actor and filters, in creation order. Every text
+    cell is escaped against formula injection; personal data is masked per record for roles that may not see it
+    (``sees_personal_data``)."""
+    import openpyxl
+
+    columns = _export_columns()
+    workbook = openpyxl.Workbook(write_only=True)
+    sheet = workbook.create_sheet("企业")
+    sheet.append([title for _, title in columns])
+    handle, path = tempfile.mkstemp(prefix="seedbed-export-", suffix=".xlsx")
+    os.close(handle)
+    try:
+        cursor: str | None = None
+        while True:
+            page, cursor = await list_enterprises(sessions, actor, limit=EXPORT_PAGE, cursor=cursor, sort="created_at",
+                                                  **dataclasses.asdict(filters))
+            rows = [[_export_cell(key, getattr(e, key, None), not sees_personal_data(actor, e)) for key, _ in columns]
+                    for e in page]
+            # openpyxl is CPU-bound: off the event loop.
+            await asyncio.to_thread(_append_rows, sheet, rows)
+            if cursor is None:
+                break
+        await asyncio.to_thread(workbook.save, path)
+    except BaseException:
+        os.unlink(path)
+        raise
+    return path
+
+
+def _append_rows(sheet: Any, rows: list[list[Any]]) -> None:
+    for row in rows:
+        sheet.append(row)
+

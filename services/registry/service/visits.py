@@ -1,0 +1,232 @@
+"""Guidance-visit use cases (跟踪辅导): an officer logs a visit with its follow-ups, closes follow-ups, and reads the
+open ones per officer and per district, overdue first.
+
+Visits are the programme's working notes, not part of any tier or pool decision, so they publish no integration
+event; every change leaves an audit entry.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.registry.domain.visits import is_overdue
+from services.registry.models import Enterprise, bus
+from services.registry.models.visits import GuidanceVisit, VisitFollowUp
+from services.registry.schemas import visits as schemas
+from services.registry.service.access import ensure_may_manage, ensure_may_read, load_enterprise
+from services.registry.service.clock import programme_today
+from shared.auth import Actor, Role
+from shared.bus.outbox import audit
+from shared.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from shared.http import decode_cursor, encode_cursor
+
+Sessions = async_sessionmaker[AsyncSession]
+
+
+def _ensure_officer(actor: Actor) -> None:
+    # Visits are logged and worked by programme officers (and admins); the enterprise only reads its own.
+    if actor.principal.role not in (Role.ADMIN, Role.OFFICER):
+        raise PermissionDenied(f"role {actor.principal.role.value} may not log or work guidance visits")
+
+
+def sees_internal_notes(actor: Actor) -> bool:
+    """Internal notes are the officers' own: the enterprise visited never sees them."""
+    return actor.principal.role != Role.ENTERPRISE
+
+
+def follow_up_read(follow_up: VisitFollowUp, today: date) -> schemas.FollowUpRead:
+    return schemas.FollowUpRead(
+        id=follow_up.id, visit_id=follow_up.visit_id, description=follow_up.description, owner=follow_up.owner,
+        due_on=follow_up.due_on, status=follow_up.status, overdue=is_overdue(follow_up.status, follow_up.due_on, today),
+        closed_on=follow_up.closed_on, closed_by=follow_up.closed_by, resolution=follow_up.resolution,
+    )
+
+
+def visit_read(actor: Actor, visit: GuidanceVisit, follow_ups: list[VisitFollowUp], today: date) -> schemas.VisitRead:
+    fields: dict[str, Any] = dict(
+        id=visit.id, enterprise_id=visit.enterprise_id, visited_on=visit.visited_on, officer=visit.officer,
+        topics=visit.topics, problems_raised=visit.problems_raised, summary=visit.summary,
+        follow_ups=[follow_up_read(f, today) for f in sorted(follow_ups, key=lambda f: f.position)],
+        created_at=visit.created_at,
+    )
+    if sees_internal_notes(actor):
+        fields["internal_notes"] = visit.internal_notes
+    # Not passing internal_notes leaves it unset, and the routes drop unset fields from the response.
+    return schemas.VisitRead(**fields)
+
+
+async def log_visit(sessions: Sessions, actor: Actor, data: schemas.VisitCreate) -> schemas.VisitRead:
+    _ensure_officer(actor)
+    today = programme_today()
+    if data.visited_on > today:
+        raise InvalidInput("visited_on is in the future; log a visit once it has taken place", field="visited_on")
+    for i, item in enumerate(data.follow_ups):
+        if item.due_on < data.visited_on:
+            raise InvalidInput("a follow-up cannot be due before the visit", field=f"follow_ups.{i}.due_on")
+    async with sessions.begin() as session:
+        enterprise = await load_enterprise(session, actor, data.enterprise_id)
+        ensure_may_manage(actor, enterprise.district_code)
+        visit = GuidanceVisit(
+            enterprise_id=enterprise.id, visited_on=data.visited_on, officer=actor.principal.subject,
+            topics=data.topics, problems_raised=data.problems_raised, summary=data.summary,
+            internal_notes=data.internal_notes,
+        )
+        session.add(visit)
+        await session.flush()
+        follow_ups = [VisitFollowUp(visit_id=visit.id, position=i, description=f.description, owner=f.owner,
+                                    due_on=f.due_on, status="open")
+                      for i, f in enumerate(data.follow_ups)]
+        session.add_all(follow_ups)
+        await session.flush()
+        await audit(session, bus, actor, action="guidance_visit.log", entity_type="guidance_visit",
+                    entity_id=str(visit.id),
+                    changes={"enterprise_id": enterprise.id, **data.model_dump(mode="json", exclude={"enterprise_id"})})
+    return visit_read(actor, visit, follow_ups, today)
+
+
+async def _follow_ups_of(session: AsyncSession, visit_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[VisitFollowUp]]:
+    found: dict[uuid.UUID, list[VisitFollowUp]] = {v: [] for v in visit_ids}
+    if visit_ids:
+        for follow_up in await session.scalars(select(VisitFollowUp).where(VisitFollowUp.visit_id.in_(visit_ids))):
+            found[follow_up.visit_id].append(follow_up)
+    return found
+
+
+async def get_visit(sessions: Sessions, actor: Actor, visit_id: uuid.UUID) -> schemas.VisitRead:
+    async with sessions() as session:
+        visit = await session.get(GuidanceVisit, visit_id)
+        if visit is None:
+            raise NotFound(f"no visit {visit_id}")
+        try:
+            await load_enterprise(session, actor, visit.enterprise_id)
+        except NotFound:
+            # Out of scope reads as absent, like the enterprise itself.
+            raise NotFound(f"no visit {visit_id}") from None
+        follow_ups = await _follow_ups_of(session, [visit.id])
+    return visit_read(actor, visit, follow_ups[visit.id], programme_today())
+
+
+async def list_enterprise_visits(
+    sessions: Sessions, actor: Actor, enterprise_id: uuid.UUID, *, limit: int, cursor: str | None
+) -> tuple[list[schemas.VisitRead], str | None]:
+    """An enterprise's visits, latest first, keyset-paginated on (visited_on, id)."""
+    async with sessions() as session:
+        enterprise = await load_enterprise(session, actor, enterprise_id)
+        query = select(GuidanceVisit).where(GuidanceVisit.enterprise_id == enterprise.id)
+        if cursor:
+            key, after_id = _decode_date_cursor(cursor)
+            query = query.where(or_(GuidanceVisit.visited_on < key,
+                                    and_(GuidanceVisit.visited_on == key, GuidanceVisit.id < after_id)))
+        query = query.order_by(GuidanceVisit.visited_on.desc(), GuidanceVisit.id.desc()).limit(limit + 1)
+        rows = list((await session.scalars(query)).all())
+        page = rows[:limit]
+        follow_ups = await _follow_ups_of(session, [v.id for v in page])
+    today = programme_today()
+    next_cursor = encode_cursor([page[-1].visited_on.isoformat(), str(page[-1].id)]) if len(rows) > limit else None
+    return [visit_read(actor, v, follow_ups[v.id], today) for v in page], next_cursor
+
+
+def _decode_date_cursor(cursor: str) -> tuple[date, uuid.UUID]:
+    values = decode_cursor(cursor)
+    try:
+        raw, after = values
+        return date.fromisoformat(str(raw)), uuid.UUID(str(after))
+    except ValueError as exc:
+        raise InvalidInput("cursor is not one this API issued", field="cursor") from exc
+
+
+async def close_follow_up(
+    sessions: Sessions, actor: Actor, follow_up_id: uuid.UUID, data: schemas.FollowUpClose
+) -> schemas.FollowUpRead:
+    _ensure_officer(actor)
+    today = programme_today()
+    closed_on = data.closed_on or today
+    if closed_on > today:
+        raise InvalidInput("closed_on is in the future", field="closed_on")
+    async with sessions.begin() as session:
+        follow_up = await session.get(VisitFollowUp, follow_up_id)
+        if follow_up is None:
+            raise NotFound(f"no follow-up {follow_up_id}")
+        visit = await session.get(GuidanceVisit, follow_up.visit_id)
+        assert visit is not None
+        enterprise = await session.get(Enterprise, visit.enterprise_id)
+        assert enterprise is not None
+        try:
+            ensure_may_read(actor, enterprise)
+        except NotFound:
+            raise NotFound(f"no follow-up {follow_up_id}") from None
+        ensure_may_manage(actor, enterprise.district_code)
+        if follow_up.status == "done":
+            raise Conflict(f"the follow-up was already closed on {follow_up.closed_on} by {follow_up.closed_by}")
+        if closed_on < visit.visited_on:
+            raise InvalidInput(f"closed_on is before the visit on {visit.visited_on}", field="closed_on")
+        # Conditional on still being open: of two officers closing it at once, one gets 200 and the other 409.
+        closed = await session.execute(
+            update(VisitFollowUp).where(VisitFollowUp.id == follow_up.id, VisitFollowUp.status == "open")
+            .values(status="done", closed_on=closed_on, closed_by=actor.principal.subject, resolution=data.resolution)
+            .execution_options(synchronize_session=False)
+        )
+        if closed.rowcount == 0:  # type: ignore[attr-defined]
+            raise Conflict("the follow-up was closed by someone else a moment ago")
+        await session.refresh(follow_up)
+        await audit(session, bus, actor, action="guidance_visit.follow_up_closed", entity_type="guidance_visit",
+                    entity_id=str(visit.id),
+                    changes={"follow_up_id": follow_up.id, "closed_on": closed_on, "resolution": data.resolution})
+    return follow_up_read(follow_up, today)
+
+
+async def list_follow_ups(
+    sessions: Sessions,
+    actor: Actor,
+    *,
+    status: str = "open",
+    officer: str | None = None,
+    district_code: str | None = None,
+    owner: str | None = None,
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[schemas.OpenFollowUpRead], str | None]:
+    """Follow-ups per officer and per district, by due date: the overdue ones (due before today) therefore come
+    first, the most overdue at the top. Keyset-paginated on (due_on, id)."""
+    _ensure_officer(actor)
+    p = actor.principal
+    if district_code is not None and not p.can_see_district(district_code):
+        raise PermissionDenied(f"district {district_code} is outside this officer's scope", field="district_code")
+    query = (select(VisitFollowUp, GuidanceVisit, Enterprise)
+             .join(GuidanceVisit, GuidanceVisit.id == VisitFollowUp.visit_id)
+             .join(Enterprise, Enterprise.id == GuidanceVisit.enterprise_id)
+             .where(VisitFollowUp.status == status))
+    if district_code is not None:
+        query = query.where(Enterprise.district_code == district_code)
+    elif p.role == Role.OFFICER and p.districts:
+        query = query.where(Enterprise.district_code.in_(p.districts))
+    if officer is not None:
+        query = query.where(GuidanceVisit.officer == officer)
+    if owner is not None:
+        query = query.where(VisitFollowUp.owner == owner)
+    if cursor:
+        key, after_id = _decode_date_cursor(cursor)
+        query = query.where(or_(VisitFollowUp.due_on > key,
+                                and_(VisitFollowUp.due_on == key, VisitFollowUp.id > after_id)))
+    query = query.order_by(VisitFollowUp.due_on, VisitFollowUp.id).limit(limit + 1)
+    async with sessions() as session:
+        rows = list((await session.execute(query)).all())
+    today = programme_today()
+    page = rows[:limit]
+    items = [
+        schemas.OpenFollowUpRead(
+            **follow_up_read(f, today).model_dump(), enterprise_id=e.id, enterprise_name=e.name,
+            district_code=e.district_code, officer=v.officer, visited_on=v.visited_on,
+        )
+        for f, v, e in page
+    ]
+    next_cursor = None
+    if len(rows) > limit:
+        last = page[-1][0]
+        next_cursor = encode_cursor([last.due_on.isoformat(), str(last.id)])
+    return items, next_cursor
