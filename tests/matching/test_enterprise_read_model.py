@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import AsyncIterator
 
 import pytest
 
 from services.matching import worker as matching_worker
+from services.matching.consumers import subscriptions
+from services.matching.models import EnterpriseProfile
 from services.registry import worker as registry_worker
 from shared.auth import Role
+from shared.db import create_engine, session_factory
+from shared.events.envelope import CloudEvent
+from shared.events.registry import EnterpriseRegistered, EnterpriseTierChanged, EnterpriseUpdated
 from tests.support import (
     count_rows, make_uscc, pg_url, running_app, settings_for, token, truncate, wait_for,
 )
@@ -17,6 +23,7 @@ from tests.support import (
 pytestmark = pytest.mark.usefixtures("postgres", "kafka")
 
 SERVICE_TOKEN = token(Role.SERVICE)
+(SUBSCRIPTION,) = subscriptions()
 
 
 @pytest.fixture
@@ -56,6 +63,16 @@ async def test_registered_enterprise_appears_in_matching(workers: None) -> None:
         assert profile["district_code"] == "330523"
         assert profile["main_products"] == "竹木复合家具"
 
+        renamed = await registry.patch(f"/v1/enterprises/{enterprise_id}", json={"name": "湖州绿色家居集团有限公司"},
+                                       headers={**token(Role.OFFICER), "If-Match": created.headers["etag"]})
+        assert renamed.status_code == 200, renamed.text
+
+        async def renamed_in_matching():  # type: ignore[no-untyped-def]
+            response = await matching.get(f"/v1/enterprises/{enterprise_id}", headers=SERVICE_TOKEN)
+            return response if response.json()["name"] == "湖州绿色家居集团有限公司" else None
+
+        await wait_for(renamed_in_matching, timeout=30)
+
         listed = await matching.get("/v1/enterprises", params={"district_code": "330523"}, headers=SERVICE_TOKEN)
         assert [p["enterprise_id"] for p in listed.json()["items"]] == [enterprise_id]
         # An officer of another district does not see it; a reviewer may not use matching's enterprise list at all.
@@ -63,3 +80,28 @@ async def test_registered_enterprise_appears_in_matching(workers: None) -> None:
         assert (await matching.get("/v1/enterprises", headers=token(Role.REVIEWER))).status_code == 403
 
     assert await count_rows(pg_url("registry"), "outbox", "WHERE published_at IS NULL") == 0
+
+
+async def test_a_replayed_older_profile_does_not_undo_a_newer_one_and_tiers_follow(postgres: None) -> None:
+    await truncate("matching")
+    enterprise_id = uuid.uuid4()
+    base = dict(enterprise_id=enterprise_id, uscc=make_uscc(103), district_code="330502")
+    v1 = CloudEvent.of(EnterpriseRegistered(**base, name="旧名", version=1), service="registry", subject=str(enterprise_id))
+    v2 = CloudEvent.of(EnterpriseUpdated(**base, name="新名", version=2, changed_fields=["name"]), service="registry",
+                       subject=str(enterprise_id))
+    tier = CloudEvent.of(EnterpriseTierChanged(enterprise_id=enterprise_id, tier="srdi_sme", change="certified",
+                                               held_tiers=["tech_innovative_sme", "srdi_sme"]),
+                         service="registry", subject=str(enterprise_id))
+    engine = create_engine(pg_url("matching"))
+    sessions = session_factory(engine)
+    try:
+        for event in (v1, v2, v1, tier):  # v1 again: a replay after v2
+            async with sessions.begin() as session:
+                await SUBSCRIPTION.handlers[event.type](session, event)
+        async with sessions() as session:
+            profile = await session.get(EnterpriseProfile, enterprise_id)
+        assert profile is not None
+        assert profile.name == "新名" and profile.registry_version == 2
+        assert profile.held_tiers == ["srdi_sme", "tech_innovative_sme"]
+    finally:
+        await engine.dispose()
