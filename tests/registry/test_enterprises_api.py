@@ -189,3 +189,19 @@ async def test_list_filters_searches_sorts_and_pages(registry_client: httpx.Asyn
     bad = await registry_client.get("/v1/enterprises", params={"cursor": "garbage!"}, headers=admin)
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "cursor"
     assert (await registry_client.get("/v1/enterprises", params={"sort": "revenue"}, headers=admin)).status_code == 422
+
+
+async def test_changing_the_industry_recomputes_the_size_class(registry_client: httpx.AsyncClient) -> None:
+    created = await _create(registry_client, 60, industry_code="C3981")
+    url = f"/v1/enterprises/{created['id']}"
+    # 50 people and 5,000万元 of revenue (in fen): small in industry (needs 300 people for medium),
+    # medium in retail (50–300 people and 500–20,000万元). REFERENCE §11.
+    figures = {"employees": 50, "operating_revenue_fen": 5_000 * 10_000 * 100, "total_assets_fen": 3_000 * 10_000 * 100}
+    year = created["created_at"][:4]
+    put = await registry_client.put(f"{url}/figures/{int(year) - 1}", json=figures, headers=OFFICER)
+    assert put.status_code == 201, put.text
+    assert (await registry_client.get(url, headers=OFFICER)).json()["size_class"] == "small"
+    current = (await registry_client.get(url, headers=OFFICER)).headers["etag"]
+    moved = await registry_client.patch(url, json={"industry_code": "F5211"}, headers={**OFFICER, "If-Match": current})
+    assert moved.status_code == 200, moved.text
+    assert moved.json()["size_class"] == "medium"

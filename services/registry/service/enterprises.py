@@ -12,6 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.registry.models import Enterprise, bus
 from services.registry.schemas import enterprises as schemas
 from services.registry.service.access import ensure_may_manage, load_enterprise, sees_personal_data
+from services.registry.service.evaluations import reevaluate_enterprise
+from services.registry.service.figures import refresh_size_class
 from shared.auth import Actor, Role
 from shared.bus.outbox import audit, emit
 from shared.errors import Conflict, InvalidInput, PermissionDenied
@@ -93,6 +95,10 @@ async def update_enterprise(
             setattr(enterprise, key, value)
         enterprise.version += 1
         await session.flush()
+        if "industry_code" in changed:
+            # The size class and every tier's general conditions read the industry: recompute them now.
+            await refresh_size_class(session, enterprise)
+            await reevaluate_enterprise(session, settings, enterprise.id, actor=actor)
         await emit(session, bus, settings, EnterpriseUpdated(**public_state(enterprise), changed_fields=sorted(changed)),
                    subject=str(enterprise.id), actor=actor)
         await audit(session, bus, actor, action="enterprise.update", entity_type="enterprise", entity_id=str(enterprise.id),

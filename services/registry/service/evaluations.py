@@ -59,7 +59,7 @@ SYSTEM_ACTOR = "system"
 
 
 def certificate_validity_years(settings: ServiceSettings) -> int:
-    return int(getattr(settings, "certificate_validity_years", DEFAULT_CERTIFICATE_VALIDITY_YEARS))
+    return int(getattr(settings, "certificate_validity_years", DEFAULT_CERTIFICATE_VALIDITY_YEARS))  # other services' settings lack it
 
 
 # --------------------------------------------------------------------------------------------------------------
