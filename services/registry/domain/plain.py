@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import fields, is_dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -22,23 +22,54 @@ T = TypeVar("T")
 
 def to_plain(value: Any) -> Any:
     """Convert a domain value into dicts, lists, str, int, bool and None only."""
-    if isinstance(value, Enum):  # before str/int: StrEnum members are str instances
-        return value.value
-    if value is None or isinstance(value, bool | int | str):
-        return value
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, date | datetime):
-        return value.isoformat()
-    if is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_plain(getattr(value, f.name)) for f in fields(value)}
-    if isinstance(value, Mapping):
-        return {str(to_plain(key)): to_plain(item) for key, item in value.items()}
-    if isinstance(value, frozenset | set):
-        return sorted(to_plain(item) for item in value)
-    if isinstance(value, list | tuple):
-        return [to_plain(item) for item in value]
-    raise TypeError(f"no plain form for {type(value).__name__}: {value!r}")
+    # One converter per concrete type, found once: a stored evaluation has hundreds of nodes and the annual job
+    # converts a hundred thousand of them, so the type tests must not run again for every node.
+    kind = type(value)
+    converter = _CONVERTERS.get(kind)
+    if converter is None:
+        converter = _CONVERTERS[kind] = _converter_for(kind)
+    return converter(value)
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+# Leaves are most of a tree's nodes: return them without the converter lookup. Exact types only, so that an enum
+# member (a str subclass) still goes through its converter.
+_LEAVES = frozenset({str, int, bool, type(None)})
+
+
+def _plain_item(value: Any) -> Any:
+    return value if type(value) in _LEAVES else to_plain(value)
+
+
+def _converter_for(kind: type) -> Callable[[Any], Any]:
+    if issubclass(kind, Enum):  # before str/int: StrEnum members are str instances
+        return lambda value: value.value
+    if kind is type(None) or issubclass(kind, bool | int | str):
+        return _identity
+    if issubclass(kind, Decimal):
+        return str
+    if issubclass(kind, date | datetime):
+        return lambda value: value.isoformat()
+    if is_dataclass(kind):
+        names = tuple(f.name for f in fields(kind))
+        return lambda value: {name: _plain_item(getattr(value, name)) for name in names}
+    if issubclass(kind, Mapping):
+        return lambda value: {str(to_plain(key)): _plain_item(item) for key, item in value.items()}
+    if issubclass(kind, frozenset | set):
+        return lambda value: sorted(_plain_item(item) for item in value)
+    if issubclass(kind, list | tuple):
+        return lambda value: [_plain_item(item) for item in value]
+
+    def refuse(value: Any) -> Any:
+        raise TypeError(f"no plain form for {type(value).__name__}: {value!r}")
+
+    return refuse
+
+
+_CONVERTERS: dict[type, Callable[[Any], Any]] = {}
 
 
 def from_plain(target: type[T], data: Any) -> T:
