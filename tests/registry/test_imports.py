@@ -214,11 +214,12 @@ async def test_figures_import_upserts_by_uscc_and_year_with_the_api_rules(regist
             + f"{make_uscc(2)},{next_year},20,3,100,,,\n"  # a future year
             + f"{make_uscc(3)},2024,20,3,100,,,\n"  # not registered
             + f"{make_uscc(2)},2022,-5,0,100,,,\n"  # negative employees
-            + f"{make_uscc(2)},2023,20,3,10,50000000,,\n")  # R&D expense above revenue: accepted and flagged
+            + f"{make_uscc(2)},2023,20,3,10,50000000,,\n"  # R&D expense above revenue: accepted and flagged
+            + f"{make_uscc(2)},2018,20,3,10,,,\n")  # before the firm was established (2019)
     report = (await _import(registry_client, csv_file(body), kind="figures")).json()
-    assert (report["created"], report["rejected"]) == (3, 4), report
+    assert (report["created"], report["rejected"]) == (3, 5), report
     assert [(r["line"], r["field"]) for r in report["rejections"]] == [
-        (4, "rd_staff"), (5, "year"), (6, "uscc"), (7, "employees")]
+        (4, "rd_staff"), (5, "year"), (6, "uscc"), (7, "employees"), (9, "year")]
     assert report["flags"] == [{"line": 8, "uscc": make_uscc(2), "flag": "rd_expense_above_revenue"}]
 
     (revenue, share, source), = await _rows(url, "SELECT operating_revenue_fen, market_share, source FROM annual_figures "
@@ -238,6 +239,34 @@ async def test_figures_import_upserts_by_uscc_and_year_with_the_api_rules(regist
     (employees, revenue, version), = await _rows(
         url, "SELECT employees, operating_revenue_fen, version FROM annual_figures WHERE year = 2024")
     assert (employees, revenue, version) == (81, 3_500_500_000, 2)
+
+
+async def test_imported_figures_rerun_the_evaluations_that_read_them(registry_client: httpx.AsyncClient) -> None:
+    url = registry_client.database_url  # type: ignore[attr-defined]
+    await _import(registry_client, csv_file(HEADER_ZH + firm_line(1)))
+    await _import(registry_client, csv_file(FIGURES_HEADER + f"{make_uscc(1)},2024,50,10,2000,1200000000,,\n"),
+                  kind="figures")
+    (firm_id,), = await _rows(url, "SELECT id FROM enterprises")
+    evaluated = await registry_client.post(f"/v1/enterprises/{firm_id}/evaluations", headers=OFFICER,
+                                           json={"tier": "tech_sme", "evaluation_date": "2025-06-01"})
+    assert evaluated.status_code == 201, evaluated.text
+    report = (await _import(registry_client, csv_file(FIGURES_HEADER + f"{make_uscc(1)},2024,50,15,2000,1200000000,,\n"),
+                            kind="figures")).json()
+    assert (report["updated"], report["reevaluated"]) == (1, 1)
+    assert await count_rows(url, "evaluations", "WHERE trigger = 'rerun'") == 1
+    assert await count_rows(url, "outbox", "WHERE event_type = 'seedbed.registry.enterprise.evaluated.v1'") == 2
+
+
+async def test_a_new_industry_code_recomputes_the_size_class(registry_client: httpx.AsyncClient) -> None:
+    url = registry_client.database_url  # type: ignore[attr-defined]
+    await _import(registry_client, csv_file(HEADER_ZH + firm_line(1)))
+    await _import(registry_client, csv_file(FIGURES_HEADER + f"{make_uscc(1)},2024,80,12,3500.5,,,\n"), kind="figures")
+    # REFERENCE §11: 80 staff and 3 500.5 万元 is small in industry (C) but medium in retail (F52).
+    retail = (await _import(registry_client, csv_file(f"uscc,name,district_code,industry_code\n"
+                                                      f"{make_uscc(1)},湖州示例1有限公司,330502,F5211\n"))).json()
+    assert retail["updated"] == 1
+    (size, version), = await _rows(url, "SELECT size_class, version FROM enterprises")
+    assert (size, version) == ("medium", 2)
 
 
 async def test_figures_of_another_districts_firm_are_refused_for_an_officer(registry_client: httpx.AsyncClient) -> None:
