@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from enum import Enum
@@ -52,11 +53,29 @@ class Principal:
 
 
 class TokenVerifier:
+    # Apps and other systems send the same token with every request until it expires: verifying its signature
+    # once and remembering the result (until its own expiry) takes a good share of the CPU off hot reads.
+    CACHE_SIZE = 4096
+
     def __init__(self, settings: ServiceSettings) -> None:
         self.settings = settings
         self._jwks = jwt.PyJWKClient(settings.jwt_jwks_url) if settings.jwt_algorithm == "RS256" else None
+        self._verified: dict[str, tuple[Principal, float]] = {}
 
     def verify(self, token: str) -> Principal:
+        cached = self._verified.get(token)
+        if cached is not None:
+            principal, expires_at = cached
+            if time.time() < expires_at:
+                return principal
+            del self._verified[token]
+        principal = self._verify(token)
+        if len(self._verified) >= self.CACHE_SIZE:
+            self._verified.pop(next(iter(self._verified)))  # the oldest entry
+        self._verified[token] = (principal, float(principal.claims["exp"]))
+        return principal
+
+    def _verify(self, token: str) -> Principal:
         key: Any
         if self._jwks is not None:
             key = self._jwks.get_signing_key_from_jwt(token).key

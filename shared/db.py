@@ -86,7 +86,9 @@ def create_engine(url: str, pool_size: int = 10, **kwargs: Any) -> AsyncEngine:
             cursor.close()
 
         return engine
-    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, **kwargs)
+    # No pre-ping: it costs a round trip per checkout on every request. A connection broken by a database restart
+    # fails its request once and SQLAlchemy then discards the whole stale pool; pool_recycle bounds idle age.
+    return create_async_engine(url, pool_size=pool_size, max_overflow=max(pool_size // 4, 1), pool_recycle=1800, **kwargs)
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -9,9 +9,9 @@ from fastapi import APIRouter, Header, Query, Response
 
 from services.registry.schemas import enterprises as schemas
 from services.registry.service import enterprises as service
-from shared.app import Sessions, Settings
+from shared.app import Reads, Sessions, Settings
 from shared.auth import Actor, Role, require_actor
-from shared.http import Page, etag
+from shared.http import Page, etag, model_response
 
 router = APIRouter(prefix="/v1/enterprises", tags=["enterprises"])
 
@@ -56,10 +56,9 @@ async def list_enterprises(
 
 
 @router.get("/{enterprise_id}", response_model=schemas.EnterpriseRead, summary="Read one enterprise")
-async def get_enterprise(enterprise_id: uuid.UUID, actor: Reader, sessions: Sessions, response: Response) -> schemas.EnterpriseRead:
-    enterprise = await service.get_enterprise(sessions, actor, enterprise_id)
-    response.headers["ETag"] = etag(enterprise.version)
-    return service.read_model(actor, enterprise)
+async def get_enterprise(enterprise_id: uuid.UUID, actor: Reader, reads: Reads) -> Response:
+    enterprise = await service.get_enterprise(reads, actor, enterprise_id)
+    return model_response(service.read_model(actor, enterprise), headers={"ETag": etag(enterprise.version)})
 
 
 @router.patch("/{enterprise_id}", response_model=schemas.EnterpriseRead, summary="Update an enterprise",
