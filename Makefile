@@ -73,3 +73,6 @@ bench: setup kafka postgres topics
 
 clean: stop
 	rm -rf var
+
+lint: setup
+	@$(VENV)/bin/ruff check services shared tests bench deploy

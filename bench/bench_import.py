@@ -67,7 +67,7 @@ def parse_and_validate(content: bytes) -> int:
     header = next(reader)
     count = 0
     for row in reader:
-        data = {k: v for k, v in zip(header, row) if v}
+        data = {k: v for k, v in zip(header, row, strict=False) if v}
         data["product_tags"] = data["product_tags"].split(";")
         EnterpriseCreate.model_validate(data)
         count += 1

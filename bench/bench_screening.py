@@ -22,7 +22,7 @@ import random
 import sys
 import time
 import uuid
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from sqlalchemy import text
 
@@ -69,7 +69,7 @@ async def seed(engine, n: int) -> None:  # type: ignore[no-untyped-def]
     """COPY straight into the tables: seeding is set-up, not what is measured."""
     rnd = random.Random(20261126)
     districts = list(HUZHOU_DISTRICTS)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     firms, figures, ip = [], [], []
     for i in range(n):
         firm_id = uuid.uuid4()

@@ -17,7 +17,12 @@ from shared.auth import TokenVerifier
 from shared.bus.kafka import kafka_reachable
 from shared.bus.tables import BusTables
 from shared.db import create_engine, session_factory
-from shared.http import PROBLEM_RESPONSES, RequestContextMiddleware, install_operational_routes, install_problem_handlers
+from shared.http import (
+    PROBLEM_RESPONSES,
+    RequestContextMiddleware,
+    install_operational_routes,
+    install_problem_handlers,
+)
 from shared.settings import ServiceSettings
 
 READINESS_CACHE_SECONDS = 5.0

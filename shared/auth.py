@@ -11,8 +11,8 @@ import argparse
 import sys
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
-from enum import Enum
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from typing import Annotated, Any
 
 import jwt
@@ -23,7 +23,7 @@ from shared.http import request_id_var
 from shared.settings import LOCAL_JWT_SECRET, ServiceSettings
 
 
-class Role(str, Enum):
+class Role(StrEnum):
     ADMIN = "admin"
     OFFICER = "officer"
     REVIEWER = "reviewer"
@@ -169,7 +169,7 @@ def issue_token(
 ) -> str:
     """A signed HS256 token, for local use and tests (production tokens come from the identity provider)."""
     role = Role(role)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     claims: dict[str, Any] = {
         "sub": subject or f"local-{role.value}",
         "role": role.value,

@@ -135,7 +135,7 @@ def uscc_check_char(first17: str) -> str:
         raise InvalidIdentifier("USCC check character needs exactly 17 characters")
     s = first17.upper()
     _reject_non_charset(s)
-    total = sum(_USCC_VALUE[ch] * w for ch, w in zip(s, USCC_WEIGHTS))
+    total = sum(_USCC_VALUE[ch] * w for ch, w in zip(s, USCC_WEIGHTS, strict=True))
     c18 = 31 - total % 31
     return USCC_CHARSET[0 if c18 == 31 else c18]
 
@@ -148,7 +148,7 @@ def org_code_check_char(first8: str) -> str:
     """
     if not isinstance(first8, str) or len(first8) != 8 or not first8.isascii() or not first8.isalnum():
         raise InvalidIdentifier("organisation code check character needs 8 letters or digits")
-    total = sum(int(ch, 36) * w for ch, w in zip(first8.upper(), ORG_CODE_WEIGHTS))
+    total = sum(int(ch, 36) * w for ch, w in zip(first8.upper(), ORG_CODE_WEIGHTS, strict=True))
     c9 = 11 - total % 11
     return {10: "X", 11: "0"}.get(c9, str(c9))
 
@@ -321,7 +321,8 @@ def patent_check_char(digits: str) -> str:
     """
     if not isinstance(digits, str) or len(digits) not in (8, 12) or not (digits.isascii() and digits.isdigit()):
         raise InvalidIdentifier("patent check character needs 12 digits (or 8 for the old format)")
-    r = sum(int(d) * w for d, w in zip(digits, PATENT_CHECK_WEIGHTS)) % 11
+    # The old 8-digit form takes the first 8 weights, hence strict=False.
+    r = sum(int(d) * w for d, w in zip(digits, PATENT_CHECK_WEIGHTS, strict=False)) % 11
     return "X" if r == 10 else str(r)
 
 

@@ -51,7 +51,7 @@ class ServiceSettings(BaseSettings):
     consumer_retry_backoff_seconds: float = 0.2
 
     @model_validator(mode="after")
-    def _fill_defaults(self) -> "ServiceSettings":
+    def _fill_defaults(self) -> ServiceSettings:
         if not self.database_url:
             self.database_url = f"sqlite+aiosqlite:///{PROJECT_ROOT / 'var' / (self.service_name + '.db')}"
         if not self.http_port:
@@ -61,7 +61,7 @@ class ServiceSettings(BaseSettings):
         return self
 
     @model_validator(mode="after")
-    def _refuse_default_secret(self) -> "ServiceSettings":
+    def _refuse_default_secret(self) -> ServiceSettings:
         if self.environment == "production":
             if self.jwt_algorithm == "HS256" and self.jwt_secret.get_secret_value() == LOCAL_JWT_SECRET:
                 raise ValueError("jwt_secret must be set in production; the local default is public")

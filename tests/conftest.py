@@ -16,7 +16,17 @@ from sqlalchemy import text
 
 from shared.db import create_engine
 from shared.migrations import upgrade
-from tests.support import KAFKA, PG_SERVER, SERVICES, TOPIC_PREFIX, pg_url, running_app, settings_for, sqlite_url, truncate
+from tests.support import (
+    KAFKA,
+    PG_SERVER,
+    SERVICES,
+    TOPIC_PREFIX,
+    pg_url,
+    running_app,
+    settings_for,
+    sqlite_url,
+    truncate,
+)
 
 
 async def _ensure_database(service: str) -> None:

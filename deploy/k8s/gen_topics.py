@@ -52,7 +52,7 @@ def render() -> str:
     if len(set(names)) != len(names):
         raise ValueError("two topics map to the same KafkaTopic name")
     docs = []
-    for spec, name in sorted(zip(ALL_TOPICS, names), key=lambda pair: pair[0].name):
+    for spec, name in sorted(zip(ALL_TOPICS, names, strict=True), key=lambda pair: pair[0].name):
         docs.append(
             f"""\
 apiVersion: kafka.strimzi.io/v1

@@ -14,7 +14,7 @@ import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.errors import CommitFailedError
@@ -44,7 +44,7 @@ class Subscription:
     handlers: Mapping[str, Handler] = field(default_factory=dict)
 
 
-class Outcome(str, Enum):
+class Outcome(StrEnum):
     APPLIED = "applied"
     DUPLICATE = "duplicate"
     SKIPPED = "skipped"

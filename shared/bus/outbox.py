@@ -6,14 +6,15 @@ Nothing here talks to Kafka: the relay (``shared.bus.relay``) publishes committe
 
 from __future__ import annotations
 
-import json
 import uuid
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.bus.tables import BusTables
-from shared.db import utcnow
+from shared.db import json_dumps, utcnow
 from shared.events.envelope import CloudEvent
 
 if TYPE_CHECKING:
@@ -22,19 +23,46 @@ if TYPE_CHECKING:
     from shared.settings import ServiceSettings
 
 
+def outbox_row(event: CloudEvent, *, topic: str, key: str, created_at: datetime | None = None) -> dict[str, Any]:
+    """The outbox row of one event. Bulk use cases collect these and insert them with one executemany."""
+    return {
+        "event_id": uuid.UUID(event.id),
+        "topic": topic,
+        "key": key,
+        "event_type": event.type,
+        "headers": [[k, v.decode()] for k, v in event.kafka_headers()],
+        "payload": event.kafka_value().decode(),
+        "created_at": created_at or utcnow(),
+        "attempts": 0,
+    }
+
+
+def audit_row(
+    actor: Actor | None,
+    *,
+    action: str,
+    entity_type: str,
+    entity_id: str,
+    changes: dict[str, Any],
+    occurred_at: datetime | None = None,
+    system_actor: str = "system",
+) -> dict[str, Any]:
+    """The audit row of one change; ``actor`` None is a job acting on its own (recorded as ``system_actor``)."""
+    return {
+        "occurred_at": occurred_at or utcnow(),
+        "actor": actor.principal.subject if actor else system_actor,
+        "actor_role": actor.principal.role.value if actor else system_actor,
+        "action": action,
+        "entity_type": entity_type,
+        "entity_id": entity_id,
+        # Through JSON and back, so that dates, UUIDs and Decimals are stored the same way on every backend.
+        "changes": orjson.loads(json_dumps(changes)),
+        "request_id": actor.request_id if actor else None,
+    }
+
+
 async def add_event(session: AsyncSession, tables: BusTables, event: CloudEvent, *, topic: str, key: str) -> None:
-    await session.execute(
-        tables.outbox.insert().values(
-            event_id=uuid.UUID(event.id),
-            topic=topic,
-            key=key,
-            event_type=event.type,
-            headers=[[k, v.decode()] for k, v in event.kafka_headers()],
-            payload=event.kafka_value().decode(),
-            created_at=utcnow(),
-            attempts=0,
-        )
-    )
+    await session.execute(tables.outbox.insert().values(**outbox_row(event, topic=topic, key=key)))
 
 
 async def add_audit(
@@ -49,29 +77,25 @@ async def add_audit(
     changes: dict[str, Any],
     request_id: str | None,
 ) -> None:
-    # Round-trip through JSON so that dates, UUIDs and Decimals are stored the same way on every backend.
-    await session.execute(
-        tables.audit_log.insert().values(
-            occurred_at=utcnow(),
-            actor=actor,
-            actor_role=actor_role,
-            action=action,
-            entity_type=entity_type,
-            entity_id=entity_id,
-            changes=json.loads(json.dumps(changes, default=str, ensure_ascii=False)),
-            request_id=request_id,
-        )
-    )
+    row = audit_row(None, action=action, entity_type=entity_type, entity_id=entity_id, changes=changes)
+    row.update(actor=actor, actor_role=actor_role, request_id=request_id)
+    await session.execute(tables.audit_log.insert().values(**row))
+
+
+async def insert_rows(session: AsyncSession, table: Any, rows: list[dict[str, Any]]) -> None:
+    """Many outbox or audit rows (from outbox_row/audit_row) in one executemany; nothing when there are none."""
+    if rows:
+        await session.execute(table.insert(), rows)
 
 
 async def emit(
     session: AsyncSession,
     tables: BusTables,
-    settings: "ServiceSettings",
-    payload: "EventPayload",
+    settings: ServiceSettings,
+    payload: EventPayload,
     *,
     subject: str,
-    actor: "Actor | None" = None,
+    actor: Actor | None = None,
     causation_id: str | None = None,
 ) -> CloudEvent:
     """The usual way a use case publishes: the payload's topic (with the settings' prefix), keyed by ``subject``
@@ -90,7 +114,7 @@ async def emit(
 async def audit(
     session: AsyncSession,
     tables: BusTables,
-    actor: "Actor",
+    actor: Actor,
     *,
     action: str,
     entity_type: str,

@@ -76,7 +76,7 @@ class OutboxRelay:
         # aggregate's later event is recorded as published ahead of an earlier one.
         acked: list[int] = []
         failure: tuple[int, BaseException] | None = None
-        for row, result in zip(rows, results):
+        for row, result in zip(rows, results, strict=True):
             if isinstance(result, BaseException):
                 failure = (row.id, result)
                 break
@@ -127,10 +127,10 @@ class OutboxRelay:
                 if not published:
                     try:
                         await asyncio.wait_for(stop.wait(), backoff)
-                    except asyncio.TimeoutError:
+                    except TimeoutError:
                         pass
 
-    def _leadership(self, stop: asyncio.Event) -> "_Leadership":
+    def _leadership(self, stop: asyncio.Event) -> _Leadership:
         return _Leadership(self, stop)
 
 
@@ -156,7 +156,7 @@ class _Leadership:
         await self.conn.commit()
         self.confirmed_at = time.monotonic()
 
-    async def __aenter__(self) -> "_Leadership":
+    async def __aenter__(self) -> _Leadership:
         if self.relay.engine.dialect.name != "postgresql":
             self.held = True
             return self
@@ -174,7 +174,7 @@ class _Leadership:
             self.relay.last_tick = time.monotonic()
             try:
                 await asyncio.wait_for(self.stop.wait(), 5.0)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
         return self
 

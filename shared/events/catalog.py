@@ -20,7 +20,7 @@ class TopicSpec:
     # Integration events are the source for rebuilding read models, so they are kept long (a year).
     retention_ms: int = 365 * DAY_MS
 
-    def dead_letter(self) -> "TopicSpec":
+    def dead_letter(self) -> TopicSpec:
         return TopicSpec(
             name=f"{self.name}.dlq",
             producer=self.producer,

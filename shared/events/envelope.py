@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict
@@ -53,7 +53,7 @@ class CloudEvent:
     subject: str
     data: dict[str, Any]
     id: str = field(default_factory=lambda: str(uuid.uuid4()))
-    time: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    time: datetime = field(default_factory=lambda: datetime.now(UTC))
     correlation_id: str | None = None
     causation_id: str | None = None
 
@@ -66,7 +66,7 @@ class CloudEvent:
         subject: str,
         correlation_id: str | None = None,
         causation_id: str | None = None,
-    ) -> "CloudEvent":
+    ) -> CloudEvent:
         return cls(
             type=payload.event_type,
             source=f"/seedbed/{service}",
@@ -96,7 +96,7 @@ class CloudEvent:
         return json.dumps(self.data, ensure_ascii=False, separators=(",", ":")).encode()
 
     @classmethod
-    def from_kafka(cls, headers: list[tuple[str, bytes]] | tuple[tuple[str, bytes], ...], value: bytes | None) -> "CloudEvent":
+    def from_kafka(cls, headers: list[tuple[str, bytes]] | tuple[tuple[str, bytes], ...], value: bytes | None) -> CloudEvent:
         """Parse a binary-mode record; raises ``MalformedEvent`` when it is not one."""
         h = {k: v.decode("utf-8", "replace") for k, v in headers or ()}
         missing = [k for k in ("ce_id", "ce_type", "ce_source", "ce_specversion") if k not in h]
@@ -111,7 +111,7 @@ class CloudEvent:
         if not isinstance(data, dict):
             raise MalformedEvent("value is not a JSON object")
         try:
-            time = datetime.fromisoformat(h["ce_time"]) if "ce_time" in h else datetime.now(timezone.utc)
+            time = datetime.fromisoformat(h["ce_time"]) if "ce_time" in h else datetime.now(UTC)
         except ValueError as exc:
             raise MalformedEvent(f"bad ce_time: {exc}") from exc
         return cls(

@@ -47,7 +47,7 @@ class ServiceProcess:
         self.port = int(env.get("HTTP_PORT", "0"))
         self.worker_port = int(env.get("WORKER_HTTP_PORT", "0"))
 
-    def start(self) -> "ServiceProcess":
+    def start(self) -> ServiceProcess:
         log = open(self.log_path, "ab")
         self.proc = subprocess.Popen([str(SEEDBED), self.service, self.role], env=self.env, stdout=log, stderr=log,
                                      cwd=ROOT, start_new_session=True)

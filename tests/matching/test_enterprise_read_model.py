@@ -17,7 +17,14 @@ from shared.db import create_engine, session_factory
 from shared.events.envelope import CloudEvent
 from shared.events.registry import EnterpriseRegistered, EnterpriseTierChanged, EnterpriseUpdated
 from tests.support import (
-    count_rows, make_uscc, pg_url, running_app, settings_for, token, truncate, wait_for,
+    count_rows,
+    make_uscc,
+    pg_url,
+    running_app,
+    settings_for,
+    token,
+    truncate,
+    wait_for,
 )
 
 pytestmark = pytest.mark.usefixtures("postgres", "kafka")

@@ -10,7 +10,15 @@ import httpx
 import pytest
 
 from shared.auth import Role
-from tests.registry.figures_support import ADMIN, FIGURES_REPORTED, OFFICER, WAN, database_url, outbox_payloads, register
+from tests.registry.figures_support import (
+    ADMIN,
+    FIGURES_REPORTED,
+    OFFICER,
+    WAN,
+    database_url,
+    outbox_payloads,
+    register,
+)
 from tests.support import count_rows, make_uscc, token
 
 GOOD = {"employees": 50, "rd_staff": 10, "tech_staff": 15, "operating_revenue_fen": 2000 * WAN,

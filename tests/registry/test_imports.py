@@ -287,7 +287,7 @@ def _sheet(response: httpx.Response) -> list[dict[str, object]]:
     assert response.headers["content-type"] == import_service.XLSX_MEDIA_TYPE
     sheet = openpyxl.load_workbook(io.BytesIO(response.content), read_only=True).worksheets[0]
     rows = list(sheet.iter_rows(values_only=True))
-    return [dict(zip(rows[0], row)) for row in rows[1:]]
+    return [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
 
 
 async def test_export_escapes_formulas_masks_contacts_and_filters(registry_client: httpx.AsyncClient) -> None:

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import httpx
 
 from services.registry.service.clock import programme_today
 from shared.auth import Role
 from tests.registry.pools_support import (
-    ADMIN, WAN, add_certification, add_figures, add_honour, register, set_enterprise,
+    ADMIN,
+    WAN,
+    add_certification,
+    add_figures,
+    add_honour,
+    register,
+    set_enterprise,
 )
 from tests.support import token
 
@@ -101,9 +107,9 @@ async def test_progress_counts_registrations_by_huzhou_year(registry_client: htt
     url = _url(registry_client)
     ids = [await register(registry_client, 300 + i, "330502") for i in range(4)]
     # 15:00 UTC on 31 December is 23:00 in Huzhou (still the old year); 17:00 UTC is 01:00 on 1 January.
-    await set_enterprise(url, ids[0], created_at=datetime(2025, 12, 31, 15, 0, tzinfo=timezone.utc))
-    await set_enterprise(url, ids[1], created_at=datetime(2025, 12, 31, 17, 0, tzinfo=timezone.utc))
-    await set_enterprise(url, ids[2], created_at=datetime(2024, 6, 1, tzinfo=timezone.utc))
+    await set_enterprise(url, ids[0], created_at=datetime(2025, 12, 31, 15, 0, tzinfo=UTC))
+    await set_enterprise(url, ids[1], created_at=datetime(2025, 12, 31, 17, 0, tzinfo=UTC))
+    await set_enterprise(url, ids[2], created_at=datetime(2024, 6, 1, tzinfo=UTC))
     response = await registry_client.get("/v1/statistics/progress", headers=ADMIN)
     assert response.status_code == 200, response.text
     body = response.json()

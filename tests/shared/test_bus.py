@@ -58,7 +58,7 @@ class Harness:
         self.sessions = session_factory(self.engine)
         self.producer = new_producer(KAFKA, "test-producer")
 
-    async def __aenter__(self) -> "Harness":
+    async def __aenter__(self) -> Harness:
         spec = TopicSpec(name=self.topic, producer="test", description="bus test", partitions=1)
         await create_topics(KAFKA, [spec, spec.dead_letter()])
         await self.producer.start()

@@ -5,8 +5,21 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import (JSON, CheckConstraint, Date, Float, ForeignKey, Index, Integer, String, Text, Uuid, func,
-                        select, text)
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    Uuid,
+    func,
+    select,
+    text,
+)
 from sqlalchemy.orm import Mapped, column_property, mapped_column
 
 from services.registry.models.base import Base

@@ -40,9 +40,15 @@ from services.registry.schemas import evaluations as schemas
 from services.registry.schemas.figures import hnte_number_warnings
 from services.registry.service.access import ensure_may_manage, load_enterprise
 from services.registry.service.clock import programme_today
-from services.registry.service.evaluation_inputs import EnterpriseFacts, Question, build_inputs, load_facts, question_digest
+from services.registry.service.evaluation_inputs import (
+    EnterpriseFacts,
+    Question,
+    build_inputs,
+    load_facts,
+    question_digest,
+)
 from shared.auth import Actor
-from shared.bus.outbox import add_audit, audit, emit
+from shared.bus.outbox import add_audit, audit, audit_row, emit, insert_rows, outbox_row
 from shared.db import utcnow
 from shared.errors import Conflict, InvalidInput, NotFound
 from shared.events.envelope import CloudEvent
@@ -437,21 +443,14 @@ async def _insert_evaluations(session: AsyncSession, settings: ServiceSettings, 
     audit_rows = []
     for row in rows:
         evaluation = _Row(row)
-        event = CloudEvent.of(evaluated_event(evaluation), service=settings.service_name,
-                              subject=str(row["enterprise_id"]))
-        outbox_rows.append({
-            "event_id": uuid.UUID(event.id), "topic": settings.topic(EnterpriseEvaluated.topic),
-            "key": str(row["enterprise_id"]), "event_type": event.type,
-            "headers": [[k, v.decode()] for k, v in event.kafka_headers()],
-            "payload": event.kafka_value().decode(), "created_at": now, "attempts": 0,
-        })
-        audit_rows.append({
-            "occurred_at": now, "actor": SYSTEM_ACTOR, "actor_role": SYSTEM_ACTOR, "action": "evaluation.bulk",
-            "entity_type": "evaluation", "entity_id": str(row["enterprise_id"]),
-            "changes": json.loads(json.dumps(_audit_summary(evaluation))), "request_id": None,
-        })
-    await session.execute(bus.outbox.insert(), outbox_rows)
-    await session.execute(bus.audit_log.insert(), audit_rows)
+        subject = str(row["enterprise_id"])
+        event = CloudEvent.of(evaluated_event(evaluation), service=settings.service_name, subject=subject)
+        outbox_rows.append(outbox_row(event, topic=settings.topic(EnterpriseEvaluated.topic), key=subject,
+                                      created_at=now))
+        audit_rows.append(audit_row(None, action="evaluation.bulk", entity_type="evaluation", entity_id=subject,
+                                    changes=_audit_summary(evaluation), occurred_at=now, system_actor=SYSTEM_ACTOR))
+    await insert_rows(session, bus.outbox, outbox_rows)
+    await insert_rows(session, bus.audit_log, audit_rows)
 
 
 class _Row:

@@ -14,7 +14,6 @@ from enum import Enum
 from typing import Any
 
 from pydantic import BaseModel
-
 from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker

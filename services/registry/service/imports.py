@@ -51,14 +51,20 @@ from services.registry.models import Enterprise, bus
 from services.registry.models.figures import AnnualFigures
 from services.registry.schemas import imports as schemas
 from services.registry.schemas.enterprises import EnterpriseCreate
-from services.registry.service.clock import PROGRAMME_ZONE
 from services.registry.schemas.figures import AnnualFiguresWrite
 from services.registry.service.access import ensure_may_manage, sees_personal_data
+from services.registry.service.clock import PROGRAMME_ZONE
+from services.registry.service.enterprises import (
+    PUBLIC_STATE_FIELDS,
+    list_enterprises,
+    mask_email,
+    mask_name,
+    mask_phone,
+)
 from services.registry.service.evaluations import reevaluate_enterprise
 from services.registry.service.figures import figure_flags, refresh_size_class
-from services.registry.service.enterprises import PUBLIC_STATE_FIELDS, list_enterprises, mask_email, mask_name, mask_phone
 from shared.auth import Actor, Role
-from shared.bus.outbox import audit
+from shared.bus.outbox import audit, insert_rows, outbox_row
 from shared.db import is_postgres, new_id, utcnow
 from shared.errors import InvalidInput, PermissionDenied
 from shared.events.envelope import CloudEvent, EventPayload
@@ -572,20 +578,12 @@ async def _add_events(session: AsyncSession, settings: ServiceSettings, actor: A
     if not events:
         return
     now = utcnow()
-    rows = []
-    for subject, payload in events:
-        event = CloudEvent.of(payload, service=settings.service_name, subject=subject, correlation_id=actor.request_id)
-        rows.append({
-            "event_id": uuid.UUID(event.id),
-            "topic": settings.topic(payload.topic),
-            "key": subject,
-            "event_type": event.type,
-            "headers": [[k, v.decode()] for k, v in event.kafka_headers()],
-            "payload": event.kafka_value().decode(),
-            "created_at": now,
-            "attempts": 0,
-        })
-    await session.execute(bus.outbox.insert(), rows)
+    rows = [
+        outbox_row(CloudEvent.of(payload, service=settings.service_name, subject=subject, correlation_id=actor.request_id),
+                   topic=settings.topic(payload.topic), key=subject, created_at=now)
+        for subject, payload in events
+    ]
+    await insert_rows(session, bus.outbox, rows)
 
 
 async def _update_many(session: AsyncSession, table: Table, key: str, changes: list[tuple[Any, dict[str, Any]]],
@@ -641,7 +639,7 @@ async def _upsert_enterprises(session: AsyncSession, settings: ServiceSettings, 
     pending = chunk
     events: list[tuple[str, EventPayload]] = []
     now = utcnow()
-    for attempt in range(2):
+    for _attempt in range(2):
         new_rows = [r for r in pending if r.uscc not in existing]
         updates: list[tuple[Any, dict[str, Any]]] = []
         for r in pending:
@@ -687,7 +685,7 @@ async def _upsert_enterprises(session: AsyncSession, settings: ServiceSettings, 
         statement = _insert(session, _ENTERPRISES).on_conflict_do_nothing(index_elements=["uscc"]).returning(
             _ENTERPRISES.c.uscc)
         inserted = set((await session.execute(statement, values)).scalars())
-        for r, v in zip(new_rows, values):
+        for v in values:
             if v["uscc"] in inserted:
                 events.append((str(v["id"]), _payload(EnterpriseRegistered, **_state(v["id"], v))))
                 outcome.created += 1

@@ -29,7 +29,7 @@ from services.registry.models.pools import PoolChange, PoolEntryCriteria, PoolQu
 from services.registry.service.access import ensure_may_manage, load_enterprise
 from services.registry.service.clock import programme_today
 from shared.auth import Actor, Role
-from shared.bus.outbox import audit, emit
+from shared.bus.outbox import audit, audit_row, emit, insert_rows, outbox_row
 from shared.db import is_postgres, utcnow
 from shared.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from shared.events.envelope import CloudEvent
@@ -466,34 +466,17 @@ async def _promote(session: AsyncSession, settings: ServiceSettings, actor: Acto
         )
         event = CloudEvent.of(payload, service=settings.service_name, subject=str(enterprise_id),
                               correlation_id=actor.request_id, causation_id=str(run.id))
-        events.append(_outbox_row(event, settings.topic(payload.topic), now))
-        audits.append(_audit_row(actor, now, action="pool.promotion", entity_id=str(enterprise_id), changes={
+        events.append(outbox_row(event, topic=settings.topic(payload.topic), key=str(enterprise_id), created_at=now))
+        audits.append(audit_row(actor, action="pool.promotion", entity_type="enterprise", entity_id=str(enterprise_id),
+                                occurred_at=now, changes={
             "pool": {"from": change["from_pool"], "to": change["to_pool"]}, "year": run.year, "basis": "screening",
             "screening_run_id": str(run.id), "rank": ranked.rank, "score": str(ranked.score.score),
             "quota": ranked.district_quota, "reason": reason,
         }))
     await session.execute(PoolChange.__table__.insert(), changes)
-    await session.execute(bus.outbox.insert(), events)
-    await session.execute(bus.audit_log.insert(), audits)
+    await insert_rows(session, bus.outbox, events)
+    await insert_rows(session, bus.audit_log, audits)
     return moved
-
-
-def _outbox_row(event: CloudEvent, topic: str, now: datetime) -> dict[str, Any]:
-    """The row shared.bus.outbox.add_event writes, for executemany."""
-    return {
-        "event_id": uuid.UUID(event.id), "topic": topic, "key": event.subject, "event_type": event.type,
-        "headers": [[k, v.decode()] for k, v in event.kafka_headers()], "payload": event.kafka_value().decode(),
-        "created_at": now, "attempts": 0,
-    }
-
-
-def _audit_row(actor: Actor, now: datetime, *, action: str, entity_id: str, changes: dict[str, Any]) -> dict[str, Any]:
-    """The row shared.bus.outbox.add_audit writes, for executemany."""
-    return {
-        "occurred_at": now, "actor": actor.principal.subject, "actor_role": actor.principal.role.value,
-        "action": action, "entity_type": "enterprise", "entity_id": entity_id,
-        "changes": json.loads(json.dumps(changes, default=str, ensure_ascii=False)), "request_id": actor.request_id,
-    }
 
 
 def _measures(score: domain.GrowthScore) -> dict[str, Any]:

@@ -7,7 +7,17 @@ from dataclasses import replace
 from datetime import date
 
 import pytest
-from registry_eval_builders import EVAL_2025, certification, codes_passed, inputs, invention, profile, software, with_year, year
+from registry_eval_builders import (
+    EVAL_2025,
+    certification,
+    codes_passed,
+    inputs,
+    invention,
+    profile,
+    software,
+    with_year,
+    year,
+)
 
 from services.registry.domain.evaluation import EvaluationOptions, Outcome, evaluate
 from services.registry.domain.figures import CertificationKind, Honours, Incident, IncidentKind, TechSmeRdOption

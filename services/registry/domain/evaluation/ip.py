@@ -12,6 +12,7 @@ from datetime import date
 from services.registry.domain.evaluation.tri import Tri, tri_all, tri_any
 from services.registry.domain.figures import AcquisitionMethod, IpHolding, IpKind
 
+
 def add_years(day: date, years: int) -> date:
     try:
         return day.replace(year=day.year + years)

@@ -15,8 +15,8 @@ from services.registry.domain.evaluation.conditions import (
     AtLeast,
     AtMost,
     Check,
-    Is,
     IndicatorPoints,
+    Is,
     ScorePasses,
 )
 from services.registry.domain.evaluation.context import Unit
