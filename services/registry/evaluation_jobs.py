@@ -1,8 +1,8 @@
-"""Scheduled jobs of the evaluation work, as commands (later Kubernetes CronJobs):
+"""Scheduled jobs of the evaluation work, run as ``seedbed registry <job>`` (services/registry/jobs.py JOBS):
 
-    python -m services.registry.evaluation_jobs expire-certifications [--today 2027-01-01]
+    seedbed registry expire-certifications [--today 2027-01-01]
         daily: mark certifications whose validity ended as expired (enterprise.tier_changed, change=expired)
-    python -m services.registry.evaluation_jobs reevaluate-all [--date 2027-06-01] [--tier srdi_sme ...]
+    seedbed registry reevaluate-all [--date 2027-06-01] [--tier srdi_sme ...]
         annual: re-run every firm's latest evaluations (or evaluate every firm for --tier) in batches
 
 Both are idempotent: a second run finds nothing to expire, and re-evaluations whose inputs did not change are
@@ -47,7 +47,7 @@ async def _reevaluate(settings: Settings, on: date | None, tiers: list[str] | No
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m services.registry.evaluation_jobs")
+    parser = argparse.ArgumentParser(prog="seedbed registry")
     commands = parser.add_subparsers(dest="command", required=True)
     expire = commands.add_parser("expire-certifications", help="expire certifications whose validity ended")
     expire.add_argument("--today", type=date.fromisoformat, help="default: today in Asia/Shanghai")

@@ -16,6 +16,7 @@ import sys
 import uuid
 from decimal import Decimal, InvalidOperation
 
+from services.registry import evaluation_jobs
 from services.registry.domain import pools as domain
 from services.registry.service import pools as service
 from services.registry.service.clock import programme_today
@@ -113,8 +114,12 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
-# `seedbed registry <job> [args]` (shared/cli.py) runs these.
-JOBS = {"screening": lambda argv: main(["screening", *argv])}
+# `seedbed registry <job> [args]` (shared/cli.py) runs these; the Kubernetes CronJobs call them by these names.
+JOBS = {
+    "screening": lambda argv: main(["screening", *argv]),
+    "expire-certifications": lambda argv: evaluation_jobs.main(["expire-certifications", *argv]),
+    "reevaluate-all": lambda argv: evaluation_jobs.main(["reevaluate-all", *argv]),
+}
 
 
 if __name__ == "__main__":

@@ -676,3 +676,15 @@ def test_dockerfile_builds_a_slim_non_root_image() -> None:
     patterns = [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
     assert patterns[0] == "**", ".dockerignore must exclude everything by default (no var/, .venv/ or .git/)"
     assert {"!pyproject.toml", "!shared", "!services"} <= set(patterns)
+
+
+def test_registry_expires_certifications_daily(objects: list[dict[str, Any]]) -> None:
+    cronjob = named(objects, "CronJob", "seedbed-registry-certification-expiry")
+    minute, hour, day, month, weekday = cronjob["spec"]["schedule"].split()
+    assert (day, month, weekday) == ("*", "*", "*"), "certifications expire any day: the job runs daily"
+    assert cronjob["spec"]["timeZone"] == "Asia/Shanghai"
+    (c,) = cronjob["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"]
+    assert c["args"] == ["registry", "expire-certifications"], c["args"]
+    from services.registry.jobs import JOBS
+
+    assert callable(JOBS["expire-certifications"])
