@@ -22,18 +22,12 @@ import time
 import httpx
 from sqlalchemy import text
 
-from services.registry.app import create_app
+from bench._support import fresh_database, import_enterprises, registry_as_admin
 from services.registry.demo import demo_uscc
 from services.registry.schemas.enterprises import EnterpriseCreate
-from services.registry.settings import Settings
-from shared.auth import Role, issue_token
 from shared.db import create_engine
 from shared.ids import HUZHOU_DISTRICTS
-from shared.migrations import upgrade
-from shared.settings import LOCAL_JWT_SECRET
 
-SERVER = "postgresql+asyncpg://seedbed@127.0.0.1:55432"
-DATABASE = f"{SERVER}/seedbed_bench_import"
 AIM_ROWS_PER_SECOND = 3000
 
 PRODUCTS = [("C3981", "工业视觉检测设备", "high_end_equipment"), ("C2710", "创新药中间体", "biomedicine"),
@@ -74,29 +68,10 @@ def parse_and_validate(content: bytes) -> int:
     return count
 
 
-async def prepare_database() -> None:
-    admin = create_engine(f"{SERVER}/postgres", isolation_level="AUTOCOMMIT")
-    try:
-        async with admin.connect() as conn:
-            if not await conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = 'seedbed_bench_import'")):
-                await conn.execute(text('CREATE DATABASE "seedbed_bench_import"'))
-    finally:
-        await admin.dispose()
-    engine = create_engine(DATABASE)
-    try:
-        async with engine.begin() as conn:
-            await conn.execute(text("DROP SCHEMA public CASCADE"))
-            await conn.execute(text("CREATE SCHEMA public"))
-    finally:
-        await engine.dispose()
-    await asyncio.to_thread(upgrade, "registry", DATABASE)
-
-
-async def timed_import(client: httpx.AsyncClient, content: bytes, headers: dict[str, str]) -> tuple[float, float, dict]:
+async def timed_import(client: httpx.AsyncClient, content: bytes) -> tuple[float, float, dict]:
     """Wall time, this process's CPU time (the app runs in it), and the report."""
     started, cpu = time.perf_counter(), time.process_time()
-    response = await client.post("/v1/imports/enterprises", files={"file": ("bench.csv", content, "text/csv")},
-                                 headers=headers)
+    response = await import_enterprises(client, content)
     elapsed = time.perf_counter() - started
     response.raise_for_status()
     return elapsed, time.process_time() - cpu, response.json()
@@ -114,21 +89,16 @@ async def main(rows: int) -> None:
     assert parse_and_validate(content) == rows
     validate_rate = rows / (time.perf_counter() - started)
 
-    await prepare_database()
-    settings = Settings(environment="local", database_url=DATABASE, kafka_topic_prefix="bench.")
-    app = create_app(settings)
-    headers = {"Authorization": f"Bearer {issue_token(secret=LOCAL_JWT_SECRET, role=Role.ADMIN, subject='bench')}"}
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://bench", timeout=600) as client:
-            first = await timed_import(client, content, headers)
-            assert first[2]["created"] == rows, first[2]
-            second = await timed_import(client, content, headers)
-            assert second[2]["unchanged"] == rows, second[2]
-            third = await timed_import(client, renamed, headers)
-            assert third[2]["updated"] == rows, third[2]
+    database = await fresh_database("seedbed_bench_import")
+    async with registry_as_admin(database, timeout=600) as client:
+        first = await timed_import(client, content)
+        assert first[2]["created"] == rows, first[2]
+        second = await timed_import(client, content)
+        assert second[2]["unchanged"] == rows, second[2]
+        third = await timed_import(client, renamed)
+        assert third[2]["updated"] == rows, third[2]
 
-    engine = create_engine(DATABASE)
+    engine = create_engine(database)
     async with engine.connect() as conn:
         events = await conn.scalar(text("SELECT count(*) FROM outbox"))
     await engine.dispose()

@@ -35,13 +35,13 @@ from sqlalchemy import text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench._support import database_url, fresh_database, import_enterprises, registry_as_admin  # noqa: E402
 from services.registry.schemas.enterprises import EnterpriseRead  # noqa: E402
 from shared.auth import Role, issue_token  # noqa: E402
 from shared.db import create_engine  # noqa: E402
 from shared.settings import LOCAL_JWT_SECRET  # noqa: E402
 
-SERVER = "postgresql+asyncpg://seedbed@127.0.0.1:55432"
-DATABASE = f"{SERVER}/seedbed_bench_registry_api"
+DATABASE_NAME = "seedbed_bench_registry_api"
 HOST = "127.0.0.1"
 REGISTRY_PORT = 18101
 BASELINE_PORT = 18102
@@ -79,26 +79,10 @@ def serve_baseline(port: int, sample_file: str) -> None:
 
 async def prepare(firms: int) -> tuple[list[str], dict]:
     """A fresh, migrated database with ``firms`` firms (bulk import); returns their ids and one firm's record."""
-    from services.registry.app import create_app
     from services.registry.demo import CLUSTERS, demo_uscc
-    from services.registry.settings import Settings
     from shared.ids import HUZHOU_DISTRICTS
-    from shared.migrations import upgrade
 
-    admin = create_engine(f"{SERVER}/postgres", isolation_level="AUTOCOMMIT")
-    try:
-        async with admin.connect() as conn:
-            if not await conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = 'seedbed_bench_registry_api'")):
-                await conn.execute(text('CREATE DATABASE "seedbed_bench_registry_api"'))
-    finally:
-        await admin.dispose()
-    engine = create_engine(DATABASE)
-    async with engine.begin() as conn:
-        await conn.execute(text("DROP SCHEMA public CASCADE"))
-        await conn.execute(text("CREATE SCHEMA public"))
-    await engine.dispose()
-    await asyncio.to_thread(upgrade, "registry", DATABASE)
-
+    database = await fresh_database(DATABASE_NAME)
     districts, clusters = list(HUZHOU_DISTRICTS), list(CLUSTERS)
     lines = ["uscc,name,short_name,legal_representative,contact_phone,district_code,industry_code,sector,cluster,"
              "established_on,main_products,product_tags"]
@@ -107,19 +91,14 @@ async def prepare(firms: int) -> tuple[list[str], dict]:
         sector, industry, word, products, tags = CLUSTERS[cluster]
         lines.append(f"{demo_uscc(n, district)},湖州基准{word}{n:05d}有限公司,基准{word},张三,13812345678,{district},"
                      f"{industry},{sector},{cluster},2015-03-01,{products},{';'.join(tags)}")
-    app = create_app(Settings(environment="local", database_url=DATABASE, kafka_topic_prefix="bench."))
-    token = issue_token(secret=LOCAL_JWT_SECRET, role=Role.ADMIN, subject="bench")
-    async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench",
-                                     headers={"Authorization": f"Bearer {token}"}, timeout=300) as client:
-            report = (await client.post("/v1/imports/enterprises", files={
-                "file": ("bench.csv", "\n".join(lines).encode(), "text/csv")})).json()
-            assert report["created"] == firms, report
-            engine = create_engine(DATABASE)
-            async with engine.connect() as conn:
-                ids = [str(i) for i in (await conn.execute(text("SELECT id FROM enterprises"))).scalars()]
-            await engine.dispose()
-            sample = (await client.get(f"/v1/enterprises/{ids[0]}")).json()
+    async with registry_as_admin(database, timeout=300) as client:
+        report = (await import_enterprises(client, "\n".join(lines).encode())).json()
+        assert report["created"] == firms, report
+        engine = create_engine(database)
+        async with engine.connect() as conn:
+            ids = [str(i) for i in (await conn.execute(text("SELECT id FROM enterprises"))).scalars()]
+        await engine.dispose()
+        sample = (await client.get(f"/v1/enterprises/{ids[0]}")).json()
     return ids, sample
 
 
@@ -237,7 +216,7 @@ def main() -> int:
     token = issue_token(secret=LOCAL_JWT_SECRET, role=Role.OFFICER, subject="bench-officer")
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
         json.dump(sample, handle)
-    env = {**os.environ, "SEEDBED_REGISTRY_DATABASE_URL": DATABASE, "SEEDBED_REGISTRY_HTTP_HOST": HOST,
+    env = {**os.environ, "SEEDBED_REGISTRY_DATABASE_URL": database_url(DATABASE_NAME), "SEEDBED_REGISTRY_HTTP_HOST": HOST,
            "SEEDBED_REGISTRY_HTTP_PORT": str(REGISTRY_PORT), "SEEDBED_REGISTRY_ENVIRONMENT": "local"}
     results: dict[str, dict[str, float]] = {}
     try:

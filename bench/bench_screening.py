@@ -26,37 +26,17 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import text
 
+from bench._support import fresh_database
 from services.registry.service import pools as service
 from services.registry.service.evaluations import reevaluate_all
 from services.registry.settings import Settings
 from shared.auth import Actor, Principal, Role
 from shared.db import create_engine, session_factory
 from shared.ids import HUZHOU_DISTRICTS, org_code_check_char, uscc_check_char
-from shared.migrations import upgrade
 
-SERVER = "postgresql+asyncpg://seedbed@127.0.0.1:55432"
-DATABASE = f"{SERVER}/seedbed_bench_registry"
 YEAR = 2026
 FIGURES_YEAR = YEAR - 1
 WAN = 1_000_000
-
-
-async def fresh_database() -> None:
-    admin = create_engine(f"{SERVER}/postgres", isolation_level="AUTOCOMMIT")
-    try:
-        async with admin.connect() as conn:
-            if not await conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = 'seedbed_bench_registry'")):
-                await conn.execute(text('CREATE DATABASE "seedbed_bench_registry"'))
-    finally:
-        await admin.dispose()
-    engine = create_engine(DATABASE)
-    try:
-        async with engine.begin() as conn:
-            await conn.execute(text("DROP SCHEMA public CASCADE"))
-            await conn.execute(text("CREATE SCHEMA public"))
-    finally:
-        await engine.dispose()
-    await asyncio.to_thread(upgrade, "registry", DATABASE)
 
 
 def uscc(n: int) -> str:
@@ -114,15 +94,15 @@ async def baseline(engine) -> float:  # type: ignore[no-untyped-def]
 
 
 async def main(n: int) -> None:
-    await fresh_database()
-    engine = create_engine(DATABASE, pool_size=2)
+    database = await fresh_database("seedbed_bench_registry")
+    engine = create_engine(database, pool_size=2)
     try:
         started = time.perf_counter()
         await seed(engine, n)
         print(f"seeded {n:,} seedlings with {2 * n:,} figure rows in {time.perf_counter() - started:.1f} s")
         per_district = max(n // 100 // len(HUZHOU_DISTRICTS), 1)
         quotas = {d: per_district for d in HUZHOU_DISTRICTS}
-        settings = Settings(database_url=DATABASE)
+        settings = Settings(database_url=database)
         actor = Actor(Principal(subject="bench", role=Role.SERVICE), request_id="bench")
         sessions = session_factory(engine)
 

@@ -3,7 +3,6 @@ worked examples (tests/registry/domain) into the API calls an officer would make
 
 from __future__ import annotations
 
-import json
 import re
 import sys
 from dataclasses import fields
@@ -12,13 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import text
 
 from services.registry.domain import figures as domain
 from services.registry.domain.plain import to_plain
 from shared.auth import Role
-from shared.db import create_engine
 from shared.ids import patent_check_char
+from tests.registry.pools_support import outbox_payloads as outbox_payloads  # re-exported for the figures tests
 from tests.support import make_uscc, token
 
 # The domain worked examples live beside their builders in a directory without __init__.py.
@@ -48,17 +46,6 @@ async def register(client: httpx.AsyncClient, n: int, *, district: str = "330502
     response = await client.post("/v1/enterprises", json=body, headers=ADMIN)
     assert response.status_code == 201, response.text
     return response.json()["id"]
-
-
-async def outbox_payloads(url: str, event_type: str) -> list[dict[str, Any]]:
-    engine = create_engine(url)
-    try:
-        async with engine.connect() as conn:
-            rows = (await conn.execute(text("SELECT payload FROM outbox WHERE event_type = :t ORDER BY id"),
-                                       {"t": event_type})).all()
-    finally:
-        await engine.dispose()
-    return [json.loads(r[0]) for r in rows]
 
 
 COMPLIANT = {"resident_in_mainland": True, "products_in_prohibited_category": False,

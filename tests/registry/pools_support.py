@@ -6,12 +6,16 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import date
 from typing import Any
 
 import httpx
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.registry.models import Enterprise
 from services.registry.models.evaluations import Certification, Evaluation
 from services.registry.models.figures import AnnualFigures, Honour, IpHolding
 from shared.auth import Role
@@ -29,13 +33,20 @@ async def register(client: httpx.AsyncClient, n: int, district: str = "330502", 
     return response.json()["id"]
 
 
-async def insert(url: str, table: Any, rows: list[dict[str, Any]]) -> None:
+@asynccontextmanager
+async def connected(url: str, *, commit: bool = False) -> AsyncIterator[AsyncConnection]:
+    """A connection of its own to the test app's database (``commit``: in a transaction committed at the end)."""
     engine = create_engine(url)
     try:
-        async with engine.begin() as conn:
-            await conn.execute(table.insert(), rows)
+        async with (engine.begin() if commit else engine.connect()) as conn:
+            yield conn
     finally:
         await engine.dispose()
+
+
+async def insert(url: str, table: Any, rows: list[dict[str, Any]]) -> None:
+    async with connected(url, commit=True) as conn:
+        await conn.execute(table.insert(), rows)
 
 
 async def add_figures(url: str, enterprise_id: str, year: int, **values: Any) -> None:
@@ -68,34 +79,20 @@ async def add_honour(url: str, enterprise_id: str, kind: str, **values: Any) -> 
 
 
 async def outbox_payloads(url: str, event_type: str) -> list[dict[str, Any]]:
-    engine = create_engine(url)
-    try:
-        async with engine.connect() as conn:
-            rows = (await conn.execute(text("SELECT payload FROM outbox WHERE event_type = :t ORDER BY id"),
-                                       {"t": event_type})).all()
-    finally:
-        await engine.dispose()
+    async with connected(url) as conn:
+        rows = (await conn.execute(text("SELECT payload FROM outbox WHERE event_type = :t ORDER BY id"),
+                                   {"t": event_type})).all()
     return [json.loads(r[0]) for r in rows]
 
 
 async def pools_of(url: str) -> dict[str, str | None]:
-    engine = create_engine(url)
-    try:
-        async with engine.connect() as conn:
-            rows = (await conn.execute(text("SELECT id, pool FROM enterprises"))).all()
-    finally:
-        await engine.dispose()
+    async with connected(url) as conn:
+        rows = (await conn.execute(text("SELECT id, pool FROM enterprises"))).all()
     return {str(uuid.UUID(str(r[0]))): r[1] for r in rows}
 
 
 async def set_enterprise(url: str, enterprise_id: str, **values: Any) -> None:
     """Set columns other use cases own (size class, creation time) without going through them."""
-    from services.registry.models import Enterprise
-
-    engine = create_engine(url)
-    try:
-        async with engine.begin() as conn:
-            table = Enterprise.__table__
-            await conn.execute(table.update().where(table.c.id == uuid.UUID(enterprise_id)).values(**values))
-    finally:
-        await engine.dispose()
+    async with connected(url, commit=True) as conn:
+        table = Enterprise.__table__
+        await conn.execute(table.update().where(table.c.id == uuid.UUID(enterprise_id)).values(**values))

@@ -38,6 +38,10 @@ async def test_ip_holding_lifecycle(registry_client: httpx.AsyncClient) -> None:
     updated = await registry_client.put(path, json=acquired, headers={**OFFICER, "If-Match": '"1"'})
     assert updated.status_code == 200 and updated.json()["acquisition"] == "transferred_in"
     assert updated.json()["version"] == 2
+    trail = (await registry_client.get(f"/v1/enterprises/{firm}/audit", headers=OFFICER)).json()["items"]
+    (correction,) = [e for e in trail if e["action"] == "ip_holding.update"]
+    # Only what changed is recorded: the unchanged grant date and reference are not.
+    assert set(correction["changes"]) == {"ip_holding_id", "acquisition", "acquired_on"}, correction["changes"]
 
     assert (await registry_client.delete(path, headers=OFFICER)).status_code == 204
     assert (await registry_client.get(path, headers=OFFICER)).status_code == 404

@@ -95,8 +95,8 @@ async def list_ip_holdings(
     enterprise_id: uuid.UUID, actor: Reader, sessions: Sessions, limit: Limit = 50, cursor: str | None = None,
     kind: str | None = None,
 ) -> Page[schemas.IpHoldingRead]:
-    rows, next_cursor = await service.list_ip_holdings(sessions, actor, enterprise_id, limit=limit, cursor=cursor,
-                                                       kind=kind)
+    rows, next_cursor = await service.list_holdings(service.IP_HOLDINGS, sessions, actor, enterprise_id, limit=limit,
+                                                    cursor=cursor, kind=kind)
     return Page(items=[_read_ip(r) for r in rows], next_cursor=next_cursor)
 
 
@@ -105,7 +105,7 @@ async def list_ip_holdings(
 async def get_ip_holding(
     enterprise_id: uuid.UUID, holding_id: uuid.UUID, actor: Reader, sessions: Sessions, response: Response
 ) -> schemas.IpHoldingRead:
-    row = await service.get_ip_holding(sessions, actor, enterprise_id, holding_id)
+    row = await service.get_holding(service.IP_HOLDINGS, sessions, actor, enterprise_id, holding_id)
     response.headers["ETag"] = etag(row.version)
     return _read_ip(row)
 
@@ -116,7 +116,8 @@ async def replace_ip_holding(
     enterprise_id: uuid.UUID, holding_id: uuid.UUID, body: schemas.IpHoldingWrite, actor: Submitter,
     sessions: Sessions, settings: Settings, response: Response, if_match: IfMatch = None,
 ) -> schemas.IpHoldingRead:
-    row = await service.replace_ip_holding(sessions, settings, actor, enterprise_id, holding_id, body, if_match)
+    row = await service.replace_holding(service.IP_HOLDINGS, sessions, settings, actor, enterprise_id, holding_id, body,
+                                        if_match)
     response.headers["ETag"] = etag(row.version)
     return _read_ip(row)
 
@@ -127,7 +128,7 @@ async def remove_ip_holding(
     enterprise_id: uuid.UUID, holding_id: uuid.UUID, actor: Submitter, sessions: Sessions, settings: Settings,
     if_match: IfMatch = None,
 ) -> Response:
-    await service.remove_ip_holding(sessions, settings, actor, enterprise_id, holding_id, if_match)
+    await service.remove_holding(service.IP_HOLDINGS, sessions, settings, actor, enterprise_id, holding_id, if_match)
     return Response(status_code=204)
 
 
@@ -161,7 +162,8 @@ async def list_honours(
     enterprise_id: uuid.UUID, actor: Reader, sessions: Sessions, limit: Limit = 50, cursor: str | None = None,
     kind: str | None = None,
 ) -> Page[schemas.HonourRead]:
-    rows, next_cursor = await service.list_honours(sessions, actor, enterprise_id, limit=limit, cursor=cursor, kind=kind)
+    rows, next_cursor = await service.list_holdings(service.HONOURS, sessions, actor, enterprise_id, limit=limit,
+                                                    cursor=cursor, kind=kind)
     return Page(items=[schemas.HonourRead.model_validate(r) for r in rows], next_cursor=next_cursor)
 
 
@@ -169,7 +171,7 @@ async def list_honours(
 async def get_honour(
     enterprise_id: uuid.UUID, honour_id: uuid.UUID, actor: Reader, sessions: Sessions, response: Response
 ) -> schemas.HonourRead:
-    row = await service.get_honour(sessions, actor, enterprise_id, honour_id)
+    row = await service.get_holding(service.HONOURS, sessions, actor, enterprise_id, honour_id)
     response.headers["ETag"] = etag(row.version)
     return schemas.HonourRead.model_validate(row)
 
@@ -181,7 +183,8 @@ async def replace_honour(
     settings: Settings, response: Response, if_match: IfMatch = None,
 ) -> schemas.HonourRead:
     _check_honour(body)
-    row = await service.replace_honour(sessions, settings, actor, enterprise_id, honour_id, body, if_match)
+    row = await service.replace_holding(service.HONOURS, sessions, settings, actor, enterprise_id, honour_id, body,
+                                        if_match)
     response.headers["ETag"] = etag(row.version)
     return schemas.HonourRead.model_validate(row)
 
@@ -192,7 +195,7 @@ async def remove_honour(
     enterprise_id: uuid.UUID, honour_id: uuid.UUID, actor: Submitter, sessions: Sessions, settings: Settings,
     if_match: IfMatch = None,
 ) -> Response:
-    await service.remove_honour(sessions, settings, actor, enterprise_id, honour_id, if_match)
+    await service.remove_holding(service.HONOURS, sessions, settings, actor, enterprise_id, honour_id, if_match)
     return Response(status_code=204)
 
 

@@ -34,6 +34,18 @@ SignedFen = Annotated[int, Field(ge=-_FEN_LIMIT, le=_FEN_LIMIT, description="amo
 People = Annotated[int, Field(ge=0, le=10_000_000)]
 
 
+# The figures that may not exceed another of the same year: the field it is checked against, and how the fault
+# is worded.
+_CEILINGS: dict[str, tuple[str, str]] = {
+    "rd_staff": ("employees", "{field} ({value}) exceeds employees ({limit})"),
+    "tech_staff": ("employees", "{field} ({value}) exceeds employees ({limit})"),
+    "main_business_revenue_fen": (
+        "operating_revenue_fen", "main business revenue ({value} fen) exceeds operating revenue ({limit} fen)"),
+    "rd_expense_domestic_fen": (
+        "rd_expense_fen", "domestic R&D expense ({value} fen) exceeds total R&D expense ({limit} fen)"),
+}
+
+
 class AnnualFiguresWrite(BaseModel):
     """One year's figures (年报), replacing what was stored for that year: an omitted field is "not reported".
 
@@ -69,28 +81,13 @@ class AnnualFiguresWrite(BaseModel):
 
     # Each cross-field check is a field validator on the later field, so the problem names the field at fault
     # and every fault of the body is reported at once.
-    @field_validator("rd_staff", "tech_staff")
+    @field_validator(*_CEILINGS)
     @classmethod
-    def _staff_within_employees(cls, value: int | None, info: ValidationInfo) -> int | None:
-        employees = info.data.get("employees")
-        if value is not None and employees is not None and value > employees:
-            raise ValueError(f"{info.field_name} ({value}) exceeds employees ({employees})")
-        return value
-
-    @field_validator("main_business_revenue_fen")
-    @classmethod
-    def _main_business_within_operating(cls, value: int | None, info: ValidationInfo) -> int | None:
-        operating = info.data.get("operating_revenue_fen")
-        if value is not None and operating is not None and value > operating:
-            raise ValueError(f"main business revenue ({value} fen) exceeds operating revenue ({operating} fen)")
-        return value
-
-    @field_validator("rd_expense_domestic_fen")
-    @classmethod
-    def _domestic_within_total(cls, value: int | None, info: ValidationInfo) -> int | None:
-        total = info.data.get("rd_expense_fen")
-        if value is not None and total is not None and value > total:
-            raise ValueError(f"domestic R&D expense ({value} fen) exceeds total R&D expense ({total} fen)")
+    def _within_ceiling(cls, value: int | None, info: ValidationInfo) -> int | None:
+        ceiling, fault = _CEILINGS[str(info.field_name)]
+        limit = info.data.get(ceiling)
+        if value is not None and limit is not None and value > limit:
+            raise ValueError(fault.format(field=info.field_name, value=value, limit=limit))
         return value
 
 

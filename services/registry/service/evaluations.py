@@ -48,7 +48,7 @@ from services.registry.service.evaluation_inputs import (
     question_digest,
 )
 from shared.auth import Actor
-from shared.bus.outbox import add_audit, audit, audit_row, emit, insert_rows, outbox_row
+from shared.bus.outbox import audit_row, emit, insert_rows, outbox_row
 from shared.db import utcnow
 from shared.errors import Conflict, InvalidInput, NotFound
 from shared.events.envelope import CloudEvent
@@ -156,10 +156,89 @@ def _audit_summary(evaluation: Any) -> dict[str, Any]:
             "total_score": evaluation.total_score, "rerun_of": None if evaluation.rerun_of is None else str(evaluation.rerun_of)}
 
 
+async def _audit_by(session: AsyncSession, actor: Actor | None, *, action: str, entity_type: str, entity_id: str,
+                    changes: dict[str, Any]) -> None:
+    """The audit entry of a change made by ``actor``, or by the system (``actor`` None) when a job acts on its own."""
+    row = audit_row(actor, action=action, entity_type=entity_type, entity_id=entity_id, changes=changes,
+                    system_actor=SYSTEM_ACTOR)
+    await insert_rows(session, bus.audit_log, [row])
+
+
+async def _record_evaluation(session: AsyncSession, settings: ServiceSettings, evaluation: Evaluation, *, action: str,
+                             actor: Actor | None, causation_id: str | None = None) -> None:
+    """The enterprise.evaluated event and the audit entry of a new evaluation."""
+    subject = str(evaluation.enterprise_id)
+    await emit(session, bus, settings, evaluated_event(evaluation), subject=subject, actor=actor,
+               causation_id=causation_id)
+    await _audit_by(session, actor, action=action, entity_type="evaluation", entity_id=subject,
+                    changes=_audit_summary(evaluation))
+
+
 async def lock_enterprise(session: AsyncSession, enterprise_id: uuid.UUID) -> None:
     """Serialise the changes of one enterprise's facts, evaluations and tiers (PostgreSQL row lock; SQLite
     serialises writers anyway): two concurrent corrections must not each re-run the evaluation on half the facts."""
     await session.execute(select(Enterprise.id).where(Enterprise.id == enterprise_id).with_for_update())
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Shared by the use cases of an enterprise's records (here and in service.figures): load to change, read one,
+# newest-first pages
+# --------------------------------------------------------------------------------------------------------------
+
+
+async def load_enterprise_for_change(session: AsyncSession, actor: Actor, enterprise_id: uuid.UUID) -> Enterprise:
+    """The enterprise, once the actor may see and change it, locked for the rest of the transaction."""
+    enterprise = await load_enterprise(session, actor, enterprise_id)
+    ensure_may_manage(actor, enterprise.district_code, enterprise.uscc)
+    await lock_enterprise(session, enterprise.id)
+    return enterprise
+
+
+async def owned_by(session: AsyncSession, model: Any, enterprise_id: uuid.UUID, row_id: uuid.UUID, noun: str) -> Any:
+    """The ``model`` row ``row_id`` if it belongs to the enterprise; NotFound (naming it as ``noun``) otherwise."""
+    row = await session.get(model, row_id)
+    if row is None or row.enterprise_id != enterprise_id:
+        raise NotFound(f"no {noun} {row_id} of enterprise {enterprise_id}")
+    return row
+
+
+async def get_of_enterprise(sessions: async_sessionmaker[AsyncSession], actor: Actor, model: Any,
+                            enterprise_id: uuid.UUID, row_id: uuid.UUID, noun: str) -> Any:
+    async with sessions() as session:
+        await load_enterprise(session, actor, enterprise_id)
+        return await owned_by(session, model, enterprise_id, row_id, noun)
+
+
+async def list_of_enterprise(
+    sessions: async_sessionmaker[AsyncSession], actor: Actor, model: Any, enterprise_id: uuid.UUID, *, limit: int,
+    cursor: str | None, **equal_to: Any,
+) -> tuple[list[Any], str | None]:
+    """One page of the enterprise's ``model`` rows, newest first, narrowed to the columns ``equal_to`` names
+    (a None value does not narrow)."""
+    query = select(model).where(model.enterprise_id == enterprise_id)
+    for column, value in equal_to.items():
+        if value is not None:
+            query = query.where(getattr(model, column) == value)
+    async with sessions() as session:
+        await load_enterprise(session, actor, enterprise_id)
+        rows = list((await session.scalars(_newest_first(query, model, cursor, limit))).all())
+    if len(rows) > limit:
+        last = rows[limit - 1]
+        return rows[:limit], encode_cursor([last.created_at.isoformat(), str(last.id)])
+    return rows, None
+
+
+def _newest_first(query: Any, model: Any, cursor: str | None, limit: int) -> Any:
+    """Newest first, keyset on (created_at, id): stable while rows are added. One row more than the page, to tell
+    whether another page follows."""
+    if cursor:
+        values = decode_cursor(cursor)
+        try:
+            created, after_id = datetime.fromisoformat(str(values[0])), uuid.UUID(str(values[1]))
+        except (ValueError, IndexError):
+            raise InvalidInput("cursor is not one this API issued", field="cursor") from None
+        query = query.where(or_(model.created_at < created, and_(model.created_at == created, model.id < after_id)))
+    return query.order_by(model.created_at.desc(), model.id.desc()).limit(limit + 1)
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -185,9 +264,7 @@ async def run_evaluation(
 ) -> Evaluation:
     question = _question_from_request(body, programme_today())
     async with sessions.begin() as session:
-        enterprise = await load_enterprise(session, actor, enterprise_id)
-        ensure_may_manage(actor, enterprise.district_code, enterprise.uscc)
-        await lock_enterprise(session, enterprise.id)
+        enterprise = await load_enterprise_for_change(session, actor, enterprise_id)
         facts = (await load_facts(session, [enterprise.id]))[enterprise.id]
         try:
             computed = compute(facts, question)
@@ -203,9 +280,7 @@ async def run_evaluation(
                                 created_by=actor.principal.subject)
         session.add(evaluation)
         await session.flush()
-        await emit(session, bus, settings, evaluated_event(evaluation), subject=str(enterprise.id), actor=actor)
-        await audit(session, bus, actor, action="evaluation.run", entity_type="evaluation", entity_id=str(enterprise.id),
-                    changes=_audit_summary(evaluation))
+        await _record_evaluation(session, settings, evaluation, action="evaluation.run", actor=actor)
     return evaluation
 
 
@@ -264,15 +339,8 @@ async def reevaluate_enterprise(
         return []
     await session.flush()
     for evaluation in rerun:
-        await emit(session, bus, settings, evaluated_event(evaluation), subject=str(enterprise_id), actor=actor,
-                   causation_id=causation_id)
-        changes = _audit_summary(evaluation)
-        if actor is not None:
-            await audit(session, bus, actor, action="evaluation.rerun", entity_type="evaluation",
-                        entity_id=str(enterprise_id), changes=changes)
-        else:
-            await add_audit(session, bus, actor=SYSTEM_ACTOR, actor_role=SYSTEM_ACTOR, action="evaluation.rerun",
-                            entity_type="evaluation", entity_id=str(enterprise_id), changes=changes, request_id=None)
+        await _record_evaluation(session, settings, evaluation, action="evaluation.rerun", actor=actor,
+                                 causation_id=causation_id)
     return rerun
 
 
@@ -465,49 +533,18 @@ class _Row:
 # --------------------------------------------------------------------------------------------------------------
 
 
-def _created_desc_page(query, model, cursor: str | None, limit: int):  # type: ignore[no-untyped-def]
-    """Newest first, keyset on (created_at, id): stable while rows are added."""
-    if cursor:
-        values = decode_cursor(cursor)
-        try:
-            created, after_id = datetime.fromisoformat(str(values[0])), uuid.UUID(str(values[1]))
-        except (ValueError, IndexError):
-            raise InvalidInput("cursor is not one this API issued", field="cursor") from None
-        query = query.where(or_(model.created_at < created, and_(model.created_at == created, model.id < after_id)))
-    return query.order_by(model.created_at.desc(), model.id.desc()).limit(limit + 1)
-
-
-def _page(rows: list[Any], limit: int) -> tuple[list[Any], str | None]:
-    if len(rows) > limit:
-        last = rows[limit - 1]
-        return rows[:limit], encode_cursor([last.created_at.isoformat(), str(last.id)])
-    return rows, None
-
-
 async def list_evaluations(
     sessions: async_sessionmaker[AsyncSession], actor: Actor, enterprise_id: uuid.UUID, *, limit: int,
     cursor: str | None = None, tier: str | None = None, outcome: str | None = None,
 ) -> tuple[list[Evaluation], str | None]:
-    query = select(Evaluation).where(Evaluation.enterprise_id == enterprise_id)
-    if tier is not None:
-        query = query.where(Evaluation.tier == tier)
-    if outcome is not None:
-        query = query.where(Evaluation.outcome == outcome)
-    async with sessions() as session:
-        await load_enterprise(session, actor, enterprise_id)
-        rows = list((await session.scalars(_created_desc_page(query, Evaluation, cursor, limit))).all())
-    return _page(rows, limit)
+    return await list_of_enterprise(sessions, actor, Evaluation, enterprise_id, limit=limit, cursor=cursor, tier=tier,
+                                    outcome=outcome)
 
 
 async def get_evaluation(
     sessions: async_sessionmaker[AsyncSession], actor: Actor, enterprise_id: uuid.UUID, evaluation_id: uuid.UUID
 ) -> Evaluation:
-    async with sessions() as session:
-        await load_enterprise(session, actor, enterprise_id)
-        evaluation = await session.get(Evaluation, evaluation_id)
-    if evaluation is None or evaluation.enterprise_id != enterprise_id:
-        raise NotFound(f"no evaluation {evaluation_id} of enterprise {enterprise_id}")
-    return evaluation
+    return await get_of_enterprise(sessions, actor, Evaluation, enterprise_id, evaluation_id, "evaluation")
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -541,6 +578,16 @@ def _certification_summary(certification: Certification) -> dict[str, Any]:
             "end_reason": certification.end_reason}
 
 
+async def _record_tier_change(session: AsyncSession, settings: ServiceSettings, certification: Certification,
+                              change: str, held: list[str], *, action: str, actor: Actor | None) -> None:
+    """The enterprise.tier_changed event (with the tiers ``held`` after the change) and the audit entry of a
+    certification's change."""
+    subject = str(certification.enterprise_id)
+    await emit(session, bus, settings, _tier_changed(certification, change, held), subject=subject, actor=actor)
+    await _audit_by(session, actor, action=action, entity_type="certification", entity_id=subject,
+                    changes=_certification_summary(certification))
+
+
 async def certify(
     sessions: async_sessionmaker[AsyncSession], settings: ServiceSettings, actor: Actor, enterprise_id: uuid.UUID,
     body: schemas.CertificationCreate,
@@ -550,9 +597,7 @@ async def certify(
     number already recorded for the tier. A certificate of a tier already held supersedes the old one (renewal)."""
     today = programme_today()
     async with sessions.begin() as session:
-        enterprise = await load_enterprise(session, actor, enterprise_id)
-        ensure_may_manage(actor, enterprise.district_code, enterprise.uscc)
-        await lock_enterprise(session, enterprise.id)
+        enterprise = await load_enterprise_for_change(session, actor, enterprise_id)
         tier = await _certifiable_tier(session, enterprise.id, body)
         valid_from = body.valid_from or today
         valid_until = body.valid_until or add_years(valid_from, certificate_validity_years(settings)) - timedelta(days=1)
@@ -586,10 +631,8 @@ async def certify(
         session.add(certification)
         await session.flush()
         held = await held_tiers(session, enterprise.id)
-        await emit(session, bus, settings, _tier_changed(certification, "certified", held), subject=str(enterprise.id),
-                   actor=actor)
-        await audit(session, bus, actor, action="certification.certify", entity_type="certification",
-                    entity_id=str(enterprise.id), changes=_certification_summary(certification))
+        await _record_tier_change(session, settings, certification, "certified", held, action="certification.certify",
+                                  actor=actor)
     return certification
 
 
@@ -632,12 +675,8 @@ async def revoke_certification(
 ) -> Certification:
     today = programme_today()
     async with sessions.begin() as session:
-        enterprise = await load_enterprise(session, actor, enterprise_id)
-        ensure_may_manage(actor, enterprise.district_code, enterprise.uscc)
-        await lock_enterprise(session, enterprise.id)
-        certification = await session.get(Certification, certification_id)
-        if certification is None or certification.enterprise_id != enterprise.id:
-            raise NotFound(f"no certification {certification_id} of enterprise {enterprise_id}")
+        enterprise = await load_enterprise_for_change(session, actor, enterprise_id)
+        certification = await owned_by(session, Certification, enterprise.id, certification_id, "certification")
         if if_match is not None:
             check_if_match(if_match, certification.version)
         if certification.status != "active":
@@ -646,10 +685,8 @@ async def revoke_certification(
         certification.version += 1
         await session.flush()
         held = await held_tiers(session, enterprise.id)
-        await emit(session, bus, settings, _tier_changed(certification, "revoked", held), subject=str(enterprise.id),
-                   actor=actor)
-        await audit(session, bus, actor, action="certification.revoke", entity_type="certification",
-                    entity_id=str(enterprise.id), changes=_certification_summary(certification))
+        await _record_tier_change(session, settings, certification, "revoked", held, action="certification.revoke",
+                                  actor=actor)
     return certification
 
 
@@ -677,12 +714,9 @@ async def expire_certifications(
             await session.flush()
             held_by_enterprise = {eid: await held_tiers(session, eid) for eid in {c.enterprise_id for c in due}}
             for certification in due:
-                await emit(session, bus, settings,
-                           _tier_changed(certification, "expired", held_by_enterprise[certification.enterprise_id]),
-                           subject=str(certification.enterprise_id))
-                await add_audit(session, bus, actor=SYSTEM_ACTOR, actor_role=SYSTEM_ACTOR, action="certification.expire",
-                                entity_type="certification", entity_id=str(certification.enterprise_id),
-                                changes=_certification_summary(certification), request_id=None)
+                await _record_tier_change(session, settings, certification, "expired",
+                                          held_by_enterprise[certification.enterprise_id],
+                                          action="certification.expire", actor=None)
                 expired.append(certification.id)
     return expired
 
@@ -692,23 +726,11 @@ async def list_certifications(
     cursor: str | None = None, tier: str | None = None, status: str | None = None,
 ) -> tuple[list[Certification], str | None]:
     """Tier history: every certification, newest first."""
-    query = select(Certification).where(Certification.enterprise_id == enterprise_id)
-    if tier is not None:
-        query = query.where(Certification.tier == tier)
-    if status is not None:
-        query = query.where(Certification.status == status)
-    async with sessions() as session:
-        await load_enterprise(session, actor, enterprise_id)
-        rows = list((await session.scalars(_created_desc_page(query, Certification, cursor, limit))).all())
-    return _page(rows, limit)
+    return await list_of_enterprise(sessions, actor, Certification, enterprise_id, limit=limit, cursor=cursor,
+                                    tier=tier, status=status)
 
 
 async def get_certification(
     sessions: async_sessionmaker[AsyncSession], actor: Actor, enterprise_id: uuid.UUID, certification_id: uuid.UUID
 ) -> Certification:
-    async with sessions() as session:
-        await load_enterprise(session, actor, enterprise_id)
-        certification = await session.get(Certification, certification_id)
-    if certification is None or certification.enterprise_id != enterprise_id:
-        raise NotFound(f"no certification {certification_id} of enterprise {enterprise_id}")
-    return certification
+    return await get_of_enterprise(sessions, actor, Certification, enterprise_id, certification_id, "certification")

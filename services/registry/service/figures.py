@@ -9,12 +9,13 @@ an enterprise.figures_reported event. Bad input writes nothing.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -22,9 +23,15 @@ from services.registry.domain.size_class import InvalidIndustryCode, SizeClassUn
 from services.registry.models import Enterprise, bus
 from services.registry.models.figures import AnnualFigures, EnterpriseDeclarations, Honour, IpHolding
 from services.registry.schemas import figures as schemas
-from services.registry.service.access import ensure_may_manage, load_enterprise
+from services.registry.service.access import load_enterprise
 from services.registry.service.clock import programme_today
-from services.registry.service.evaluations import lock_enterprise, reevaluate_enterprise
+from services.registry.service.evaluations import (
+    get_of_enterprise,
+    list_of_enterprise,
+    load_enterprise_for_change,
+    owned_by,
+    reevaluate_enterprise,
+)
 from shared.auth import Actor
 from shared.bus.outbox import audit, emit
 from shared.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
@@ -37,13 +44,6 @@ Sessions = async_sessionmaker[AsyncSession]
 RD_ABOVE_REVENUE = "rd_expense_above_revenue"
 
 
-async def _load_for_change(session: AsyncSession, actor: Actor, enterprise_id: uuid.UUID) -> Enterprise:
-    enterprise = await load_enterprise(session, actor, enterprise_id)
-    ensure_may_manage(actor, enterprise.district_code, enterprise.uscc)
-    await lock_enterprise(session, enterprise.id)
-    return enterprise
-
-
 def _row_values(body: BaseModel) -> dict[str, Any]:
     """The body's fields as column values: enum members become their plain string values."""
     return {k: (v.value if isinstance(v, Enum) else v) for k, v in body.model_dump().items()}
@@ -51,6 +51,36 @@ def _row_values(body: BaseModel) -> dict[str, Any]:
 
 def _diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
     return {k: {"from": before.get(k), "to": v} for k, v in after.items() if before.get(k) != v}
+
+
+def _columns(row: Any, names: tuple[str, ...]) -> dict[str, Any]:
+    return {name: getattr(row, name) for name in names}
+
+
+def _apply_changes(row: Any, before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    """Set the columns whose value differs from ``before`` and count a new version (the ETag); the columns
+    changed, none (and no new version) when the same values come again."""
+    changed = {k: v for k, v in after.items() if before[k] != v}
+    for key, value in changed.items():
+        setattr(row, key, value)
+    if changed:
+        row.version += 1
+    return changed
+
+
+def _refuse_version_of_absent(if_match: str | None, absent: str) -> None:
+    """A first write may come without If-Match, or with ``*``; one naming a version of what does not exist yet
+    is stale (412)."""
+    if if_match is not None and if_match.strip() != "*":
+        raise PreconditionFailed(f"{absent}; If-Match names a version that does not exist")
+
+
+async def _record_change(session: AsyncSession, settings: ServiceSettings, actor: Actor, enterprise_id: uuid.UUID, *,
+                         action: str, entity_type: str, changes: dict[str, Any]) -> None:
+    """The audit entry of a change to what the enterprise reports, and the re-run of the evaluations it may move."""
+    await audit(session, bus, actor, action=action, entity_type=entity_type, entity_id=str(enterprise_id),
+                changes=changes)
+    await reevaluate_enterprise(session, settings, enterprise_id, actor=actor)
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -106,7 +136,7 @@ async def put_figures(
         raise InvalidInput(f"year {year} is in the future", field="year")
     values = body.model_dump()
     async with sessions.begin() as session:
-        enterprise = await _load_for_change(session, actor, enterprise_id)
+        enterprise = await load_enterprise_for_change(session, actor, enterprise_id)
         if enterprise.established_on is not None and year < enterprise.established_on.year:
             raise InvalidInput(f"year {year} is before the enterprise was established ({enterprise.established_on})",
                                field="year")
@@ -117,21 +147,17 @@ async def put_figures(
         created = row is None
         flags = figure_flags(values)
         if row is None:
-            if if_match is not None and if_match.strip() != "*":
-                raise PreconditionFailed(f"no figures for {year} yet; If-Match names a version that does not exist")
+            _refuse_version_of_absent(if_match, f"no figures for {year} yet")
             row = AnnualFigures(enterprise_id=enterprise.id, year=year, flags=flags, source="api", **values)
             session.add(row)
             changes: dict[str, Any] = {"year": year, **body.model_dump(mode="json"), "flags": flags}
         else:
             check_if_match(if_match, row.version)
-            before = {name: getattr(row, name) for name in FIGURE_FIELDS}
-            changed = {k: v for k, v in values.items() if before[k] != v}
+            before = _columns(row, FIGURE_FIELDS)
+            changed = _apply_changes(row, before, values)
             if not changed:
                 return row, False  # the same figures again: no new version, no event
-            for key, value in changed.items():
-                setattr(row, key, value)
             row.flags = flags
-            row.version += 1
             changes = {"year": year, **_diff(before, changed)}
         try:
             await session.flush()
@@ -147,9 +173,9 @@ async def put_figures(
             main_business_revenue_fen=row.main_business_revenue_fen, total_assets_fen=row.total_assets_fen,
             equity_financing_fen=row.equity_financing_fen, flags=list(row.flags), corrected=not created,
         ), subject=str(enterprise.id), actor=actor)
-        await audit(session, bus, actor, action="figures.report" if created else "figures.correct",
-                    entity_type="annual_figures", entity_id=str(enterprise.id), changes=changes)
-        await reevaluate_enterprise(session, settings, enterprise.id, actor=actor)
+        await _record_change(session, settings, actor, enterprise.id,
+                             action="figures.report" if created else "figures.correct", entity_type="annual_figures",
+                             changes=changes)
     return row, created
 
 
@@ -183,139 +209,116 @@ async def list_figures(
 
 
 # --------------------------------------------------------------------------------------------------------------
-# Shared by IP holdings and honours: newest-first pages, load one, delete
+# IP holdings and honours: an enterprise holds many of each, corrected and removed one by one
 # --------------------------------------------------------------------------------------------------------------
 
 
-def _page_query(query, model, cursor: str | None, limit: int):  # type: ignore[no-untyped-def]
-    if cursor:
-        values = decode_cursor(cursor)
-        try:
-            created, after_id = datetime.fromisoformat(str(values[0])), uuid.UUID(str(values[1]))
-        except (ValueError, IndexError):
-            raise InvalidInput("cursor is not one this API issued", field="cursor") from None
-        query = query.where(or_(model.created_at < created, and_(model.created_at == created, model.id < after_id)))
-    return query.order_by(model.created_at.desc(), model.id.desc()).limit(limit + 1)
+@dataclass(frozen=True)
+class Holdings:
+    """What tells IP holdings and honours apart in the use cases they share (correct, remove, list, read one)."""
+
+    model: Any
+    noun: str  # in NotFound messages
+    entity: str  # the audit entity type, the prefix of its actions and of the row's id in their changes
+    fields: tuple[str, ...]  # the columns a write body sets
+    removal_columns: tuple[str, ...]  # what the audit entry of a removal keeps of the row
+    # Refuses a body that would clash with another row of the enterprise (Conflict); ``except_id`` is the row
+    # being corrected.
+    ensure_no_clash: Callable[[AsyncSession, uuid.UUID, Any, uuid.UUID | None], Awaitable[None]]
+    derived: Callable[[Any], dict[str, Any]]  # columns computed from the body rather than given in it
 
 
-def _page(rows: list[Any], limit: int) -> tuple[list[Any], str | None]:
-    if len(rows) > limit:
-        last = rows[limit - 1]
-        return rows[:limit], encode_cursor([last.created_at.isoformat(), str(last.id)])
-    return rows, None
-
-
-async def _owned(session: AsyncSession, model, enterprise_id: uuid.UUID, row_id: uuid.UUID, noun: str):  # type: ignore[no-untyped-def]
-    row = await session.get(model, row_id)
-    if row is None or row.enterprise_id != enterprise_id:
-        raise NotFound(f"no {noun} {row_id} of enterprise {enterprise_id}")
+async def replace_holding(
+    holdings: Holdings, sessions: Sessions, settings: ServiceSettings, actor: Actor, enterprise_id: uuid.UUID,
+    row_id: uuid.UUID, body: BaseModel, if_match: str | None,
+) -> Any:
+    """Correct one IP holding or honour (If-Match required); the same values again change nothing."""
+    async with sessions.begin() as session:
+        enterprise = await load_enterprise_for_change(session, actor, enterprise_id)
+        row = await owned_by(session, holdings.model, enterprise.id, row_id, holdings.noun)
+        check_if_match(if_match, row.version)
+        await holdings.ensure_no_clash(session, enterprise.id, body, row.id)
+        before = _columns(row, holdings.fields)
+        after = _row_values(body)
+        if not _apply_changes(row, before, after):
+            return row
+        for key, value in holdings.derived(body).items():
+            setattr(row, key, value)
+        await session.flush()
+        # Compared as column values (dates as dates), so that the audit names only what really changed.
+        changes = {f"{holdings.entity}_id": str(row.id), **_diff(before, after)}
+        await _record_change(session, settings, actor, enterprise.id, action=f"{holdings.entity}.update",
+                             entity_type=holdings.entity, changes=changes)
     return row
 
 
-def _columns(row: Any, names: tuple[str, ...]) -> dict[str, Any]:
-    return {name: getattr(row, name) for name in names}
+async def remove_holding(
+    holdings: Holdings, sessions: Sessions, settings: ServiceSettings, actor: Actor, enterprise_id: uuid.UUID,
+    row_id: uuid.UUID, if_match: str | None,
+) -> None:
+    """Remove one IP holding or honour (lapsed, recorded in error); If-Match optional."""
+    async with sessions.begin() as session:
+        enterprise = await load_enterprise_for_change(session, actor, enterprise_id)
+        row = await owned_by(session, holdings.model, enterprise.id, row_id, holdings.noun)
+        if if_match is not None:
+            check_if_match(if_match, row.version)
+        await session.delete(row)
+        await session.flush()
+        changes = {f"{holdings.entity}_id": str(row.id), **_columns(row, holdings.removal_columns)}
+        await _record_change(session, settings, actor, enterprise.id, action=f"{holdings.entity}.remove",
+                             entity_type=holdings.entity, changes=changes)
 
 
-# --------------------------------------------------------------------------------------------------------------
-# IP holdings
-# --------------------------------------------------------------------------------------------------------------
+async def list_holdings(
+    holdings: Holdings, sessions: Sessions, actor: Actor, enterprise_id: uuid.UUID, *, limit: int, cursor: str | None,
+    kind: str | None = None,
+) -> tuple[list[Any], str | None]:
+    """Newest first."""
+    return await list_of_enterprise(sessions, actor, holdings.model, enterprise_id, limit=limit, cursor=cursor,
+                                    kind=kind)
 
-IP_FIELDS = tuple(schemas.IpHoldingWrite.model_fields)
+
+async def get_holding(holdings: Holdings, sessions: Sessions, actor: Actor, enterprise_id: uuid.UUID,
+                      row_id: uuid.UUID) -> Any:
+    return await get_of_enterprise(sessions, actor, holdings.model, enterprise_id, row_id, holdings.noun)
 
 
-async def _ensure_unique_reference(session: AsyncSession, enterprise_id: uuid.UUID, reference: str,
+# --- IP holdings ---------------------------------------------------------------------------------------------------
+
+
+async def _ensure_unique_reference(session: AsyncSession, enterprise_id: uuid.UUID, body: schemas.IpHoldingWrite,
                                    except_id: uuid.UUID | None = None) -> None:
     existing = await session.scalar(
-        select(IpHolding.id).where(IpHolding.enterprise_id == enterprise_id, IpHolding.reference == reference)
+        select(IpHolding.id).where(IpHolding.enterprise_id == enterprise_id, IpHolding.reference == body.reference)
     )
     if existing is not None and existing != except_id:
-        raise Conflict(f"{reference} is already recorded for this enterprise", field="reference",
+        raise Conflict(f"{body.reference} is already recorded for this enterprise", field="reference",
                        existing=f"/v1/enterprises/{enterprise_id}/ip-holdings/{existing}")
+
+
+IP_HOLDINGS = Holdings(model=IpHolding, noun="IP holding", entity="ip_holding",
+                       fields=tuple(schemas.IpHoldingWrite.model_fields), removal_columns=("reference", "kind"),
+                       ensure_no_clash=_ensure_unique_reference, derived=lambda body: {})
 
 
 async def add_ip_holding(
     sessions: Sessions, settings: ServiceSettings, actor: Actor, enterprise_id: uuid.UUID, body: schemas.IpHoldingWrite
 ) -> IpHolding:
     async with sessions.begin() as session:
-        enterprise = await _load_for_change(session, actor, enterprise_id)
-        await _ensure_unique_reference(session, enterprise.id, body.reference)
+        enterprise = await load_enterprise_for_change(session, actor, enterprise_id)
+        await _ensure_unique_reference(session, enterprise.id, body)
         row = IpHolding(enterprise_id=enterprise.id, **_row_values(body))
         session.add(row)
         try:
             await session.flush()
         except IntegrityError:
             raise Conflict(f"{body.reference} is already recorded for this enterprise", field="reference") from None
-        await audit(session, bus, actor, action="ip_holding.add", entity_type="ip_holding",
-                    entity_id=str(enterprise.id), changes={"ip_holding_id": str(row.id), **body.model_dump(mode="json")})
-        await reevaluate_enterprise(session, settings, enterprise.id, actor=actor)
+        await _record_change(session, settings, actor, enterprise.id, action="ip_holding.add", entity_type="ip_holding",
+                             changes={"ip_holding_id": str(row.id), **body.model_dump(mode="json")})
     return row
 
 
-async def replace_ip_holding(
-    sessions: Sessions, settings: ServiceSettings, actor: Actor, enterprise_id: uuid.UUID, holding_id: uuid.UUID,
-    body: schemas.IpHoldingWrite, if_match: str | None,
-) -> IpHolding:
-    async with sessions.begin() as session:
-        enterprise = await _load_for_change(session, actor, enterprise_id)
-        row = await _owned(session, IpHolding, enterprise.id, holding_id, "IP holding")
-        check_if_match(if_match, row.version)
-        await _ensure_unique_reference(session, enterprise.id, body.reference, except_id=row.id)
-        before, after = _columns(row, IP_FIELDS), _row_values(body)
-        changed = {k: v for k, v in after.items() if before[k] != v}
-        if not changed:
-            return row
-        for key, value in changed.items():
-            setattr(row, key, value)
-        row.version += 1
-        await session.flush()
-        await audit(session, bus, actor, action="ip_holding.update", entity_type="ip_holding",
-                    entity_id=str(enterprise.id),
-                    changes={"ip_holding_id": str(row.id), **_diff(before, body.model_dump(mode="json"))})
-        await reevaluate_enterprise(session, settings, enterprise.id, actor=actor)
-    return row
-
-
-async def remove_ip_holding(
-    sessions: Sessions, settings: ServiceSettings, actor: Actor, enterprise_id: uuid.UUID, holding_id: uuid.UUID,
-    if_match: str | None,
-) -> None:
-    async with sessions.begin() as session:
-        enterprise = await _load_for_change(session, actor, enterprise_id)
-        row = await _owned(session, IpHolding, enterprise.id, holding_id, "IP holding")
-        if if_match is not None:
-            check_if_match(if_match, row.version)
-        await session.delete(row)
-        await session.flush()
-        await audit(session, bus, actor, action="ip_holding.remove", entity_type="ip_holding",
-                    entity_id=str(enterprise.id), changes={"ip_holding_id": str(row.id), "reference": row.reference,
-                                                           "kind": row.kind})
-        await reevaluate_enterprise(session, settings, enterprise.id, actor=actor)
-
-
-async def list_ip_holdings(
-    sessions: Sessions, actor: Actor, enterprise_id: uuid.UUID, *, limit: int, cursor: str | None,
-    kind: str | None = None,
-) -> tuple[list[IpHolding], str | None]:
-    query = select(IpHolding).where(IpHolding.enterprise_id == enterprise_id)
-    if kind is not None:
-        query = query.where(IpHolding.kind == kind)
-    async with sessions() as session:
-        await load_enterprise(session, actor, enterprise_id)
-        rows = list((await session.scalars(_page_query(query, IpHolding, cursor, limit))).all())
-    return _page(rows, limit)
-
-
-async def get_ip_holding(sessions: Sessions, actor: Actor, enterprise_id: uuid.UUID, holding_id: uuid.UUID) -> IpHolding:
-    async with sessions() as session:
-        await load_enterprise(session, actor, enterprise_id)
-        return await _owned(session, IpHolding, enterprise_id, holding_id, "IP holding")
-
-
-# --------------------------------------------------------------------------------------------------------------
-# Honours and qualifications
-# --------------------------------------------------------------------------------------------------------------
-
-HONOUR_FIELDS = tuple(schemas.HonourWrite.model_fields)
+# --- honours and qualifications ------------------------------------------------------------------------------------
 
 
 def _honour_warnings(body: schemas.HonourWrite) -> list[str]:
@@ -338,78 +341,23 @@ async def _ensure_one_score_per_year(session: AsyncSession, enterprise_id: uuid.
                        field="year", existing=f"/v1/enterprises/{enterprise_id}/honours/{existing}")
 
 
+HONOURS = Holdings(model=Honour, noun="honour", entity="honour", fields=tuple(schemas.HonourWrite.model_fields),
+                   removal_columns=("kind", "name", "number"), ensure_no_clash=_ensure_one_score_per_year,
+                   derived=lambda body: {"warnings": _honour_warnings(body)})
+
+
 async def add_honour(
     sessions: Sessions, settings: ServiceSettings, actor: Actor, enterprise_id: uuid.UUID, body: schemas.HonourWrite
 ) -> Honour:
     async with sessions.begin() as session:
-        enterprise = await _load_for_change(session, actor, enterprise_id)
+        enterprise = await load_enterprise_for_change(session, actor, enterprise_id)
         await _ensure_one_score_per_year(session, enterprise.id, body)
         row = Honour(enterprise_id=enterprise.id, warnings=_honour_warnings(body), **_row_values(body))
         session.add(row)
         await session.flush()
-        await audit(session, bus, actor, action="honour.add", entity_type="honour", entity_id=str(enterprise.id),
-                    changes={"honour_id": str(row.id), **body.model_dump(mode="json", exclude_none=True)})
-        await reevaluate_enterprise(session, settings, enterprise.id, actor=actor)
+        await _record_change(session, settings, actor, enterprise.id, action="honour.add", entity_type="honour",
+                             changes={"honour_id": str(row.id), **body.model_dump(mode="json", exclude_none=True)})
     return row
-
-
-async def replace_honour(
-    sessions: Sessions, settings: ServiceSettings, actor: Actor, enterprise_id: uuid.UUID, honour_id: uuid.UUID,
-    body: schemas.HonourWrite, if_match: str | None,
-) -> Honour:
-    async with sessions.begin() as session:
-        enterprise = await _load_for_change(session, actor, enterprise_id)
-        row = await _owned(session, Honour, enterprise.id, honour_id, "honour")
-        check_if_match(if_match, row.version)
-        await _ensure_one_score_per_year(session, enterprise.id, body, except_id=row.id)
-        before, after = _columns(row, HONOUR_FIELDS), _row_values(body)
-        changed = {k: v for k, v in after.items() if before[k] != v}
-        if not changed:
-            return row
-        for key, value in changed.items():
-            setattr(row, key, value)
-        row.warnings = _honour_warnings(body)
-        row.version += 1
-        await session.flush()
-        await audit(session, bus, actor, action="honour.update", entity_type="honour", entity_id=str(enterprise.id),
-                    changes={"honour_id": str(row.id), **_diff(before, body.model_dump(mode="json"))})
-        await reevaluate_enterprise(session, settings, enterprise.id, actor=actor)
-    return row
-
-
-async def remove_honour(
-    sessions: Sessions, settings: ServiceSettings, actor: Actor, enterprise_id: uuid.UUID, honour_id: uuid.UUID,
-    if_match: str | None,
-) -> None:
-    async with sessions.begin() as session:
-        enterprise = await _load_for_change(session, actor, enterprise_id)
-        row = await _owned(session, Honour, enterprise.id, honour_id, "honour")
-        if if_match is not None:
-            check_if_match(if_match, row.version)
-        await session.delete(row)
-        await session.flush()
-        await audit(session, bus, actor, action="honour.remove", entity_type="honour", entity_id=str(enterprise.id),
-                    changes={"honour_id": str(row.id), "kind": row.kind, "name": row.name, "number": row.number})
-        await reevaluate_enterprise(session, settings, enterprise.id, actor=actor)
-
-
-async def list_honours(
-    sessions: Sessions, actor: Actor, enterprise_id: uuid.UUID, *, limit: int, cursor: str | None,
-    kind: str | None = None,
-) -> tuple[list[Honour], str | None]:
-    query = select(Honour).where(Honour.enterprise_id == enterprise_id)
-    if kind is not None:
-        query = query.where(Honour.kind == kind)
-    async with sessions() as session:
-        await load_enterprise(session, actor, enterprise_id)
-        rows = list((await session.scalars(_page_query(query, Honour, cursor, limit))).all())
-    return _page(rows, limit)
-
-
-async def get_honour(sessions: Sessions, actor: Actor, enterprise_id: uuid.UUID, honour_id: uuid.UUID) -> Honour:
-    async with sessions() as session:
-        await load_enterprise(session, actor, enterprise_id)
-        return await _owned(session, Honour, enterprise_id, honour_id, "honour")
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -427,32 +375,27 @@ async def put_declarations(
     # Dates stay dates in their own column; the incidents list is JSON with ISO dates.
     values["niche_market_since"] = body.niche_market_since
     async with sessions.begin() as session:
-        enterprise = await _load_for_change(session, actor, enterprise_id)
+        enterprise = await load_enterprise_for_change(session, actor, enterprise_id)
         row = await session.get(EnterpriseDeclarations, enterprise.id, with_for_update=True)
         created = row is None
         if row is None:
-            if if_match is not None and if_match.strip() != "*":
-                raise PreconditionFailed("no declarations yet; If-Match names a version that does not exist")
+            _refuse_version_of_absent(if_match, "no declarations yet")
             row = EnterpriseDeclarations(enterprise_id=enterprise.id, **values)
             session.add(row)
             changes = body.model_dump(mode="json")
         else:
             check_if_match(if_match, row.version)
             before = _columns(row, DECLARATION_FIELDS)
-            changed = {k: v for k, v in values.items() if before[k] != v}
+            changed = _apply_changes(row, before, values)
             if not changed:
                 return row, False
-            for key, value in changed.items():
-                setattr(row, key, value)
-            row.version += 1
             changes = _diff(before, changed)
         try:
             await session.flush()
         except IntegrityError:
             raise Conflict("the declarations were just made by someone else; read them and retry") from None
-        await audit(session, bus, actor, action="declarations.put", entity_type="declarations",
-                    entity_id=str(enterprise.id), changes=changes)
-        await reevaluate_enterprise(session, settings, enterprise.id, actor=actor)
+        await _record_change(session, settings, actor, enterprise.id, action="declarations.put",
+                             entity_type="declarations", changes=changes)
     return row, created
 
 

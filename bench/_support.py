@@ -1,0 +1,66 @@
+"""What the registry benchmarks share: a PostgreSQL database of their own, migrated afresh for every run, and the
+registry app in process with an admin's token (to seed firms through the bulk import)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+from sqlalchemy import text
+
+from shared.auth import Role, issue_token
+from shared.db import create_engine
+from shared.settings import LOCAL_JWT_SECRET
+
+# The migrations and the registry app are imported inside the functions that use them: the API benchmark's baseline
+# server imports this module too, and stays a bare FastAPI app.
+
+SERVER = "postgresql+asyncpg://seedbed@127.0.0.1:55432"
+
+
+def database_url(name: str) -> str:
+    return f"{SERVER}/{name}"
+
+
+async def fresh_database(name: str) -> str:
+    """The URL of database ``name``, created if missing, emptied and migrated to the registry's latest schema."""
+    from shared.migrations import upgrade
+
+    admin = create_engine(database_url("postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as conn:
+            if not await conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}):
+                await conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        await admin.dispose()
+    url = database_url(name)
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text("DROP SCHEMA public CASCADE"))
+            await conn.execute(text("CREATE SCHEMA public"))
+    finally:
+        await engine.dispose()
+    await asyncio.to_thread(upgrade, "registry", url)
+    return url
+
+
+@asynccontextmanager
+async def registry_as_admin(url: str, *, timeout: float) -> AsyncIterator[httpx.AsyncClient]:
+    """The registry app on database ``url``, running in this process (its lifespan included), called as an admin."""
+    from services.registry.app import create_app
+    from services.registry.settings import Settings
+
+    app = create_app(Settings(environment="local", database_url=url, kafka_topic_prefix="bench."))
+    token = issue_token(secret=LOCAL_JWT_SECRET, role=Role.ADMIN, subject="bench")
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench",
+                                     headers={"Authorization": f"Bearer {token}"}, timeout=timeout) as client:
+            yield client
+
+
+async def import_enterprises(client: httpx.AsyncClient, content: bytes) -> httpx.Response:
+    """One CSV through POST /v1/imports/enterprises, as an upload of ``bench.csv``."""
+    return await client.post("/v1/imports/enterprises", files={"file": ("bench.csv", content, "text/csv")})
