@@ -380,6 +380,7 @@ async def reevaluate_all(
     enterprise_ids: Sequence[uuid.UUID] | None = None,
     batch_size: int = 1000,
     workers: int = 1,
+    id_range: tuple[uuid.UUID | None, uuid.UUID | None] = (None, None),
 ) -> ReevaluationSummary:
     """Re-evaluate the programme in batches, one transaction per batch (the annual job; the benchmark).
 
@@ -401,11 +402,12 @@ async def reevaluate_all(
     questions = _QuestionCache()
     pool = (ProcessPoolExecutor(max_workers=workers - 1, mp_context=multiprocessing.get_context("spawn"))
             if workers > 1 else None)
-    after: uuid.UUID | None = None
+    after, below = id_range  # the enterprises with after < id < below (the whole programme by default)
     try:
         while True:
             async with sessions.begin() as session:
-                batch = await _next_batch(session, after, batch_size, enterprise_ids, evaluated_only=tiers is None)
+                batch = await _next_batch(session, after, batch_size, enterprise_ids, evaluated_only=tiers is None,
+                                          below=below)
                 if not batch:
                     break
                 after = batch[-1]
@@ -419,11 +421,14 @@ async def reevaluate_all(
 
 
 async def _next_batch(session: AsyncSession, after: uuid.UUID | None, size: int,
-                      enterprise_ids: Sequence[uuid.UUID] | None, *, evaluated_only: bool) -> list[uuid.UUID]:
+                      enterprise_ids: Sequence[uuid.UUID] | None, *, evaluated_only: bool,
+                      below: uuid.UUID | None = None) -> list[uuid.UUID]:
     column = Evaluation.enterprise_id if evaluated_only else Enterprise.id
     query = select(column).distinct().order_by(column).limit(size)
     if after is not None:
         query = query.where(column > after)
+    if below is not None:
+        query = query.where(column < below)
     if enterprise_ids is not None:
         query = query.where(column.in_(list(enterprise_ids)))
     return list((await session.scalars(query)).all())
