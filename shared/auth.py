@@ -2,7 +2,7 @@
 
 A bearer JWT names the caller and its role, with the scope that role carries: an officer's districts, an
 enterprise's USCC, a park operator's platforms, an institute's id. Every route states the roles it admits with
-:func:`require_roles`; a missing or bad token is 401, a role not admitted is 403.
+:func:`require_actor`; a missing or bad token is 401, a role not admitted is 403.
 """
 
 from __future__ import annotations
@@ -128,21 +128,9 @@ def admit(principal: Principal, admitted: frozenset[Role]) -> Principal:
     return principal
 
 
-# Each dependency below does all its work in one function over the bearer scheme (which also gives the OpenAPI
-# document its security scheme): FastAPI resolves every nested dependency on every request, so chaining them
+# The dependency below does all its work in one function over the bearer scheme (which also gives the OpenAPI
+# document its security scheme): FastAPI resolves every nested dependency on every request, so chaining
 # would cost the hot routes a noticeable share of their time.
-
-def require_roles(*roles: Role) -> Any:
-    """A dependency admitting only ``roles``; use as ``Annotated[Principal, require_roles(Role.OFFICER, ...)]``."""
-    admitted = frozenset(roles)
-
-    async def dependency(
-        request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
-    ) -> Principal:
-        return admit(authenticate(request, credentials), admitted)
-
-    return Depends(dependency)
-
 
 @dataclass(frozen=True)
 class Actor:
@@ -153,7 +141,8 @@ class Actor:
 
 
 def require_actor(*roles: Role) -> Any:
-    """Like :func:`require_roles`, but yields the :class:`Actor` a use case takes."""
+    """A dependency admitting only ``roles`` and yielding the :class:`Actor` a use case takes; use as
+    ``Annotated[Actor, require_actor(Role.OFFICER, ...)]``."""
     admitted = frozenset(roles)
 
     async def dependency(

@@ -8,14 +8,11 @@ events later), and :func:`reevaluate_all` re-runs the whole programme in batches
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
-import multiprocessing
 import uuid
 from collections import Counter
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -110,7 +107,7 @@ def run_engine(enterprise_id: uuid.UUID, question: Question, inputs: EvaluationI
 
 
 def _run_engine_chunk(items: list[tuple[uuid.UUID, Question, EvaluationInputs, str]]) -> list[dict[str, Any] | str]:
-    """run_engine over many items, in a worker process: a failure is returned as its message, not raised."""
+    """run_engine over many items: a failure is returned as its message (logged by the caller), not raised."""
     out: list[dict[str, Any] | str] = []
     for item in items:
         try:
@@ -379,7 +376,6 @@ async def reevaluate_all(
     tiers: Sequence[str] | None = None,
     enterprise_ids: Sequence[uuid.UUID] | None = None,
     batch_size: int = 1000,
-    workers: int = 1,
     id_range: tuple[uuid.UUID | None, uuid.UUID | None] = (None, None),
 ) -> ReevaluationSummary:
     """Re-evaluate the programme in batches, one transaction per batch (the annual job; the benchmark).
@@ -391,8 +387,8 @@ async def reevaluate_all(
 
     A question whose digest equals the latest stored one is skipped without running the engine, so a repeated run
     is cheap and idempotent. Each batch costs a fixed handful of queries: the facts of all its firms are loaded
-    together, and new evaluations, events and audit entries are inserted in bulk. ``workers`` > 1 runs the engine
-    in that many processes (this one included): the engine is pure CPU, so it scales with the cores."""
+    together, and new evaluations, events and audit entries are inserted in bulk. ``id_range`` restricts the run to
+    one range of enterprise ids, so that several processes can share the programme (evaluation_jobs)."""
     if tiers is not None:
         unknown = [t for t in tiers if t not in schemas.EvaluableTier.__args__]  # type: ignore[attr-defined]
         if unknown:
@@ -400,23 +396,16 @@ async def reevaluate_all(
     summary = ReevaluationSummary()
     default_date = evaluation_date or programme_today()
     questions = _QuestionCache()
-    pool = (ProcessPoolExecutor(max_workers=workers - 1, mp_context=multiprocessing.get_context("spawn"))
-            if workers > 1 else None)
     after, below = id_range  # the enterprises with after < id < below (the whole programme by default)
-    try:
-        while True:
-            async with sessions.begin() as session:
-                batch = await _next_batch(session, after, batch_size, enterprise_ids, evaluated_only=tiers is None,
-                                          below=below)
-                if not batch:
-                    break
-                after = batch[-1]
-                summary.enterprises += len(batch)
-                await _reevaluate_batch(session, settings, batch, tiers, evaluation_date, default_date, summary,
-                                        questions, pool, workers)
-    finally:
-        if pool is not None:
-            pool.shutdown(cancel_futures=True)
+    while True:
+        async with sessions.begin() as session:
+            batch = await _next_batch(session, after, batch_size, enterprise_ids, evaluated_only=tiers is None,
+                                      below=below)
+            if not batch:
+                break
+            after = batch[-1]
+            summary.enterprises += len(batch)
+            await _reevaluate_batch(session, settings, batch, tiers, evaluation_date, default_date, summary, questions)
     return summary
 
 
@@ -437,7 +426,6 @@ async def _next_batch(session: AsyncSession, after: uuid.UUID | None, size: int,
 async def _reevaluate_batch(
     session: AsyncSession, settings: ServiceSettings, batch: list[uuid.UUID], tiers: Sequence[str] | None,
     evaluation_date: date | None, default_date: date, summary: ReevaluationSummary, questions: _QuestionCache,
-    pool: ProcessPoolExecutor | None, workers: int,
 ) -> None:
     latest_by_enterprise: dict[uuid.UUID, dict[str, Any]] = {}
     for row in await session.execute(_latest_per_tier_query(batch)):
@@ -477,7 +465,7 @@ async def _reevaluate_batch(
             reruns.append(None if previous is None else previous.id)
     if not pending:
         return
-    results = await _run_engine_spread(pending, pool, workers)
+    results = _run_engine_chunk(pending)
     now = utcnow()
     rows: list[dict[str, Any]] = []
     for (enterprise_id, question, _inputs, _digest), rerun_of, values in zip(pending, reruns, results, strict=True):
@@ -491,20 +479,6 @@ async def _reevaluate_batch(
         summary.outcomes[values["outcome"]] += 1
     if rows:
         await _insert_evaluations(session, settings, rows, now)
-
-
-async def _run_engine_spread(items: list[tuple[uuid.UUID, Question, EvaluationInputs, str]],
-                             pool: ProcessPoolExecutor | None, workers: int) -> list[dict[str, Any] | str]:
-    """The engine over ``items``: this process takes one share, the pool's processes the others, in parallel."""
-    if pool is None or len(items) < 2 * workers:
-        return _run_engine_chunk(items)
-    share = -(-len(items) // workers)
-    chunks = [items[i:i + share] for i in range(0, len(items), share)]
-    loop = asyncio.get_running_loop()
-    futures = [loop.run_in_executor(pool, _run_engine_chunk, chunk) for chunk in chunks[1:]]
-    mine = _run_engine_chunk(chunks[0])
-    theirs = await asyncio.gather(*futures)
-    return [value for chunk in (mine, *theirs) for value in chunk]
 
 
 async def _insert_evaluations(session: AsyncSession, settings: ServiceSettings, rows: list[dict[str, Any]],
