@@ -5,6 +5,10 @@ baseline's throughput, p99 at most 30 ms.
 * The registry runs as deployed (``seedbed registry api``: uvicorn, one worker process) on the PostgreSQL database
   ``seedbed_bench_registry_api``, migrated afresh and seeded with 10 000 firms through the bulk import.
 * The baseline runs in the same uvicorn configuration: one route, no middleware, no authentication, no database.
+* The registry is measured twice: as deployed, with its notified row cache (shared/row_cache.py) warmed by one
+  read of every firm first (a long-running process holds them all: 20,000 entries by default), and with the cache
+  turned off (``SEEDBED_REGISTRY_READ_CACHE_ENTRIES=0``: every request reads PostgreSQL). The cache's hits and
+  misses during the measured window come from the registry's /metrics.
 * The load: 32 keep-alive connections for 10 s per target, each request for a random one of the seeded firms, with
   an officer's token (the registry checks it; the baseline ignores it). The generator is ``wrk`` when installed
   (``apt-get install wrk``: light enough to leave the CPU to the servers), otherwise a small asyncio HTTP/1.1
@@ -181,6 +185,14 @@ def start(command: list[str], env: dict[str, str], port: int, ready_path: str) -
     raise RuntimeError(f"{command} did not start: {process.stderr.read().decode() if process.stderr else ''}")
 
 
+def wait_until_cache_live(port: int) -> None:
+    deadline = time.time() + 30
+    while 'row_cache_live{table="enterprises"} 1.0' not in httpx.get(f"http://{HOST}:{port}/metrics", timeout=5).text:
+        if time.time() > deadline:
+            raise RuntimeError("the registry's row cache did not start listening")
+        time.sleep(0.2)
+
+
 def stop(process: subprocess.Popen) -> None:
     process.terminate()
     try:
@@ -189,13 +201,35 @@ def stop(process: subprocess.Popen) -> None:
         process.kill()
 
 
-def measure(generator: str, port: int, ids: list[str], token: str, seconds: int, connections: int) -> dict[str, float]:
-    # A short warm-up: connections, prepared statements and caches as in steady state.
-    warm = min(2, seconds)
+async def read_each_once(port: int, ids: list[str], token: str, connections: int) -> None:
+    """Every firm read once (the warm-up of a process that has been serving for a while)."""
+    async with httpx.AsyncClient(base_url=f"http://{HOST}:{port}", headers={"Authorization": f"Bearer {token}"},
+                                 limits=httpx.Limits(max_connections=connections)) as client:
+        async def reader(share: list[str]) -> None:
+            for enterprise_id in share:
+                (await client.get(f"/v1/enterprises/{enterprise_id}")).raise_for_status()
+
+        await asyncio.gather(*(reader(ids[n::connections]) for n in range(connections)))
+
+
+def cache_counts(port: int) -> tuple[float, float]:
+    body = httpx.get(f"http://{HOST}:{port}/metrics", timeout=5).text
+    counts = []
+    for name in ("row_cache_hits_total", "row_cache_misses_total"):
+        line = next((line for line in body.splitlines() if line.startswith(name + "{")), None)
+        counts.append(float(line.rsplit(" ", 1)[1]) if line else 0.0)
+    return counts[0], counts[1]
+
+
+def warm_up(generator: str, port: int, ids: list[str], token: str, seconds: int, connections: int) -> None:
+    asyncio.run(read_each_once(port, ids, token, connections))
+    # Then a short load: connections, prepared statements and caches as in steady state.
+    load(generator, port, ids, token, min(2, seconds), connections)
+
+
+def load(generator: str, port: int, ids: list[str], token: str, seconds: int, connections: int) -> dict[str, float]:
     if generator == "wrk":
-        run_wrk(port, ids, token, warm, connections)
         return run_wrk(port, ids, token, seconds, connections)
-    asyncio.run(run_python(port, ids, token, warm, connections))
     return asyncio.run(run_python(port, ids, token, seconds, connections))
 
 
@@ -224,15 +258,23 @@ def main() -> int:
             ("baseline", [sys.executable, __file__, "--serve-baseline", str(BASELINE_PORT), handle.name], BASELINE_PORT,
              "/docs"),
             ("registry", [str(Path(sys.executable).parent / "seedbed"), "registry", "api"], REGISTRY_PORT, "/healthz"),
+            ("no cache", [str(Path(sys.executable).parent / "seedbed"), "registry", "api"], REGISTRY_PORT, "/healthz"),
         ):
-            process = start(command, env, port, ready_path)
+            run_env = {**env, "SEEDBED_REGISTRY_READ_CACHE_ENTRIES": "0"} if name == "no cache" else env
+            process = start(command, run_env, port, ready_path)
             try:
                 # Every measured request must be a real read: check one before the load.
                 probe = httpx.get(f"http://{HOST}:{port}/v1/enterprises/{ids[0]}",
                                   headers={"Authorization": f"Bearer {token}"}, timeout=5)
                 if probe.status_code != 200:
                     raise RuntimeError(f"{name} answered {probe.status_code}: {probe.text[:300]}")
-                results[name] = measure(generator, port, ids, token, args.seconds, args.connections)
+                if name == "registry":
+                    wait_until_cache_live(port)
+                warm_up(generator, port, ids, token, args.seconds, args.connections)
+                hits, misses = cache_counts(port)
+                results[name] = load(generator, port, ids, token, args.seconds, args.connections)
+                after = cache_counts(port)
+                results[name]["hits"], results[name]["misses"] = after[0] - hits, after[1] - misses
             finally:
                 stop(process)
     finally:
@@ -240,11 +282,14 @@ def main() -> int:
 
     print(f"GET /v1/enterprises/{{id}}: {args.firms:,} firms on PostgreSQL, {args.connections} connections, "
           f"{args.seconds} s each, generator {generator}, load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    for name in ("baseline", "registry"):
+    baseline = results["baseline"]["rps"]
+    for name in ("baseline", "registry", "no cache"):
         r = results[name]
-        print(f"  {name:<9} {r['rps']:9,.0f} req/s   p50 {r['p50_ms']:6.2f} ms   p99 {r['p99_ms']:6.2f} ms   "
-              f"({r['requests']:,.0f} requests, {r['errors']:.0f} errors)")
-    ratio = results["registry"]["rps"] / results["baseline"]["rps"]
+        looked_up = r["hits"] + r["misses"]
+        cache = f", cache hits {r['hits'] / looked_up:.1%}" if name == "registry" and looked_up else ""
+        print(f"  {name:<9} {r['rps']:9,.0f} req/s ({r['rps'] / baseline:4.0%})   p50 {r['p50_ms']:6.2f} ms   "
+              f"p99 {r['p99_ms']:6.2f} ms   ({r['requests']:,.0f} requests, {r['errors']:.0f} errors{cache})")
+    ratio = results["registry"]["rps"] / baseline
     p99 = results["registry"]["p99_ms"]
     print(f"  registry / baseline throughput: {ratio:.0%} (aim ≥ {AIM_RATIO:.0%}: {'OK' if ratio >= AIM_RATIO else 'BELOW'}); "
           f"registry p99 {p99:.1f} ms (aim ≤ {AIM_P99_MS:.0f} ms: {'OK' if p99 <= AIM_P99_MS else 'ABOVE'})")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import time
+import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Annotated
@@ -23,6 +24,7 @@ from shared.http import (
     install_operational_routes,
     install_problem_handlers,
 )
+from shared.row_cache import RowCache, start_row_cache
 from shared.settings import ServiceSettings
 
 READINESS_CACHE_SECONDS = 5.0
@@ -35,8 +37,13 @@ def build_service_app(
     description: str,
     tables: BusTables,
     routers: Sequence[APIRouter],
+    cached_table: str | None = None,
 ) -> FastAPI:
-    """Build the app; the engine is made in the lifespan (nothing connects at import or build time)."""
+    """Build the app; the engine is made in the lifespan (nothing connects at import or build time).
+
+    ``cached_table``: the table whose rows hot routes may serve from a notified row cache (``RowCacheOf``); the
+    table needs the change trigger of :func:`shared.row_cache.create_change_trigger_v1`.
+    """
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -46,6 +53,10 @@ def build_service_app(
         # Single-statement reads need no transaction: autocommit spares the BEGIN and ROLLBACK round trips that
         # a session would add to every GET. Same pool as the engine.
         app.state.reads = engine.execution_options(isolation_level="AUTOCOMMIT")
+        started = None
+        if cached_table is not None:
+            started = await start_row_cache(engine, cached_table, settings.read_cache_entries, metrics, uuid.UUID)
+        app.state.row_cache, listener = started if started is not None else (None, None)
         # Everything loaded so far (modules, routes, schemas) lives as long as the process: keep it out of the
         # collector's full passes, which otherwise stall requests for tens of milliseconds (the tail latency).
         gc.freeze()
@@ -54,6 +65,8 @@ def build_service_app(
         try:
             yield
         finally:
+            if listener is not None:
+                await listener.stop()
             await engine.dispose()
 
     app = FastAPI(
@@ -100,6 +113,10 @@ async def _reads(request: Request) -> AsyncEngine:
     return request.app.state.reads
 
 
+async def _row_cache(request: Request) -> RowCache | None:
+    return request.app.state.row_cache
+
+
 async def _settings(request: Request) -> ServiceSettings:
     return request.app.state.settings
 
@@ -112,5 +129,7 @@ async def _tables(request: Request) -> BusTables:
 Sessions = Annotated[async_sessionmaker[AsyncSession], Depends(_sessions)]
 # For hot single-statement reads (``async with reads.connect() as conn``); use Sessions for anything else.
 Reads = Annotated[AsyncEngine, Depends(_reads)]
+# The app's notified row cache (``cached_table``); None on SQLite or when turned off.
+RowCacheOf = Annotated[RowCache | None, Depends(_row_cache)]
 Settings = Annotated[ServiceSettings, Depends(_settings)]
 Tables = Annotated[BusTables, Depends(_tables)]

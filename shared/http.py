@@ -198,12 +198,6 @@ def install_operational_routes(app: FastAPI, registry: CollectorRegistry, readin
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
 
-def model_response(model: BaseModel, *, status_code: int = 200, headers: dict[str, str] | None = None) -> Response:
-    """A model serialised once, for hot routes: returning the model itself would have FastAPI validate it against
-    the response_model again before serialising it. Keep ``response_model`` on the route for the OpenAPI schema."""
-    return Response(model.model_dump_json(), status_code=status_code, headers=headers, media_type="application/json")
-
-
 # --- optimistic concurrency --------------------------------------------------------------------------------------
 
 def check_if_match(if_match: str | None, current_version: int) -> None:

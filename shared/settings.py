@@ -32,6 +32,9 @@ class ServiceSettings(BaseSettings):
     # Connections kept open per process. Size it to the requests one process serves at once: a connection
     # opened beyond the pool (overflow) is closed again after use, and reopening costs milliseconds.
     database_pool_size: int = 20
+    # Rows the API keeps in its notified row cache (shared/row_cache.py; PostgreSQL only); 0 turns it off.
+    # About 3 KB each: 20,000 covers the programme's firms several times over.
+    read_cache_entries: int = 20_000
     kafka_bootstrap: str = "127.0.0.1:19092"
     # Prepended to every topic name, so that several environments (or test runs) can share one cluster.
     kafka_topic_prefix: str = ""

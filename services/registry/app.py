@@ -14,6 +14,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="Seedbed registry",
         description="The programme's book of record: enterprises, annual figures, evaluations, tiers, pools, platforms.",
         tables=bus,
+        # GET /v1/enterprises/{id} is the suite's hottest read (migration 0006 adds the change trigger).
+        cached_table="enterprises",
         routers=[
             enterprises.router,
             figures.router,

@@ -9,9 +9,9 @@ from fastapi import APIRouter, Header, Query, Response
 
 from services.registry.schemas import enterprises as schemas
 from services.registry.service import enterprises as service
-from shared.app import Reads, Sessions, Settings
+from shared.app import Reads, RowCacheOf, Sessions, Settings
 from shared.auth import Actor, Role, require_actor
-from shared.http import Page, etag, model_response
+from shared.http import Page, etag
 
 router = APIRouter(prefix="/v1/enterprises", tags=["enterprises"])
 
@@ -55,10 +55,21 @@ async def list_enterprises(
     return Page(items=[service.read_model(actor, e) for e in rows], next_cursor=next_cursor)
 
 
-@router.get("/{enterprise_id}", response_model=schemas.EnterpriseRead, summary="Read one enterprise")
-async def get_enterprise(enterprise_id: uuid.UUID, actor: Reader, reads: Reads) -> Response:
-    enterprise = await service.get_enterprise(reads, actor, enterprise_id)
-    return model_response(service.read_model(actor, enterprise), headers={"ETag": etag(enterprise.version)})
+@router.get("/{enterprise_id}", response_model=schemas.EnterpriseRead, summary="Read one enterprise",
+            description="Answered from a row cache that every committed change evicts; another API replica may lag "
+                        "a commit by its notification's delay (under a millisecond). Send `Cache-Control: no-cache` "
+                        "to read the database.")
+async def get_enterprise(
+    enterprise_id: uuid.UUID,
+    actor: Reader,
+    reads: Reads,
+    cache: RowCacheOf,
+    cache_control: Annotated[str | None, Header(description="`no-cache` reads the database")] = None,
+) -> Response:
+    body, version = await service.read_enterprise_json(
+        reads, cache, actor, enterprise_id, fresh=cache_control is not None and "no-cache" in cache_control
+    )
+    return Response(body, media_type="application/json", headers={"ETag": etag(version)})
 
 
 @router.patch("/{enterprise_id}", response_model=schemas.EnterpriseRead, summary="Update an enterprise",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import and_, bindparam, or_, select
@@ -20,6 +21,7 @@ from shared.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from shared.events.registry import EnterpriseRegistered, EnterpriseState, EnterpriseUpdated
 from shared.http import check_if_match, decode_cursor, encode_cursor
 from shared.ids import uscc_division_code
+from shared.row_cache import RowCache
 from shared.settings import ServiceSettings
 
 PUBLIC_STATE_FIELDS = tuple(f for f in EnterpriseState.model_fields if f != "enterprise_id")
@@ -63,13 +65,35 @@ def _duplicate(uscc: str, existing: uuid.UUID) -> Conflict:
 _BY_ID = select(Enterprise.__table__).where(Enterprise.__table__.c.id == bindparam("enterprise_id"))
 
 
-async def get_enterprise(reads: AsyncEngine, actor: Actor, enterprise_id: uuid.UUID) -> Any:
-    async with reads.connect() as conn:
-        row = (await conn.execute(_BY_ID, {"enterprise_id": enterprise_id})).first()
-    if row is None:
-        raise NotFound(f"no enterprise {enterprise_id}")
-    ensure_may_read(actor, row)  # type: ignore[arg-type]
-    return row
+@dataclass(slots=True)
+class CachedEnterprise:
+    """One version of a row with the answers already made from it, by whether the reader sees personal data."""
+
+    row: Any
+    bodies: dict[bool, bytes] = field(default_factory=dict)
+
+
+async def read_enterprise_json(
+    reads: AsyncEngine, cache: RowCache | None, actor: Actor, enterprise_id: uuid.UUID, *, fresh: bool = False
+) -> tuple[bytes, int]:
+    """The enterprise as this actor may see it, serialised, and its version. From the row cache when it holds the
+    row (``fresh`` reads the database, and refreshes the cache); the scope check runs on every read."""
+    entry = cache.get(enterprise_id) if cache is not None and not fresh else None
+    if entry is None:
+        generation = cache.generation if cache is not None else 0
+        async with reads.connect() as conn:
+            row = (await conn.execute(_BY_ID, {"enterprise_id": enterprise_id})).first()
+        if row is None:
+            raise NotFound(f"no enterprise {enterprise_id}")
+        entry = CachedEnterprise(row)
+        if cache is not None:
+            cache.put(enterprise_id, entry, generation)
+    ensure_may_read(actor, entry.row)
+    sees = sees_personal_data(actor, entry.row)
+    body = entry.bodies.get(sees)
+    if body is None:
+        body = entry.bodies[sees] = read_model(actor, entry.row).model_dump_json().encode()
+    return body, entry.row.version
 
 
 async def update_enterprise(

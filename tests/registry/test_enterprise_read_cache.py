@@ -1,0 +1,110 @@
+"""GET /v1/enterprises/{id} from the notified row cache (PostgreSQL): it answers from the cache, every committed
+change is seen (this process's at once, another replica's on its notification), and scope and masking still apply
+to every reader."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+import pytest
+from sqlalchemy import text
+
+from shared.auth import Role
+from shared.db import create_engine
+from tests.support import make_uscc, token, wait_for
+
+pytestmark = pytest.mark.parametrize("registry_client", ["postgres"], indirect=True)
+
+OFFICER = token(Role.OFFICER, districts=["330502"])
+VALID = {"name": "湖州缓存示例科技有限公司", "district_code": "330502", "industry_code": "C3981",
+         "established_on": "2019-05-20", "main_products": "工业视觉检测设备", "contact_phone": "13857212345",
+         "legal_representative": "王小明"}
+
+
+async def metric(client: httpx.AsyncClient, name: str) -> float:
+    body = (await client.get("/metrics")).text
+    found = re.search(rf'^{name}\{{table="enterprises"\}} (\S+)$', body, re.MULTILINE)
+    return float(found.group(1)) if found else 0.0
+
+
+async def registered(client: httpx.AsyncClient, n: int) -> str:
+    async def live() -> bool:
+        return await metric(client, "row_cache_live") == 1.0
+
+    await wait_for(live, timeout=10)
+    response = await client.post("/v1/enterprises", json={"uscc": make_uscc(n), **VALID}, headers=OFFICER)
+    assert response.status_code == 201, response.text
+    return f"/v1/enterprises/{response.json()['id']}"
+
+
+async def change_unannounced(database_url: str, sql: str) -> None:
+    """Change the row with the triggers off (session_replication_role): nothing tells the caches."""
+    engine = create_engine(database_url)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text("SET LOCAL session_replication_role = replica"))
+            await conn.execute(text(sql))
+    finally:
+        await engine.dispose()
+
+
+async def test_reads_are_answered_from_the_cache_and_no_cache_reads_the_database(
+    registry_client: httpx.AsyncClient,
+) -> None:
+    url = await registered(registry_client, 1)
+    first = await registry_client.get(url, headers=OFFICER)
+    hits = await metric(registry_client, "row_cache_hits_total")
+    again = await registry_client.get(url, headers=OFFICER)
+    assert again.content == first.content and again.headers["etag"] == '"1"'
+    assert await metric(registry_client, "row_cache_hits_total") == hits + 1
+
+    await change_unannounced(registry_client.database_url,  # type: ignore[attr-defined]
+                             "UPDATE enterprises SET name = '暗改名称有限公司'")
+    # The cache still holds what it read (which shows that reads come from it) ...
+    assert (await registry_client.get(url, headers=OFFICER)).json()["name"] == VALID["name"]
+    # ... and a caller who must see the database says so; the answer refreshes the cache too.
+    fresh = await registry_client.get(url, headers={**OFFICER, "Cache-Control": "no-cache"})
+    assert fresh.json()["name"] == "暗改名称有限公司"
+    assert (await registry_client.get(url, headers=OFFICER)).json()["name"] == "暗改名称有限公司"
+
+
+async def test_every_committed_change_is_seen(registry_client: httpx.AsyncClient) -> None:
+    url = await registered(registry_client, 2)
+    assert (await registry_client.get(url, headers=OFFICER)).json()["version"] == 1
+
+    # Through this process: the very next read sees it.
+    patched = await registry_client.patch(url, json={"short_name": "缓存示例"},
+                                          headers={**OFFICER, "If-Match": '"1"'})
+    assert patched.status_code == 200, patched.text
+    read = await registry_client.get(url, headers=OFFICER)
+    assert read.json()["short_name"] == "缓存示例" and read.headers["etag"] == '"2"'
+
+    # Through another replica (another connection, another engine): seen once its notification arrives.
+    other = create_engine(registry_client.database_url)  # type: ignore[attr-defined]
+    try:
+        async with other.begin() as conn:
+            await conn.execute(text("UPDATE enterprises SET short_name = '别处改的', version = version + 1"))
+    finally:
+        await other.dispose()
+
+    async def seen() -> bool:
+        response = await registry_client.get(url, headers=OFFICER)
+        return response.json()["short_name"] == "别处改的" and response.headers["etag"] == '"3"'
+
+    await wait_for(seen, timeout=5, interval=0.02)
+
+
+async def test_scope_and_masking_apply_to_every_reader_of_a_cached_row(registry_client: httpx.AsyncClient) -> None:
+    url = await registered(registry_client, 3)
+    officer_view = (await registry_client.get(url, headers=OFFICER)).json()  # now cached
+    assert officer_view["contact_phone"] == "13857212345" and officer_view["personal_data_masked"] is False
+    reviewer_view = (await registry_client.get(url, headers=token(Role.REVIEWER))).json()
+    assert reviewer_view["personal_data_masked"] is True and reviewer_view["contact_phone"] != "13857212345"
+    assert (await registry_client.get(url, headers=OFFICER)).json() == officer_view
+    elsewhere = await registry_client.get(url, headers=token(Role.OFFICER, districts=["330521"]))
+    assert elsewhere.status_code == 404
+    stranger = await registry_client.get(url, headers=token(Role.ENTERPRISE, uscc=make_uscc(99)))
+    assert stranger.status_code == 404
+    own = await registry_client.get(url, headers=token(Role.ENTERPRISE, uscc=make_uscc(3)))
+    assert own.status_code == 200 and own.json()["personal_data_masked"] is False
