@@ -108,3 +108,17 @@ async def test_scope_and_masking_apply_to_every_reader_of_a_cached_row(registry_
     assert stranger.status_code == 404
     own = await registry_client.get(url, headers=token(Role.ENTERPRISE, uscc=make_uscc(3)))
     assert own.status_code == 200 and own.json()["personal_data_masked"] is False
+
+
+async def test_a_poller_holding_the_current_version_gets_304(registry_client: httpx.AsyncClient) -> None:
+    url = await registered(registry_client, 4)
+    held = (await registry_client.get(url, headers=OFFICER)).headers["etag"]
+    unchanged = await registry_client.get(url, headers={**OFFICER, "If-None-Match": held})
+    assert unchanged.status_code == 304 and unchanged.content == b"" and unchanged.headers["etag"] == held
+    await registry_client.patch(url, json={"short_name": "新简称"}, headers={**OFFICER, "If-Match": held})
+    changed = await registry_client.get(url, headers={**OFFICER, "If-None-Match": held})
+    assert changed.status_code == 200 and changed.json()["short_name"] == "新简称" and changed.headers["etag"] == '"2"'
+    # Knowing a version does not open a record outside the caller's scope.
+    elsewhere = await registry_client.get(url, headers={**token(Role.OFFICER, districts=["330521"]),
+                                                        "If-None-Match": '"2"'})
+    assert elsewhere.status_code == 404

@@ -56,6 +56,7 @@ async def list_enterprises(
 
 
 @router.get("/{enterprise_id}", response_model=schemas.EnterpriseRead, summary="Read one enterprise",
+            responses={304: {"description": "If-None-Match names the current version"}},
             description="Answered from a row cache that every committed change evicts; another API replica may lag "
                         "a commit by its notification's delay (under a millisecond). Send `Cache-Control: no-cache` "
                         "to read the database.")
@@ -65,11 +66,16 @@ async def get_enterprise(
     reads: Reads,
     cache: RowCacheOf,
     cache_control: Annotated[str | None, Header(description="`no-cache` reads the database")] = None,
+    if_none_match: Annotated[str | None, Header(description="the ETag you hold: 304 if it is still current")] = None,
 ) -> Response:
     body, version = await service.read_enterprise_json(
         reads, cache, actor, enterprise_id, fresh=cache_control is not None and "no-cache" in cache_control
     )
-    return Response(body, media_type="application/json", headers={"ETag": etag(version)})
+    current = etag(version)
+    if if_none_match is not None and current in (tag.strip() for tag in if_none_match.split(",")):
+        # A poller that holds the current version is told so without the body (RFC 9110 §13.1.2).
+        return Response(status_code=304, headers={"ETag": current})
+    return Response(body, media_type="application/json", headers={"ETag": current})
 
 
 @router.patch("/{enterprise_id}", response_model=schemas.EnterpriseRead, summary="Update an enterprise",
