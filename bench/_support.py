@@ -8,11 +8,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import httpx
-from sqlalchemy import text
 
 from shared.auth import Role, issue_token
-from shared.db import create_engine
 from shared.settings import LOCAL_JWT_SECRET
+from tests.support import empty_schema, ensure_database
 
 # The migrations and the registry app are imported inside the functions that use them: the API benchmark's baseline
 # server imports this module too, and stays a bare FastAPI app.
@@ -28,21 +27,9 @@ async def fresh_database(name: str) -> str:
     """The URL of database ``name``, created if missing, emptied and migrated to the registry's latest schema."""
     from shared.migrations import upgrade
 
-    admin = create_engine(database_url("postgres"), isolation_level="AUTOCOMMIT")
-    try:
-        async with admin.connect() as conn:
-            if not await conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}):
-                await conn.execute(text(f'CREATE DATABASE "{name}"'))
-    finally:
-        await admin.dispose()
     url = database_url(name)
-    engine = create_engine(url)
-    try:
-        async with engine.begin() as conn:
-            await conn.execute(text("DROP SCHEMA public CASCADE"))
-            await conn.execute(text("CREATE SCHEMA public"))
-    finally:
-        await engine.dispose()
+    await ensure_database(SERVER, name)
+    await empty_schema(url)
     await asyncio.to_thread(upgrade, "registry", url)
     return url
 

@@ -12,15 +12,15 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import text
 
-from shared.db import create_engine
 from shared.migrations import upgrade
 from tests.support import (
     KAFKA,
     PG_SERVER,
     SERVICES,
     TOPIC_PREFIX,
+    empty_schema,
+    ensure_database,
     pg_url,
     running_app,
     settings_for,
@@ -29,26 +29,9 @@ from tests.support import (
 )
 
 
-async def _ensure_database(service: str) -> None:
-    name = pg_url(service).rsplit("/", 1)[1]
-    engine = create_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as conn:
-            if not await conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
-                await conn.execute(text(f'CREATE DATABASE "{name}"'))
-    finally:
-        await engine.dispose()
-
-
 async def _reset_schema(service: str) -> None:
-    await _ensure_database(service)
-    engine = create_engine(pg_url(service))
-    try:
-        async with engine.begin() as conn:
-            await conn.execute(text("DROP SCHEMA public CASCADE"))
-            await conn.execute(text("CREATE SCHEMA public"))
-    finally:
-        await engine.dispose()
+    await ensure_database(PG_SERVER, pg_url(service).rsplit("/", 1)[1])
+    await empty_schema(pg_url(service))
 
 
 @pytest.fixture(scope="session")

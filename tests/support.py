@@ -57,6 +57,28 @@ def token(role: Role | str, **claims: Any) -> dict[str, str]:
 
 
 
+async def ensure_database(server_url: str, name: str) -> None:
+    """Create database ``name`` on the server unless it exists (tests and benchmarks)."""
+    engine = create_engine(f"{server_url}/postgres", isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as conn:
+            if not await conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
+                await conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        await engine.dispose()
+
+
+async def empty_schema(database_url: str) -> None:
+    """Drop everything in the database's public schema, so that migrations start from nothing."""
+    engine = create_engine(database_url)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text("DROP SCHEMA public CASCADE"))
+            await conn.execute(text("CREATE SCHEMA public"))
+    finally:
+        await engine.dispose()
+
+
 async def truncate(service: str, database_url: str | None = None) -> None:
     module = importlib.import_module(f"services.{service}.models")
     engine = create_engine(database_url or pg_url(service))
