@@ -3,6 +3,7 @@
     seedbed <service> api|worker|migrate      run a service's API, its worker, or its migrations
     seedbed <service> <job> [args]            run one of the service's jobs (services/<service>/jobs.py JOBS),
                                               e.g. seedbed registry screening --year 2026
+    seedbed <service> dlq list|replay TOPIC    read dead letters, re-publish chosen ones (shared/bus/dead_letters.py)
     seedbed topics create                     create every topic of the catalogue (idempotent)
     seedbed token --role officer ...          print a local development token
     seedbed docs                              regenerate docs/openapi/*.json and docs/asyncapi.json
@@ -88,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="target", required=True)
     for service in SERVICES:
         p = sub.add_parser(service, help=f"the {service} service")
-        p.add_argument("command", help="api, worker, migrate, or one of the service's jobs")
+        p.add_argument("command", help="api, worker, migrate, dlq, or one of the service's jobs")
         p.add_argument("args", nargs=argparse.REMAINDER, help="the job's own arguments")
     topics = sub.add_parser("topics", help="Kafka topics")
     topics.add_argument("command", choices=["create"])
@@ -105,6 +106,10 @@ def main(argv: list[str] | None = None) -> int:
         run_worker(args.target)
     elif args.command == "migrate":
         run_migrate(args.target)
+    elif args.command == "dlq":
+        from shared.bus.dead_letters import main as dead_letters
+
+        return dead_letters(load_settings(args.target), args.args)
     else:
         return run_job(args.target, args.command, args.args)
     return 0
@@ -116,7 +121,7 @@ def run_job(service: str, name: str, argv: list[str]) -> int:
     except ModuleNotFoundError:
         jobs = {}
     if name not in jobs:
-        known = ", ".join(["api", "worker", "migrate", *sorted(jobs)])
+        known = ", ".join(["api", "worker", "migrate", "dlq", *sorted(jobs)])
         print(f"seedbed {service}: unknown command {name!r}; one of: {known}", file=sys.stderr)
         return 2
     return int(jobs[name](argv) or 0)
