@@ -6,12 +6,12 @@ is the aggregate id so that one aggregate's events stay in order on one partitio
 
 from __future__ import annotations
 
-import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, ClassVar, TypeVar
 
+import orjson
 from pydantic import BaseModel, ConfigDict
 
 SPEC_VERSION = "1.0"
@@ -93,7 +93,9 @@ class CloudEvent:
         return [(k, v.encode()) for k, v in headers.items()]
 
     def kafka_value(self) -> bytes:
-        return json.dumps(self.data, ensure_ascii=False, separators=(",", ":")).encode()
+        # UTF-8 as is and compact, as json.dumps(ensure_ascii=False, separators=(",", ":")) writes it, in a fraction
+        # of the time: the annual job writes a hundred thousand events.
+        return orjson.dumps(self.data)
 
     @classmethod
     def from_kafka(cls, headers: list[tuple[str, bytes]] | tuple[tuple[str, bytes], ...], value: bytes | None) -> CloudEvent:
@@ -105,7 +107,7 @@ class CloudEvent:
         if h["ce_specversion"] != SPEC_VERSION:
             raise MalformedEvent(f"unsupported CloudEvents specversion {h['ce_specversion']}")
         try:
-            data = json.loads(value) if value else {}
+            data = orjson.loads(value) if value else {}
         except (ValueError, UnicodeDecodeError) as exc:
             raise MalformedEvent(f"value is not JSON: {exc}") from exc
         if not isinstance(data, dict):

@@ -15,6 +15,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 
 from services.registry.domain.figures import FEN_PER_WAN
 
@@ -164,6 +165,7 @@ class SizeClassUndetermined(ValueError):
         super().__init__(f"size class needs {', '.join(missing)}; could be {sorted(possible)}")
 
 
+@lru_cache(maxsize=4096)  # a few hundred codes, looked up for every firm of every evaluation
 def normalise_industry_code(code: str) -> str:
     """Return ``door letter + digits`` ("3981" → "C3981"), checking that the division belongs to the door."""
     cleaned = code.strip().upper()
