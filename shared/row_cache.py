@@ -39,19 +39,16 @@ from prometheus_client import CollectorRegistry, Counter, Gauge
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from shared.db import is_postgres
+
 log = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 5.0
 RECONNECT_SECONDS = 1.0  # doubled after each failure, up to MAX_RECONNECT_SECONDS
 MAX_RECONNECT_SECONDS = 30.0
-# Above this many rows a statement's notification says "*" (flush everything): NOTIFY payloads are limited to
-# 8,000 bytes, and a bulk change makes most of the cache stale anyway.
-MAX_IDS_PER_NOTIFICATION = 100
+# What create_change_trigger_v1 sends for statements of more than 100 rows and for TRUNCATE: flush everything
+# (NOTIFY payloads are limited to 8,000 bytes, and a bulk change makes most of the cache stale anyway).
 EVERYTHING = "*"
-
-
-def channel_for(table: str) -> str:
-    return f"{table}_changed"
 
 
 class RowCache:
@@ -63,7 +60,7 @@ class RowCache:
         self.table = table
         # Keys are the ids as the application holds them (a UUID, say); notifications carry their text.
         self.key_from_text = key_from_text
-        self.channel = channel_for(table)
+        self.channel = f"{table}_changed"  # as create_change_trigger_v1 names it
         self.max_entries = max_entries
         self.live = False
         # Bumped by every eviction: a read that began under an older generation may have read a stale row.
@@ -208,7 +205,7 @@ async def start_row_cache(
     """A live cache of ``table`` for this process, or None where it cannot be kept true (SQLite) or is turned off.
 
     One cache per process and metrics registry (the metric names are not per table)."""
-    if engine.dialect.name != "postgresql" or max_entries <= 0:
+    if not is_postgres(engine) or max_entries <= 0:
         return None
     cache = RowCache(table, max_entries, metrics, key_from_text)
     _, connect_args = engine.dialect.create_connect_args(engine.url)
@@ -226,9 +223,10 @@ async def start_row_cache(
 def create_change_trigger_v1(table: str, id_column: str = "id") -> list[str]:
     """The SQL (PostgreSQL) a migration runs so that committed changes to ``table`` notify its row caches.
 
-    Migrations run it, so it is frozen like ``create_bus_tables_v1``: a different trigger is a new function."""
+    Migrations run it, so it is frozen like ``create_bus_tables_v1``: its values are written out here rather than
+    read from the module's constants, and a different trigger is a new function."""
     function = f"notify_{table}_changed"
-    channel = channel_for(table)
+    channel = f"{table}_changed"
     return [
         f"""
         CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -236,11 +234,10 @@ def create_change_trigger_v1(table: str, id_column: str = "id") -> list[str]:
             changed text;
         BEGIN
             IF TG_OP = 'TRUNCATE' THEN
-                PERFORM pg_notify('{channel}', '{EVERYTHING}');
+                PERFORM pg_notify('{channel}', '*');
                 RETURN NULL;
             END IF;
-            SELECT CASE WHEN count(*) > {MAX_IDS_PER_NOTIFICATION} THEN '{EVERYTHING}'
-                        ELSE string_agg({id_column}::text, ',') END
+            SELECT CASE WHEN count(*) > 100 THEN '*' ELSE string_agg({id_column}::text, ',') END
               INTO changed FROM old_rows;
             IF changed IS NOT NULL THEN
                 PERFORM pg_notify('{channel}', changed);
