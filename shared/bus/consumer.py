@@ -24,11 +24,18 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.bus.tables import BusTables
 from shared.db import utcnow
+from shared.events.catalog import DEAD_LETTER_SUFFIX
 from shared.events.envelope import CloudEvent, MalformedEvent
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[AsyncSession, CloudEvent], Awaitable[None]]
+
+# The headers a dead letter carries besides the record's own (read back by shared/bus/dead_letters.py).
+DLQ_HEADER_PREFIX = "dlq_"
+DLQ_ERROR, DLQ_ATTEMPTS, DLQ_CONSUMER = "dlq_error", "dlq_attempts", "dlq_consumer"
+DLQ_ORIGINAL_TOPIC, DLQ_ORIGINAL_PARTITION, DLQ_ORIGINAL_OFFSET = (
+    "dlq_original_topic", "dlq_original_partition", "dlq_original_offset")
 
 
 @dataclass(frozen=True)
@@ -133,15 +140,15 @@ class InboxConsumer:
 
     async def _dead_letter(self, record: ConsumerRecord, error: BaseException, attempts: int) -> None:
         headers = list(record.headers or ()) + [
-            ("dlq_error", repr(error)[:4000].encode()),
-            ("dlq_attempts", str(attempts).encode()),
-            ("dlq_consumer", self.inbox_key.encode()),
-            ("dlq_original_topic", record.topic.encode()),
-            ("dlq_original_partition", str(record.partition).encode()),
-            ("dlq_original_offset", str(record.offset).encode()),
+            (DLQ_ERROR, repr(error)[:4000].encode()),
+            (DLQ_ATTEMPTS, str(attempts).encode()),
+            (DLQ_CONSUMER, self.inbox_key.encode()),
+            (DLQ_ORIGINAL_TOPIC, record.topic.encode()),
+            (DLQ_ORIGINAL_PARTITION, str(record.partition).encode()),
+            (DLQ_ORIGINAL_OFFSET, str(record.offset).encode()),
         ]
         # Awaiting the acknowledgement before the offset commit: a dead letter is never lost either.
-        await (await self.dead_letters.send(f"{record.topic}.dlq", value=record.value, key=record.key, headers=headers))
+        await (await self.dead_letters.send(record.topic + DEAD_LETTER_SUFFIX, value=record.value, key=record.key, headers=headers))
         log.error("%s: dead-lettered %s[%d]@%d: %r", self.inbox_key, record.topic, record.partition, record.offset, error)
 
     async def commit(self, record: ConsumerRecord) -> None:

@@ -23,11 +23,17 @@ from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from shared.bus.consumer import (
+    DLQ_ATTEMPTS,
+    DLQ_CONSUMER,
+    DLQ_ERROR,
+    DLQ_HEADER_PREFIX,
+    DLQ_ORIGINAL_TOPIC,
+)
 from shared.bus.kafka import new_producer
+from shared.events.catalog import DEAD_LETTER_SUFFIX
 from shared.settings import ServiceSettings
 
-DLQ_SUFFIX = ".dlq"
-DLQ_HEADER_PREFIX = "dlq_"
 READ_TIMEOUT_SECONDS = 30.0
 
 
@@ -50,8 +56,7 @@ class DeadLetter:
 
     def describe(self) -> str:
         return (f"{self.offset}\t{self.header('ce_type') or '-'}\t{self.header('ce_id') or '-'}\t"
-                f"{self.header('dlq_consumer')}\tattempts {self.header('dlq_attempts')}\t"
-                f"{self.header('dlq_error')[:200]}")
+                f"{self.header(DLQ_CONSUMER)}\tattempts {self.header(DLQ_ATTEMPTS)}\t{self.header(DLQ_ERROR)[:200]}")
 
 
 async def read_dead_letters(
@@ -80,7 +85,7 @@ async def read_dead_letters(
                 if record.offset >= stop:
                     break
                 letter = DeadLetter(record.offset, record.key, record.value, tuple(record.headers or ()))
-                if consumer is None or letter.header("dlq_consumer") == consumer:
+                if consumer is None or letter.header(DLQ_CONSUMER) == consumer:
                     letters.append(letter)
         return letters
     finally:
@@ -89,14 +94,14 @@ async def read_dead_letters(
 
 async def replay(bootstrap: str, letters: Sequence[DeadLetter]) -> int:
     """Re-publish ``letters`` to their original topics; returns how many were acknowledged."""
-    missing = [letter.offset for letter in letters if not letter.header("dlq_original_topic")]
+    missing = [letter.offset for letter in letters if not letter.header(DLQ_ORIGINAL_TOPIC)]
     if missing:
         raise ValueError(f"dead letters at offsets {missing} do not name their original topic")
     producer = new_producer(bootstrap, "seedbed-dlq-replay")
     await producer.start()
     try:
         for letter in letters:
-            await producer.send_and_wait(letter.header("dlq_original_topic"), value=letter.value, key=letter.key,
+            await producer.send_and_wait(letter.header(DLQ_ORIGINAL_TOPIC), value=letter.value, key=letter.key,
                                          headers=letter.original_headers)
     finally:
         await producer.stop()
@@ -124,8 +129,8 @@ async def run(settings: ServiceSettings, argv: list[str]) -> int:
     args = parser.parse_args(argv)
     if args.offset < 0 or (args.count is not None and args.count < 1):
         parser.error("--offset must be 0 or more and --count 1 or more")
-    name = args.topic.removesuffix(DLQ_SUFFIX)
-    dlq_topic = settings.topic(name) + DLQ_SUFFIX
+    name = args.topic.removesuffix(DEAD_LETTER_SUFFIX)
+    dlq_topic = settings.topic(name) + DEAD_LETTER_SUFFIX
     try:
         letters = await read_dead_letters(settings.kafka_bootstrap, dlq_topic, offset=args.offset, count=args.count,
                                           consumer=args.consumer)

@@ -11,6 +11,11 @@ from dataclasses import dataclass
 DAY_MS = 24 * 60 * 60 * 1000
 
 
+# A topic's dead letters go to the topic of the same name with this suffix (shared/bus/consumer.py writes them,
+# shared/bus/dead_letters.py reads them back).
+DEAD_LETTER_SUFFIX = ".dlq"
+
+
 @dataclass(frozen=True)
 class TopicSpec:
     name: str
@@ -22,7 +27,7 @@ class TopicSpec:
 
     def dead_letter(self) -> TopicSpec:
         return TopicSpec(
-            name=f"{self.name}.dlq",
+            name=self.name + DEAD_LETTER_SUFFIX,
             producer=self.producer,
             description=f"Dead letters of {self.name}: records a consumer gave up on, with the error in headers.",
             partitions=1,
