@@ -26,8 +26,7 @@ PROFILE_FIELDS = (
 
 async def on_enterprise_state(session: AsyncSession, event: CloudEvent) -> None:
     """registered / updated carry the whole public profile: upsert it, unless a newer version is already here."""
-    model = EnterpriseRegistered if event.type == EnterpriseRegistered.event_type else EnterpriseUpdated
-    payload: EnterpriseState = event.payload(model)
+    payload = event.payload(EnterpriseState)  # both events carry the state; nothing else is read
     profile = await session.get(EnterpriseProfile, payload.enterprise_id)
     version = payload.version or 0
     if profile is not None and (profile.registry_version > version or
