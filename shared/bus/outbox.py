@@ -88,6 +88,27 @@ async def insert_rows(session: AsyncSession, table: Any, rows: list[dict[str, An
         await session.execute(table.insert(), rows)
 
 
+def event_row(
+    settings: ServiceSettings,
+    payload: EventPayload,
+    *,
+    subject: str,
+    actor: Actor | None = None,
+    causation_id: str | None = None,
+    created_at: datetime | None = None,
+) -> dict[str, Any]:
+    """The outbox row of the usual event: the payload's topic (with the settings' prefix), keyed by ``subject``
+    (the aggregate id), correlated with the request that caused it. Bulk use cases insert many with insert_rows."""
+    event = CloudEvent.of(
+        payload,
+        service=settings.service_name,
+        subject=subject,
+        correlation_id=actor.request_id if actor else None,
+        causation_id=causation_id,
+    )
+    return outbox_row(event, topic=settings.topic(payload.topic), key=subject, created_at=created_at)
+
+
 async def emit(
     session: AsyncSession,
     tables: BusTables,
@@ -97,39 +118,23 @@ async def emit(
     subject: str,
     actor: Actor | None = None,
     causation_id: str | None = None,
-) -> CloudEvent:
-    """The usual way a use case publishes: the payload's topic (with the settings' prefix), keyed by ``subject``
-    (the aggregate id), correlated with the request that caused it."""
-    event = CloudEvent.of(
-        payload,
-        service=settings.service_name,
-        subject=subject,
-        correlation_id=actor.request_id if actor else None,
-        causation_id=causation_id,
-    )
-    await add_event(session, tables, event, topic=settings.topic(payload.topic), key=subject)
-    return event
+) -> None:
+    """The usual way a use case publishes: one event_row, in the caller's transaction."""
+    row = event_row(settings, payload, subject=subject, actor=actor, causation_id=causation_id)
+    await session.execute(tables.outbox.insert().values(**row))
 
 
 async def audit(
     session: AsyncSession,
     tables: BusTables,
-    actor: Actor,
+    actor: Actor | None,
     *,
     action: str,
     entity_type: str,
     entity_id: str,
     changes: dict[str, Any],
 ) -> None:
-    """The audit entry of a change made by ``actor`` (who, when, what, from which request)."""
-    await add_audit(
-        session,
-        tables,
-        actor=actor.principal.subject,
-        actor_role=actor.principal.role.value,
-        action=action,
-        entity_type=entity_type,
-        entity_id=entity_id,
-        changes=changes,
-        request_id=actor.request_id,
-    )
+    """The audit entry of a change made by ``actor`` (who, when, what, from which request), or by the system
+    (``actor`` None) when a job acts on its own."""
+    row = audit_row(actor, action=action, entity_type=entity_type, entity_id=entity_id, changes=changes)
+    await session.execute(tables.audit_log.insert().values(**row))

@@ -45,10 +45,9 @@ from services.registry.service.evaluation_inputs import (
     question_digest,
 )
 from shared.auth import Actor
-from shared.bus.outbox import audit_row, emit, insert_rows, outbox_row
+from shared.bus.outbox import audit, audit_row, emit, event_row, insert_rows
 from shared.db import utcnow
 from shared.errors import Conflict, InvalidInput, NotFound
-from shared.events.envelope import CloudEvent
 from shared.events.registry import EnterpriseEvaluated, EnterpriseTierChanged
 from shared.http import check_if_match, decode_cursor, encode_cursor
 from shared.settings import ServiceSettings
@@ -153,22 +152,14 @@ def _audit_summary(evaluation: Any) -> dict[str, Any]:
             "total_score": evaluation.total_score, "rerun_of": None if evaluation.rerun_of is None else str(evaluation.rerun_of)}
 
 
-async def _audit_by(session: AsyncSession, actor: Actor | None, *, action: str, entity_type: str, entity_id: str,
-                    changes: dict[str, Any]) -> None:
-    """The audit entry of a change made by ``actor``, or by the system (``actor`` None) when a job acts on its own."""
-    row = audit_row(actor, action=action, entity_type=entity_type, entity_id=entity_id, changes=changes,
-                    system_actor=SYSTEM_ACTOR)
-    await insert_rows(session, bus.audit_log, [row])
-
-
 async def _record_evaluation(session: AsyncSession, settings: ServiceSettings, evaluation: Evaluation, *, action: str,
                              actor: Actor | None, causation_id: str | None = None) -> None:
     """The enterprise.evaluated event and the audit entry of a new evaluation."""
     subject = str(evaluation.enterprise_id)
     await emit(session, bus, settings, evaluated_event(evaluation), subject=subject, actor=actor,
                causation_id=causation_id)
-    await _audit_by(session, actor, action=action, entity_type="evaluation", entity_id=subject,
-                    changes=_audit_summary(evaluation))
+    await audit(session, bus, actor, action=action, entity_type="evaluation", entity_id=subject,
+                changes=_audit_summary(evaluation))
 
 
 async def lock_enterprise(session: AsyncSession, enterprise_id: uuid.UUID) -> None:
@@ -491,11 +482,9 @@ async def _insert_evaluations(session: AsyncSession, settings: ServiceSettings, 
     for row in rows:
         evaluation = _Row(row)
         subject = str(row["enterprise_id"])
-        event = CloudEvent.of(evaluated_event(evaluation), service=settings.service_name, subject=subject)
-        outbox_rows.append(outbox_row(event, topic=settings.topic(EnterpriseEvaluated.topic), key=subject,
-                                      created_at=now))
+        outbox_rows.append(event_row(settings, evaluated_event(evaluation), subject=subject, created_at=now))
         audit_rows.append(audit_row(None, action="evaluation.bulk", entity_type="evaluation", entity_id=subject,
-                                    changes=_audit_summary(evaluation), occurred_at=now, system_actor=SYSTEM_ACTOR))
+                                    changes=_audit_summary(evaluation), occurred_at=now))
     await insert_rows(session, bus.outbox, outbox_rows)
     await insert_rows(session, bus.audit_log, audit_rows)
 
@@ -563,8 +552,8 @@ async def _record_tier_change(session: AsyncSession, settings: ServiceSettings, 
     certification's change."""
     subject = str(certification.enterprise_id)
     await emit(session, bus, settings, _tier_changed(certification, change, held), subject=subject, actor=actor)
-    await _audit_by(session, actor, action=action, entity_type="certification", entity_id=subject,
-                    changes=_certification_summary(certification))
+    await audit(session, bus, actor, action=action, entity_type="certification", entity_id=subject,
+                changes=_certification_summary(certification))
 
 
 async def certify(

@@ -64,10 +64,10 @@ from services.registry.service.enterprises import (
 from services.registry.service.evaluations import reevaluate_enterprise
 from services.registry.service.figures import figure_flags, refresh_size_class
 from shared.auth import Actor, Role
-from shared.bus.outbox import audit, insert_rows, outbox_row
+from shared.bus.outbox import audit, event_row, insert_rows
 from shared.db import is_postgres, new_id, utcnow
 from shared.errors import InvalidInput, PermissionDenied
-from shared.events.envelope import CloudEvent, EventPayload
+from shared.events.envelope import EventPayload
 from shared.events.registry import EnterpriseFiguresReported, EnterpriseRegistered, EnterpriseUpdated
 from shared.ids import FUNCTIONAL_ZONES, HUZHOU_DISTRICTS
 from shared.settings import ServiceSettings
@@ -575,14 +575,8 @@ def _diff(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
 async def _add_events(session: AsyncSession, settings: ServiceSettings, actor: Actor,
                       events: list[tuple[str, EventPayload]]) -> None:
     """The outbox rows of many events in one executemany; the same rows shared.bus.outbox.emit writes one by one."""
-    if not events:
-        return
     now = utcnow()
-    rows = [
-        outbox_row(CloudEvent.of(payload, service=settings.service_name, subject=subject, correlation_id=actor.request_id),
-                   topic=settings.topic(payload.topic), key=subject, created_at=now)
-        for subject, payload in events
-    ]
+    rows = [event_row(settings, payload, subject=subject, actor=actor, created_at=now) for subject, payload in events]
     await insert_rows(session, bus.outbox, rows)
 
 
@@ -616,10 +610,6 @@ def _enterprise_values(row: BaseModel) -> dict[str, Any]:
 
 def _state(enterprise_id: uuid.UUID, values: dict[str, Any]) -> dict[str, Any]:
     return {"enterprise_id": enterprise_id, **{k: values[k] for k in PUBLIC_STATE_FIELDS if values.get(k) is not None}}
-
-
-def _payload(model: type[EventPayload], **fields: Any) -> Any:
-    return model(**fields)
 
 
 async def _lock_enterprises(session: AsyncSession, usccs: Iterable[str]) -> dict[str, dict[str, Any]]:
@@ -659,7 +649,7 @@ async def _upsert_enterprises(session: AsyncSession, settings: ServiceSettings, 
             version = old["version"] + 1
             updates.append((old["id"], {**changes, "version": version}))
             merged = {**old, **changes, "version": version}
-            events.append((str(old["id"]), _payload(EnterpriseUpdated, **_state(old["id"], merged),
+            events.append((str(old["id"]), EnterpriseUpdated(**_state(old["id"], merged),
                                                     changed_fields=sorted(changes))))
             outcome.updated += 1
             outcome.changed_fields[str(old["id"])] = sorted(changes)
@@ -687,7 +677,7 @@ async def _upsert_enterprises(session: AsyncSession, settings: ServiceSettings, 
         inserted = set((await session.execute(statement, values)).scalars())
         for v in values:
             if v["uscc"] in inserted:
-                events.append((str(v["id"]), _payload(EnterpriseRegistered, **_state(v["id"], v))))
+                events.append((str(v["id"]), EnterpriseRegistered(**_state(v["id"], v))))
                 outcome.created += 1
                 outcome.created_ids.append(str(v["id"]))
         # Rows another request registered after our read: handled as updates, once, in this same transaction.

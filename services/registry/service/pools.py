@@ -29,10 +29,9 @@ from services.registry.models.pools import PoolChange, PoolEntryCriteria, PoolQu
 from services.registry.service.access import ensure_may_manage, load_enterprise
 from services.registry.service.clock import programme_today
 from shared.auth import Actor, Role
-from shared.bus.outbox import audit, audit_row, emit, insert_rows, outbox_row
+from shared.bus.outbox import audit, audit_row, emit, event_row, insert_rows
 from shared.db import is_postgres, utcnow
 from shared.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from shared.events.envelope import CloudEvent
 from shared.events.registry import EnterprisePoolChanged
 from shared.http import check_if_match, decode_cursor, encode_cursor
 from shared.settings import ServiceSettings
@@ -464,9 +463,8 @@ async def _promote(session: AsyncSession, settings: ServiceSettings, actor: Acto
             reason=reason, move=change["move"], basis=change["basis"],
             district_code=seedlings[ranked.candidate.key].district_code,
         )
-        event = CloudEvent.of(payload, service=settings.service_name, subject=str(enterprise_id),
-                              correlation_id=actor.request_id, causation_id=str(run.id))
-        events.append(outbox_row(event, topic=settings.topic(payload.topic), key=str(enterprise_id), created_at=now))
+        events.append(event_row(settings, payload, subject=str(enterprise_id), actor=actor, causation_id=str(run.id),
+                                created_at=now))
         audits.append(audit_row(actor, action="pool.promotion", entity_type="enterprise", entity_id=str(enterprise_id),
                                 occurred_at=now, changes={
             "pool": {"from": change["from_pool"], "to": change["to_pool"]}, "year": run.year, "basis": "screening",
