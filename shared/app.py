@@ -5,8 +5,8 @@ from __future__ import annotations
 import gc
 import time
 import uuid
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, Request
@@ -57,11 +57,7 @@ def build_service_app(
         if cached_table is not None:
             started = await start_row_cache(engine, cached_table, settings.read_cache_entries, metrics, uuid.UUID)
         app.state.row_cache, listener = started if started is not None else (None, None)
-        # Everything loaded so far (modules, routes, schemas) lives as long as the process: keep it out of the
-        # collector's full passes, which otherwise stall requests for tens of milliseconds (the tail latency).
-        gc.freeze()
-        # Requests make many short-lived objects: collect the young generation less often (fewer pauses).
-        gc.set_threshold(50_000, 20, 100)
+        freeze_startup_heap()
         try:
             yield
         finally:
@@ -102,6 +98,42 @@ def build_service_app(
     for router in routers:
         app.include_router(router)
     return app
+
+
+# --- the garbage collector ----------------------------------------------------------------------------------------
+
+_heap = {"frozen_at_startup": False, "freezes": 0}
+
+
+def freeze_startup_heap() -> None:
+    """Everything loaded at start-up (modules, routes, schemas) lives as long as the process: keep it out of the
+    collector's full passes, which otherwise stall requests for tens of milliseconds (the tail latency). Requests
+    make many short-lived objects: collect the young generation less often too (fewer pauses)."""
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
+    _heap["frozen_at_startup"] = True
+
+
+@contextmanager
+def heap_frozen() -> Iterator[None]:
+    """Keep the heap that exists now out of full collections while a long bulk operation runs (its objects live
+    across database round trips, reach the oldest generation and trigger full collections of the whole heap).
+
+    Frozen objects are only skipped, never lost: when the last such operation ends they go back to the collector,
+    and a process frozen at start-up is frozen again after one full collection, so the start-up freeze outlives
+    the operation."""
+    if _heap["freezes"] == 0:
+        gc.freeze()
+    _heap["freezes"] += 1
+    try:
+        yield
+    finally:
+        _heap["freezes"] -= 1
+        if _heap["freezes"] == 0:
+            gc.unfreeze()
+            if _heap["frozen_at_startup"]:
+                gc.collect()
+                gc.freeze()
 
 
 # Async on purpose: FastAPI runs a plain-function dependency in a worker thread, a hop per request for nothing.
