@@ -44,6 +44,7 @@ from services.registry.service.evaluation_inputs import (
     load_facts,
     question_digest,
 )
+from services.registry.settings import Settings as RegistrySettings
 from shared.auth import Actor
 from shared.bus.outbox import audit, audit_row, emit, event_row, insert_rows
 from shared.db import utcnow
@@ -54,14 +55,7 @@ from shared.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
 
-# REFERENCE §1.1 (创新型, [C]), §1.2 (专精特新, [M]), §3 (HNTE, [M]): three years. A deployment may set
-# ``certificate_validity_years`` on the registry settings; a request may also give valid_until itself.
-DEFAULT_CERTIFICATE_VALIDITY_YEARS = 3
 SYSTEM_ACTOR = "system"
-
-
-def certificate_validity_years(settings: ServiceSettings) -> int:
-    return int(getattr(settings, "certificate_validity_years", DEFAULT_CERTIFICATE_VALIDITY_YEARS))  # other services' settings lack it
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -103,17 +97,6 @@ def run_engine(enterprise_id: uuid.UUID, question: Question, inputs: EvaluationI
         "result": to_plain(result),
         "inputs_digest": digest,
     }
-
-
-def _run_engine_chunk(items: list[tuple[uuid.UUID, Question, EvaluationInputs, str]]) -> list[dict[str, Any] | str]:
-    """run_engine over many items: a failure is returned as its message (logged by the caller), not raised."""
-    out: list[dict[str, Any] | str] = []
-    for item in items:
-        try:
-            out.append(run_engine(*item))
-        except (RuleSetNotFound, EvaluationInputError, ValueError) as exc:
-            out.append(f"{type(exc).__name__}: {exc}")
-    return out
 
 
 def question_of(row: Any, evaluation_date: date | None = None) -> Question:
@@ -422,9 +405,8 @@ async def _reevaluate_batch(
     for row in await session.execute(_latest_per_tier_query(batch)):
         latest_by_enterprise.setdefault(row.enterprise_id, {})[row.tier] = row
     facts = await load_facts(session, batch)
-    # Build every question's inputs here (cheap) and keep only those whose digest changed for the engine.
-    pending: list[tuple[uuid.UUID, Question, EvaluationInputs, str]] = []
-    reruns: list[uuid.UUID | None] = []
+    now = utcnow()
+    rows: list[dict[str, Any]] = []
     for enterprise_id in batch:
         facts_of = facts.get(enterprise_id)
         if facts_of is None:
@@ -443,31 +425,19 @@ async def _reevaluate_batch(
         for question, previous in work:
             summary.considered += 1
             try:
-                inputs = build_inputs(facts_of, question)
-            except ValueError as exc:
+                values = compute(facts_of, question, skip_if_digest=None if previous is None else previous.inputs_digest)
+            except (RuleSetNotFound, EvaluationInputError, ValueError) as exc:
                 summary.failed += 1
                 log.warning("enterprise %s tier %s not re-evaluated: %s", enterprise_id, question.tier, exc)
                 continue
-            digest = question_digest(question, inputs)
-            if previous is not None and digest == previous.inputs_digest:
+            if values is None:  # the digest is unchanged: nothing that decides the result changed
                 summary.unchanged += 1
                 continue
-            pending.append((enterprise_id, question, inputs, digest))
-            reruns.append(None if previous is None else previous.id)
-    if not pending:
-        return
-    results = _run_engine_chunk(pending)
-    now = utcnow()
-    rows: list[dict[str, Any]] = []
-    for (enterprise_id, question, _inputs, _digest), rerun_of, values in zip(pending, reruns, results, strict=True):
-        if isinstance(values, str):
-            summary.failed += 1
-            log.warning("enterprise %s tier %s not re-evaluated: %s", enterprise_id, question.tier, values)
-            continue
-        rows.append({**values, "id": uuid.uuid4(), "trigger": "bulk", "rerun_of": rerun_of,
-                     "created_by": SYSTEM_ACTOR, "created_at": now})
-        summary.evaluated += 1
-        summary.outcomes[values["outcome"]] += 1
+            rows.append({**values, "id": uuid.uuid4(), "trigger": "bulk",
+                         "rerun_of": None if previous is None else previous.id, "created_by": SYSTEM_ACTOR,
+                         "created_at": now})
+            summary.evaluated += 1
+            summary.outcomes[values["outcome"]] += 1
     if rows:
         await _insert_evaluations(session, settings, rows, now)
 
@@ -521,11 +491,19 @@ async def get_evaluation(
 
 
 async def held_tiers(session: AsyncSession, enterprise_id: uuid.UUID) -> list[str]:
-    rows = await session.scalars(
-        select(Certification.tier).where(Certification.enterprise_id == enterprise_id, Certification.status == "active")
-        .distinct()
+    return (await held_tiers_of(session, [enterprise_id]))[enterprise_id]
+
+
+async def held_tiers_of(session: AsyncSession, enterprise_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
+    """The tiers each enterprise holds now (active certifications), sorted; one query for all of them."""
+    held: dict[uuid.UUID, list[str]] = {enterprise_id: [] for enterprise_id in enterprise_ids}
+    rows = await session.execute(
+        select(Certification.enterprise_id, Certification.tier)
+        .where(Certification.enterprise_id.in_(list(enterprise_ids)), Certification.status == "active").distinct()
     )
-    return sorted(rows)
+    for enterprise_id, tier in rows:
+        held[enterprise_id].append(tier)
+    return {enterprise_id: sorted(tiers) for enterprise_id, tiers in held.items()}
 
 
 def _tier_changed(certification: Certification, change: str, held: list[str]) -> EnterpriseTierChanged:
@@ -557,7 +535,7 @@ async def _record_tier_change(session: AsyncSession, settings: ServiceSettings, 
 
 
 async def certify(
-    sessions: async_sessionmaker[AsyncSession], settings: ServiceSettings, actor: Actor, enterprise_id: uuid.UUID,
+    sessions: async_sessionmaker[AsyncSession], settings: RegistrySettings, actor: Actor, enterprise_id: uuid.UUID,
     body: schemas.CertificationCreate,
 ) -> Certification:
     """Confirm an evaluation into a held tier. Refused: an evaluation of another firm or a superseded one, a
@@ -568,7 +546,7 @@ async def certify(
         enterprise = await load_enterprise_for_change(session, actor, enterprise_id)
         tier = await _certifiable_tier(session, enterprise.id, body)
         valid_from = body.valid_from or today
-        valid_until = body.valid_until or add_years(valid_from, certificate_validity_years(settings)) - timedelta(days=1)
+        valid_until = body.valid_until or add_years(valid_from, settings.certificate_validity_years) - timedelta(days=1)
         if valid_until < valid_from:
             raise InvalidInput("valid_until is before valid_from", field="valid_until")
         if valid_until < today:
@@ -680,7 +658,7 @@ async def expire_certifications(
                 certification.end_reason = "validity period ended"
                 certification.version += 1
             await session.flush()
-            held_by_enterprise = {eid: await held_tiers(session, eid) for eid in {c.enterprise_id for c in due}}
+            held_by_enterprise = await held_tiers_of(session, list({c.enterprise_id for c in due}))
             for certification in due:
                 await _record_tier_change(session, settings, certification, "expired",
                                           held_by_enterprise[certification.enterprise_id],
