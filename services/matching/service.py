@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.matching.models import EnterpriseProfile
 from shared.auth import Actor, Role
 from shared.errors import NotFound
-from shared.http import decode_cursor, encode_cursor
+from shared.http import cursor_uuid, decode_cursor, encode_cursor
 
 
 def _visible(actor: Actor, profile: EnterpriseProfile) -> bool:
@@ -30,8 +30,8 @@ async def list_enterprises(
 ) -> tuple[list[EnterpriseProfile], str | None]:
     query = select(EnterpriseProfile).order_by(EnterpriseProfile.enterprise_id).limit(limit + 1)
     if cursor:
-        (after,) = decode_cursor(cursor)
-        query = query.where(EnterpriseProfile.enterprise_id > uuid.UUID(str(after)))
+        (after,) = decode_cursor(cursor, cursor_uuid)
+        query = query.where(EnterpriseProfile.enterprise_id > after)
     if district_code:
         query = query.where(EnterpriseProfile.district_code == district_code)
     if actor.principal.role == Role.OFFICER and actor.principal.districts:

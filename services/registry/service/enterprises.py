@@ -19,7 +19,7 @@ from shared.auth import Actor, Role
 from shared.bus.outbox import audit, emit
 from shared.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from shared.events.registry import EnterpriseRegistered, EnterpriseState, EnterpriseUpdated
-from shared.http import check_if_match, decode_cursor, encode_cursor
+from shared.http import check_if_match, cursor_datetime, cursor_int, cursor_uuid, decode_cursor, encode_cursor
 from shared.ids import uscc_division_code
 from shared.row_cache import RowCache
 from shared.settings import ServiceSettings
@@ -178,11 +178,7 @@ async def list_enterprises(
                                 Enterprise.technical_capabilities.ilike(pattern, escape="\\")))
     query = _scope(query, actor)
     if cursor:
-        values = decode_cursor(cursor)
-        if len(values) != 2:
-            raise InvalidInput("cursor is not one this API issued", field="cursor")
-        key = _cursor_value(column, values[0])
-        after_id = uuid.UUID(str(values[1]))
+        key, after_id = decode_cursor(cursor, cursor_datetime if column is Enterprise.created_at else str, cursor_uuid)
         if descending:
             query = query.where(or_(column < key, and_(column == key, Enterprise.id < after_id)))
         else:
@@ -196,17 +192,6 @@ async def list_enterprises(
         last = rows[limit - 1]
         next_cursor = encode_cursor([getattr(last, column.key), str(last.id)])
     return rows[:limit], next_cursor
-
-
-def _cursor_value(column, raw):  # type: ignore[no-untyped-def]
-    if column is Enterprise.created_at:
-        from datetime import datetime
-
-        try:
-            return datetime.fromisoformat(str(raw))
-        except ValueError as exc:
-            raise InvalidInput("cursor is not one this API issued", field="cursor") from exc
-    return str(raw)
 
 
 def _scope(query, actor: Actor):  # type: ignore[no-untyped-def]
@@ -239,8 +224,8 @@ async def audit_trail(
             raise PermissionDenied("the audit trail is for programme officers")
         query = select(table).where(table.c.entity_id == str(enterprise.id)).order_by(table.c.id).limit(limit + 1)
         if cursor:
-            (after,) = decode_cursor(cursor)
-            query = query.where(table.c.id > int(after))
+            (after,) = decode_cursor(cursor, cursor_int)
+            query = query.where(table.c.id > after)
         rows = list((await session.execute(query)).all())
     next_cursor = encode_cursor([rows[limit - 1].id]) if len(rows) > limit else None
     return rows[:limit], next_cursor

@@ -50,7 +50,7 @@ from shared.bus.outbox import audit, audit_row, emit, event_row, insert_rows
 from shared.db import utcnow
 from shared.errors import Conflict, InvalidInput, NotFound
 from shared.events.registry import EnterpriseEvaluated, EnterpriseTierChanged
-from shared.http import check_if_match, decode_cursor, encode_cursor
+from shared.http import check_if_match, cursor_datetime, cursor_uuid, decode_cursor, encode_cursor
 from shared.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -203,11 +203,7 @@ def _newest_first(query: Any, model: Any, cursor: str | None, limit: int) -> Any
     """Newest first, keyset on (created_at, id): stable while rows are added. One row more than the page, to tell
     whether another page follows."""
     if cursor:
-        values = decode_cursor(cursor)
-        try:
-            created, after_id = datetime.fromisoformat(str(values[0])), uuid.UUID(str(values[1]))
-        except (ValueError, IndexError):
-            raise InvalidInput("cursor is not one this API issued", field="cursor") from None
+        created, after_id = decode_cursor(cursor, cursor_datetime, cursor_uuid)
         query = query.where(or_(model.created_at < created, and_(model.created_at == created, model.id < after_id)))
     return query.order_by(model.created_at.desc(), model.id.desc()).limit(limit + 1)
 

@@ -36,7 +36,7 @@ from shared.auth import Actor
 from shared.bus.outbox import audit, emit
 from shared.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
 from shared.events.registry import EnterpriseFiguresReported
-from shared.http import check_if_match, decode_cursor, encode_cursor
+from shared.http import check_if_match, cursor_int, decode_cursor, encode_cursor
 from shared.settings import ServiceSettings
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -196,10 +196,8 @@ async def list_figures(
     """The years reported, latest first."""
     query = select(AnnualFigures).where(AnnualFigures.enterprise_id == enterprise_id)
     if cursor:
-        values = decode_cursor(cursor)
-        if len(values) != 1 or not isinstance(values[0], int):
-            raise InvalidInput("cursor is not one this API issued", field="cursor")
-        query = query.where(AnnualFigures.year < values[0])
+        (year,) = decode_cursor(cursor, cursor_int)
+        query = query.where(AnnualFigures.year < year)
     async with sessions() as session:
         await load_enterprise(session, actor, enterprise_id)
         rows = list((await session.scalars(query.order_by(AnnualFigures.year.desc()).limit(limit + 1))).all())

@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import String, and_, cast, exists, func, or_, select, update
@@ -27,7 +27,7 @@ from shared.auth import Actor, Principal, Role
 from shared.bus.outbox import audit, emit
 from shared.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from shared.events.registry import PlatformRegistered, PlatformState, PlatformUpdated
-from shared.http import check_if_match, decode_cursor, encode_cursor
+from shared.http import check_if_match, cursor_date, cursor_datetime, cursor_uuid, decode_cursor, encode_cursor
 from shared.ids import HUZHOU_DISTRICTS
 from shared.settings import ServiceSettings
 
@@ -179,7 +179,7 @@ async def list_platforms(
                       positioning=positioning, flagship=flagship, has_vacancy=has_vacancy, min_vacancy=min_vacancy,
                       year=today.year)
     if cursor:
-        key, after_id = _decode_sort_cursor(cursor, column)
+        key, after_id = decode_cursor(cursor, cursor_datetime if column is Platform.created_at else str, cursor_uuid)
         if descending:
             query = query.where(or_(column < key, and_(column == key, Platform.id < after_id)))
         else:
@@ -194,16 +194,6 @@ async def list_platforms(
         last = page[-1]
         next_cursor = encode_cursor([getattr(last, column.key), str(last.id)])
     return [read_model(p, years.get(p.id, []), today) for p in page], next_cursor
-
-
-def _decode_sort_cursor(cursor: str, column) -> tuple[Any, uuid.UUID]:  # type: ignore[no-untyped-def]
-    values = decode_cursor(cursor)
-    try:
-        raw, after = values
-        key = datetime.fromisoformat(str(raw)) if column is Platform.created_at else str(raw)
-        return key, uuid.UUID(str(after))
-    except ValueError as exc:
-        raise InvalidInput("cursor is not one this API issued", field="cursor") from exc
 
 
 async def platform_map(
@@ -493,12 +483,7 @@ async def list_tenancies(
         elif status == "former":
             query = query.where(PlatformTenancy.left_on.is_not(None))
         if cursor:
-            values = decode_cursor(cursor)
-            try:
-                raw, after = values
-                key, after_id = date.fromisoformat(str(raw)), uuid.UUID(str(after))
-            except ValueError as exc:
-                raise InvalidInput("cursor is not one this API issued", field="cursor") from exc
+            key, after_id = decode_cursor(cursor, cursor_date, cursor_uuid)
             query = query.where(or_(PlatformTenancy.entered_on < key,
                                     and_(PlatformTenancy.entered_on == key, PlatformTenancy.id < after_id)))
         query = query.order_by(PlatformTenancy.entered_on.desc(), PlatformTenancy.id.desc()).limit(limit + 1)
@@ -580,7 +565,7 @@ async def list_flagships(
     query = (select(FlagshipListing, Platform).join(Platform, Platform.id == FlagshipListing.platform_id)
              .where(FlagshipListing.year == year))
     if cursor:
-        key, after_id = _decode_sort_cursor(cursor, Platform.name)
+        key, after_id = decode_cursor(cursor, str, cursor_uuid)
         query = query.where(or_(Platform.name > key, and_(Platform.name == key, Platform.id > after_id)))
     query = query.order_by(Platform.name, Platform.id).limit(limit + 1)
     async with sessions() as session:

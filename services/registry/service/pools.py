@@ -13,7 +13,7 @@ import json
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import String, and_, case, cast, func, or_, select, update
@@ -33,7 +33,7 @@ from shared.bus.outbox import audit, audit_row, emit, event_row, insert_rows
 from shared.db import is_postgres, utcnow
 from shared.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from shared.events.registry import EnterprisePoolChanged
-from shared.http import check_if_match, decode_cursor, encode_cursor
+from shared.http import check_if_match, cursor_datetime, cursor_int, cursor_uuid, decode_cursor, encode_cursor
 from shared.settings import ServiceSettings
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -246,11 +246,7 @@ async def pool_history(sessions: Sessions, actor: Actor, enterprise_id: uuid.UUI
     """The firm's pool changes, oldest first (keyset on changed_at, id)."""
     query = select(PoolChange).where(PoolChange.enterprise_id == enterprise_id)
     if cursor:
-        values = decode_cursor(cursor)
-        try:
-            at, after = datetime.fromisoformat(str(values[0])), uuid.UUID(str(values[1]))
-        except (ValueError, IndexError):
-            raise InvalidInput("cursor is not one this API issued", field="cursor") from None
+        at, after = decode_cursor(cursor, cursor_datetime, cursor_uuid)
         query = query.where(or_(PoolChange.changed_at > at, and_(PoolChange.changed_at == at, PoolChange.id > after)))
     query = query.order_by(PoolChange.changed_at, PoolChange.id).limit(limit + 1)
     async with sessions() as session:
@@ -516,10 +512,8 @@ async def list_screenings(sessions: Sessions, *, limit: int,
     """Runs, latest year first."""
     query = select(ScreeningRun)
     if cursor:
-        values = decode_cursor(cursor)
-        if len(values) != 1 or not isinstance(values[0], int):
-            raise InvalidInput("cursor is not one this API issued", field="cursor")
-        query = query.where(ScreeningRun.year < values[0])
+        (year,) = decode_cursor(cursor, cursor_int)
+        query = query.where(ScreeningRun.year < year)
     async with sessions() as session:
         rows = list((await session.scalars(query.order_by(ScreeningRun.year.desc()).limit(limit + 1))).all())
     next_cursor = encode_cursor([rows[limit - 1].year]) if len(rows) > limit else None
@@ -549,10 +543,7 @@ async def screening_results(sessions: Sessions, actor: Actor, year: int, *, dist
         if promoted is not None:
             query = query.where(ScreeningResult.promoted == promoted)
         if cursor:
-            values = decode_cursor(cursor)
-            if len(values) != 2 or not isinstance(values[1], int):
-                raise InvalidInput("cursor is not one this API issued", field="cursor")
-            d, r = str(values[0]), values[1]
+            d, r = decode_cursor(cursor, str, cursor_int)
             query = query.where(or_(ScreeningResult.district_code > d,
                                     and_(ScreeningResult.district_code == d, ScreeningResult.rank > r)))
         query = query.order_by(ScreeningResult.district_code, ScreeningResult.rank).limit(limit + 1)

@@ -23,7 +23,7 @@ from services.registry.service.clock import programme_today
 from shared.auth import Actor, Role
 from shared.bus.outbox import audit
 from shared.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from shared.http import decode_cursor, encode_cursor
+from shared.http import cursor_date, cursor_uuid, decode_cursor, encode_cursor
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -119,7 +119,7 @@ async def list_enterprise_visits(
         enterprise = await load_enterprise(session, actor, enterprise_id)
         query = select(GuidanceVisit).where(GuidanceVisit.enterprise_id == enterprise.id)
         if cursor:
-            key, after_id = _decode_date_cursor(cursor)
+            key, after_id = decode_cursor(cursor, cursor_date, cursor_uuid)
             query = query.where(or_(GuidanceVisit.visited_on < key,
                                     and_(GuidanceVisit.visited_on == key, GuidanceVisit.id < after_id)))
         query = query.order_by(GuidanceVisit.visited_on.desc(), GuidanceVisit.id.desc()).limit(limit + 1)
@@ -129,15 +129,6 @@ async def list_enterprise_visits(
     today = programme_today()
     next_cursor = encode_cursor([page[-1].visited_on.isoformat(), str(page[-1].id)]) if len(rows) > limit else None
     return [visit_read(actor, v, follow_ups[v.id], today) for v in page], next_cursor
-
-
-def _decode_date_cursor(cursor: str) -> tuple[date, uuid.UUID]:
-    values = decode_cursor(cursor)
-    try:
-        raw, after = values
-        return date.fromisoformat(str(raw)), uuid.UUID(str(after))
-    except ValueError as exc:
-        raise InvalidInput("cursor is not one this API issued", field="cursor") from exc
 
 
 async def close_follow_up(
@@ -210,7 +201,7 @@ async def list_follow_ups(
     if owner is not None:
         query = query.where(VisitFollowUp.owner == owner)
     if cursor:
-        key, after_id = _decode_date_cursor(cursor)
+        key, after_id = decode_cursor(cursor, cursor_date, cursor_uuid)
         query = query.where(or_(VisitFollowUp.due_on > key,
                                 and_(VisitFollowUp.due_on == key, VisitFollowUp.id > after_id)))
     query = query.order_by(VisitFollowUp.due_on, VisitFollowUp.id).limit(limit + 1)
