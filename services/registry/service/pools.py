@@ -26,7 +26,7 @@ from services.registry.domain.plain import from_plain, to_plain
 from services.registry.models import Enterprise, bus
 from services.registry.models.figures import AnnualFigures, IpHolding
 from services.registry.models.pools import PoolChange, PoolEntryCriteria, PoolQuota, ScreeningResult, ScreeningRun
-from services.registry.service.access import ensure_may_manage, load_enterprise
+from services.registry.service.access import ensure_may_manage, load_enterprise, scope_for
 from services.registry.service.clock import programme_today
 from shared.auth import Actor, Role
 from shared.bus.outbox import audit, audit_row, emit, event_row, insert_rows
@@ -523,9 +523,7 @@ async def list_screenings(sessions: Sessions, *, limit: int,
 async def screening_results(sessions: Sessions, actor: Actor, year: int, *, district_code: str | None,
                             promoted: bool | None, limit: int, cursor: str | None) -> tuple[list[Any], str | None]:
     """A run's ranking by district and rank. Officers see their districts' firms only."""
-    p = actor.principal
-    if district_code is not None and not p.can_see_district(district_code):
-        raise PermissionDenied(f"district {district_code} is outside this officer's scope", field="district_code")
+    scope = scope_for(actor, district_code)
     async with sessions() as session:
         run = await session.scalar(select(ScreeningRun).where(ScreeningRun.year == year))
         if run is None:
@@ -536,10 +534,8 @@ async def screening_results(sessions: Sessions, actor: Actor, year: int, *, dist
             .join(Enterprise, Enterprise.id == ScreeningResult.enterprise_id)
             .where(ScreeningResult.run_id == run.id)
         )
-        if district_code is not None:
-            query = query.where(ScreeningResult.district_code == district_code)
-        if p.role == Role.OFFICER and p.districts:
-            query = query.where(ScreeningResult.district_code.in_(p.districts))
+        # The district the firm was ranked in (the run's), not where it may have moved since.
+        query = scope.apply(query, ScreeningResult.district_code)
         if promoted is not None:
             query = query.where(ScreeningResult.promoted == promoted)
         if cursor:

@@ -25,7 +25,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import Select, String, cast, func, literal, or_, select, union
+from sqlalchemy import String, cast, func, literal, or_, select, union
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.registry.domain.classification import SECTORS
@@ -35,10 +35,10 @@ from services.registry.domain.size_class import INDUSTRY_GROUP_BY_PREFIX, Indust
 from services.registry.models import Enterprise
 from services.registry.models.evaluations import Certification
 from services.registry.models.figures import AnnualFigures, Honour
+from services.registry.service.access import Scope
 from services.registry.service.clock import programme_today
-from shared.auth import Actor, Role
 from shared.db import is_postgres
-from shared.errors import InvalidInput, PermissionDenied
+from shared.errors import InvalidInput
 from shared.ids import HUZHOU_DISTRICTS
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -84,28 +84,6 @@ def ratio(part: int, whole: int) -> Decimal | None:
     if whole == 0:
         return None
     return (Decimal(part) / Decimal(whole)).quantize(Decimal("0.0001"), ROUND_HALF_UP)
-
-
-@dataclass(frozen=True)
-class Scope:
-    """The districts a caller's numbers cover: None is the whole city."""
-
-    districts: tuple[str, ...] | None
-
-    def apply(self, query: Select[Any]) -> Select[Any]:
-        return query if self.districts is None else query.where(Enterprise.district_code.in_(self.districts))
-
-
-def scope_for(actor: Actor, district_code: str | None) -> Scope:
-    """Officers see their districts' numbers only; ``district_code`` narrows any caller to one district."""
-    p = actor.principal
-    if district_code is not None:
-        if not p.can_see_district(district_code):
-            raise PermissionDenied(f"district {district_code} is outside this officer's scope", field="district_code")
-        return Scope((district_code,))
-    if p.role == Role.OFFICER and p.districts:
-        return Scope(tuple(p.districts))
-    return Scope(None)
 
 
 def _registration_year(session: AsyncSession) -> Any:

@@ -18,7 +18,7 @@ from services.registry.domain.visits import is_overdue
 from services.registry.models import Enterprise, bus
 from services.registry.models.visits import GuidanceVisit, VisitFollowUp
 from services.registry.schemas import visits as schemas
-from services.registry.service.access import ensure_may_manage, ensure_may_read, load_enterprise
+from services.registry.service.access import ensure_may_manage, ensure_may_read, load_enterprise, scope_for
 from services.registry.service.clock import programme_today
 from shared.auth import Actor, Role
 from shared.bus.outbox import audit
@@ -185,17 +185,12 @@ async def list_follow_ups(
     """Follow-ups per officer and per district, by due date: the overdue ones (due before today) therefore come
     first, the most overdue at the top. Keyset-paginated on (due_on, id)."""
     _ensure_officer(actor)
-    p = actor.principal
-    if district_code is not None and not p.can_see_district(district_code):
-        raise PermissionDenied(f"district {district_code} is outside this officer's scope", field="district_code")
+    scope = scope_for(actor, district_code)
     query = (select(VisitFollowUp, GuidanceVisit, Enterprise)
              .join(GuidanceVisit, GuidanceVisit.id == VisitFollowUp.visit_id)
              .join(Enterprise, Enterprise.id == GuidanceVisit.enterprise_id)
              .where(VisitFollowUp.status == status))
-    if district_code is not None:
-        query = query.where(Enterprise.district_code == district_code)
-    elif p.role == Role.OFFICER and p.districts:
-        query = query.where(Enterprise.district_code.in_(p.districts))
+    query = scope.apply(query)
     if officer is not None:
         query = query.where(GuidanceVisit.officer == officer)
     if owner is not None:
