@@ -91,6 +91,10 @@ class AnnualFiguresWrite(BaseModel):
         return value
 
 
+# The figures of one year: the write model's fields, which are the table's columns (the API and the import).
+FIGURE_FIELDS = tuple(AnnualFiguresWrite.model_fields)
+
+
 class AnnualFiguresRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 

@@ -152,8 +152,6 @@ class FiguresImportRow(AnnualFiguresWrite):
         return year
 
 
-# The figures a row may carry: the API model's, which are the table's columns.
-FIGURE_FIELDS = tuple(AnnualFiguresWrite.model_fields)
 
 
 # --- the report ---------------------------------------------------------------------------------------------------

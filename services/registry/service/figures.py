@@ -88,6 +88,17 @@ async def _record_change(session: AsyncSession, settings: ServiceSettings, actor
 # --------------------------------------------------------------------------------------------------------------
 
 
+def size_class_of(industry_code: str | None, employees: int | None, operating_revenue_fen: int | None,
+                  total_assets_fen: int | None) -> str | None:
+    """The 2017 size class (REFERENCE §11), or None when the industry or the figures cannot decide it."""
+    if not industry_code:
+        return None
+    try:
+        return classify_size(industry_code, employees, operating_revenue_fen, total_assets_fen).value
+    except (InvalidIndustryCode, SizeClassUndetermined):
+        return None
+
+
 async def refresh_size_class(session: AsyncSession, enterprise: Enterprise) -> str | None:
     """Recompute the enterprise's size class from its latest year's figures and its industry code; None when
     either is missing or the figures the industry's thresholds need are not reported. Call it after a change of
@@ -96,13 +107,8 @@ async def refresh_size_class(session: AsyncSession, enterprise: Enterprise) -> s
         select(AnnualFigures).where(AnnualFigures.enterprise_id == enterprise.id)
         .order_by(AnnualFigures.year.desc()).limit(1)
     )
-    size: str | None = None
-    if latest is not None and enterprise.industry_code:
-        try:
-            size = classify_size(enterprise.industry_code, latest.employees, latest.operating_revenue_fen,
-                                 latest.total_assets_fen).value
-        except (InvalidIndustryCode, SizeClassUndetermined):
-            size = None
+    size = None if latest is None else size_class_of(
+        enterprise.industry_code, latest.employees, latest.operating_revenue_fen, latest.total_assets_fen)
     # Derived state, not an edit of the profile: the enterprise's version (its ETag) is left alone so that an
     # officer editing the profile is not refused because figures arrived meanwhile.
     enterprise.size_class = size
@@ -113,7 +119,6 @@ async def refresh_size_class(session: AsyncSession, enterprise: Enterprise) -> s
 # Annual figures
 # --------------------------------------------------------------------------------------------------------------
 
-FIGURE_FIELDS = tuple(schemas.AnnualFiguresWrite.model_fields)
 
 
 def figure_flags(values: dict[str, Any]) -> list[str]:
@@ -153,7 +158,7 @@ async def put_figures(
             changes: dict[str, Any] = {"year": year, **body.model_dump(mode="json"), "flags": flags}
         else:
             check_if_match(if_match, row.version)
-            before = _columns(row, FIGURE_FIELDS)
+            before = _columns(row, schemas.FIGURE_FIELDS)
             changed = _apply_changes(row, before, values)
             if not changed:
                 return row, False  # the same figures again: no new version, no event

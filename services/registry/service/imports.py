@@ -44,23 +44,16 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.sql.expression import bindparam
 
 from services.registry.domain.classification import CLUSTERS, SECTORS
-from services.registry.domain.size_class import InvalidIndustryCode, SizeClassUndetermined, classify_size
 from services.registry.models import Enterprise, bus
 from services.registry.models.figures import AnnualFigures
 from services.registry.schemas import imports as schemas
 from services.registry.schemas.enterprises import EnterpriseCreate
-from services.registry.schemas.figures import AnnualFiguresWrite
+from services.registry.schemas.figures import FIGURE_FIELDS, AnnualFiguresWrite
 from services.registry.service.access import ensure_may_manage, sees_personal_data
 from services.registry.service.clock import PROGRAMME_ZONE
-from services.registry.service.enterprises import (
-    PUBLIC_STATE_FIELDS,
-    list_enterprises,
-    mask_email,
-    mask_name,
-    mask_phone,
-)
+from services.registry.service.enterprises import PERSONAL_DATA_MASKS, PUBLIC_STATE_FIELDS, list_enterprises
 from services.registry.service.evaluations import reevaluate_enterprise
-from services.registry.service.figures import figure_flags, refresh_size_class
+from services.registry.service.figures import figure_flags, refresh_size_class, size_class_of
 from shared.app import heap_frozen
 from shared.auth import Actor, Role
 from shared.bus.outbox import audit, event_row, insert_rows
@@ -672,16 +665,6 @@ async def _upsert_enterprises(session: AsyncSession, settings: ServiceSettings, 
 
 # --- figures ----------------------------------------------------------------------------------------------------------
 
-def _size_class(industry_code: str | None, values: dict[str, Any]) -> str | None:
-    if not industry_code:
-        return None
-    try:
-        return classify_size(industry_code, values.get("employees"), values.get("operating_revenue_fen"),
-                             values.get("total_assets_fen")).value
-    except (SizeClassUndetermined, InvalidIndustryCode):
-        return None
-
-
 async def _upsert_figures(session: AsyncSession, settings: ServiceSettings, actor: Actor, chunk: list[ValidRow],
                           outcome: Outcome) -> None:
     firms_statement = select(_ENTERPRISES.c.id, _ENTERPRISES.c.uscc, _ENTERPRISES.c.district_code,
@@ -724,10 +707,10 @@ async def _upsert_figures(session: AsyncSession, settings: ServiceSettings, acto
     reported: dict[tuple[uuid.UUID, int], tuple[ValidRow, Any, dict[str, Any]]] = {}
     for r, firm in rows:
         year = r.model.year  # type: ignore[attr-defined]
-        given = {name: getattr(r.model, name) for name in r.model.model_fields_set if name in schemas.FIGURE_FIELDS}
+        given = {name: getattr(r.model, name) for name in r.model.model_fields_set if name in FIGURE_FIELDS}
         old = stored.get((firm.id, year))
         if old is None:
-            values = {**{name: None for name in schemas.FIGURE_FIELDS}, **given}
+            values = {**{name: None for name in FIGURE_FIELDS}, **given}
             inserts.append({**values, "id": new_id(), "enterprise_id": firm.id, "year": year,
                             "flags": figure_flags(values), "reported_at": now, "updated_at": now, "version": 1,
                             "source": "import"})
@@ -736,7 +719,7 @@ async def _upsert_figures(session: AsyncSession, settings: ServiceSettings, acto
             if not changes:
                 outcome.unchanged += 1
                 continue
-            values = {**{name: old[name] for name in schemas.FIGURE_FIELDS}, **changes}
+            values = {**{name: old[name] for name in FIGURE_FIELDS}, **changes}
             # Empty cells keep stored figures, so the year as a whole must still obey the API's rules.
             faults = _figure_faults(values)
             if faults:
@@ -770,7 +753,8 @@ async def _upsert_figures(session: AsyncSession, settings: ServiceSettings, acto
     for (enterprise_id, year), (r, firm, values, corrected) in reported.items():
         flags = figure_flags(values)
         outcome.flags.extend(schemas.Flag(line=r.line, uscc=r.uscc, flag=flag) for flag in flags)
-        size = _size_class(firm.industry_code, values)
+        size = size_class_of(firm.industry_code, values.get("employees"), values.get("operating_revenue_fen"),
+                             values.get("total_assets_fen"))
         if year == latest_year[enterprise_id] and size != firm.size_class:
             size_changes[enterprise_id] = size
         events.append((str(enterprise_id), EnterpriseFiguresReported(
@@ -787,7 +771,7 @@ async def _upsert_figures(session: AsyncSession, settings: ServiceSettings, acto
 
 
 _FIGURES_EVENT_FIELDS = tuple(name for name in EnterpriseFiguresReported.model_fields
-                              if name in schemas.FIGURE_FIELDS)
+                              if name in FIGURE_FIELDS)
 
 
 def _figure_faults(values: dict[str, Any]) -> list[tuple[str, str]]:
@@ -904,10 +888,6 @@ def escape_cell(text: str) -> str:
     return "'" + text if text.startswith(_DANGEROUS_FIRST) else text
 
 
-_MASKS = {"legal_representative": mask_name, "contact_name": mask_name, "contact_phone": mask_phone,
-          "contact_email": mask_email}
-
-
 def _export_cell(column: str, value: Any, masked: bool) -> Any:
     if value is None:
         return None
@@ -919,8 +899,8 @@ def _export_cell(column: str, value: Any, masked: bool) -> Any:
     elif isinstance(value, date | int | float) and not isinstance(value, bool):
         return value
     text = str(value)
-    if masked and column in _MASKS:
-        text = _MASKS[column](text) or ""
+    if masked and column in PERSONAL_DATA_MASKS:
+        text = PERSONAL_DATA_MASKS[column](text) or ""
     return escape_cell(text)
 
 
