@@ -52,8 +52,9 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
+from services.registry.domain.dates import add_years
 from services.registry.domain.evaluation import Outcome
-from services.registry.domain.figures import wan
+from services.registry.domain.figures import FEN_PER_WAN, wan
 
 
 class Pool(StrEnum):
@@ -217,14 +218,6 @@ class EntryAssessment:
         return text
 
 
-def years_after(day: date, years: int) -> date:
-    """The same calendar day ``years`` later (earlier if negative); 29 February falls back to 28 February."""
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:
-        return day.replace(year=day.year + years, day=28)
-
-
 INFINITE = Decimal("Infinity")
 
 
@@ -247,7 +240,8 @@ def _percent(value: Decimal | None) -> str | None:
 
 
 def _wan(fen: int | None) -> str | None:
-    return None if fen is None else f"{Decimal(fen) / 1_000_000:f}万元"
+    # Not context.format_value(fen, Unit.FEN): that normalises, which differs (trailing zeros) from 10**28 fen up.
+    return None if fen is None else f"{Decimal(fen) / FEN_PER_WAN:f}万元"
 
 
 def _absent(**inputs: object) -> tuple[str, ...]:
@@ -263,7 +257,7 @@ def assess_entry(criteria: EntryCriteria, facts: EntryFacts) -> EntryAssessment:
     if (seed := criteria.seed) is not None:
         c = SeedlingCategory.SEED
         # "成立 ≤ 5年": established on or after the same calendar day five years before the assessment.
-        earliest = years_after(facts.assessed_on, -seed.max_age_years)
+        earliest = add_years(facts.assessed_on, -seed.max_age_years)
         young = None if facts.established_on is None else facts.established_on >= earliest
         checks.append(Check(c, "age", f"≤ {seed.max_age_years} years (established on or after {earliest.isoformat()})",
                             facts.established_on.isoformat() if facts.established_on else None, young,

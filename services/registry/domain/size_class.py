@@ -184,6 +184,7 @@ def normalise_industry_code(code: str) -> str:
     return owner + digits
 
 
+@lru_cache(maxsize=4096)  # pure over the constant tables; runs for every SizeClassOf measure
 def industry_group(code: str) -> IndustryGroup:
     """Map a GB/T 4754-2017 code to the size table's industry group.
 
@@ -193,7 +194,7 @@ def industry_group(code: str) -> IndustryGroup:
     normalised = normalise_industry_code(code)
     group = _longest_prefix_group(normalised)
     finer = {g for prefix, g in INDUSTRY_GROUP_BY_PREFIX.items() if prefix.startswith(normalised) and prefix != normalised}
-    if finer and (finer | {group}) != {group}:
+    if finer - {group}:
         raise InvalidIndustryCode(f"{code!r} is too coarse: its sub-classes fall in different size-table groups")
     return group
 

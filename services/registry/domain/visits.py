@@ -1,14 +1,8 @@
-"""Guidance visits (跟踪辅导): the follow-up states and what "overdue" means, as pure rules."""
+"""Guidance visits (跟踪辅导): what "overdue" means for a follow-up (open or done), as a pure rule."""
 
 from __future__ import annotations
 
 from datetime import date
-from types import MappingProxyType
-
-FOLLOW_UP_STATUSES = MappingProxyType({
-    "open": "待办",
-    "done": "已办结",
-})
 
 
 def is_overdue(status: str, due_on: date, today: date) -> bool:

@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from services.registry.domain.dates import add_years
 from services.registry.domain.evaluation import (
     EvaluationInputError,
     EvaluationOptions,
@@ -28,7 +29,6 @@ from services.registry.domain.evaluation import (
     apply_rule_set,
     select_rule_set,
 )
-from services.registry.domain.evaluation.ip import add_years
 from services.registry.domain.figures import EvaluationInputs, ExpertJudgements, TechSmeRdOption
 from services.registry.domain.plain import from_plain, to_plain
 from services.registry.models import Enterprise, bus

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from services.registry.domain.dates import add_years
 from services.registry.domain.evaluation import Outcome
 from services.registry.domain.figures import wan
 from services.registry.domain.pools import (
@@ -32,7 +33,6 @@ from services.registry.domain.pools import (
     growth_score,
     screen,
     select_criteria,
-    years_after,
 )
 
 ON = date(2026, 6, 30)
@@ -160,7 +160,7 @@ def test_rd_staff_share_edge(employees: int) -> None:
 
 @given(st.dates(min_value=date(2000, 1, 1), max_value=date(2030, 12, 31)))
 def test_age_edge_is_five_calendar_years(assessed_on: date) -> None:
-    edge = years_after(assessed_on, -5)  # 29 Feb falls back to 28 Feb
+    edge = add_years(assessed_on, -5)  # 29 Feb falls back to 28 Feb
     assert edge.month == assessed_on.month and assessed_on.year - edge.year == 5
     assert _check(_replace(SEED_OK, assessed_on=assessed_on, established_on=edge), SeedlingCategory.SEED, "age")
     too_old = _replace(SEED_OK, assessed_on=assessed_on, established_on=edge - timedelta(days=1))

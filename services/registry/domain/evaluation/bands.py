@@ -61,9 +61,6 @@ def pts(low: int, high: int | None = None) -> PointRange:
     return PointRange(low, low if high is None else high)
 
 
-ZERO = pts(0)
-
-
 @dataclass(frozen=True)
 class Band(Generic[A]):
     floor: Decimal | None  # None: the bottom band, open below
@@ -99,11 +96,6 @@ class BandTable(Generic[A]):
             if band.floor is None or value > band.floor or (value == band.floor and self.takes_floor(band, boundary)):
                 return band
         raise AssertionError("unreachable: the bottom band is open")
-
-    @property
-    def ambiguous_floors(self) -> tuple[Decimal, ...]:
-        return tuple(band.floor for band in self.bands if band.floor is not None and band.floor_inclusive is None)
-
 
 def at_least_table(
     *steps: tuple[Decimal | int | str, PointRange | int, str],

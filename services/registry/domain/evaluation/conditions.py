@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from services.registry.domain.evaluation.bands import BandTable
-from services.registry.domain.evaluation.context import EvaluationContext, Measured, Unit, format_value
+from services.registry.domain.evaluation.bands import BandTable, PointRange
+from services.registry.domain.evaluation.context import EvaluationContext, Measured, Unit, format_measured, format_value
 from services.registry.domain.evaluation.measures import InputField, Measure
 from services.registry.domain.evaluation.model import ConditionResult, Confidence, DirectRoute, Purpose
 from services.registry.domain.evaluation.scoring import ScoreSheet
@@ -116,9 +116,7 @@ class Check(Node):
     def evaluate(self, walker: Walker, parent: str | None) -> Tri:
         measured = self.measure.measure(walker.ctx)
         unit = self.measure.unit
-        value = format_value(measured.value, unit)
-        if measured.uncertain:
-            value = f"{value}…{format_value(measured.upper, unit) or '?'}"
+        value = format_measured(measured, unit)
         if measured.undefined:
             passed, detail = None, f"undefined: {measured.undefined}; needs review"
         else:
@@ -218,23 +216,19 @@ class ScorePasses(Node):
                               category.points_min, category.points_max, category.minimum, self.code)
                 )
         passed = tri_all(verdicts)
-        shown = _range_text(sheet.total.low, sheet.total.high)
+        shown = str(sheet.total)
         walker.fill(slot, self, parent, passed, f"score {shown} (pass mark {sheet.pass_score})", value=shown)
         return passed
 
 
 def _at_least(walker: Walker, code: str, label: str, low: int, high: int, mark: int, parent: str) -> Tri:
     passed: Tri = True if low >= mark else (False if high < mark else None)
-    shown = _range_text(low, high)
+    shown = str(PointRange(low, high))
     detail = f"{shown} (required ≥ {mark})"
     if passed is None:
         detail += "; depends on points not yet known"
     walker.record_raw(ConditionResult(code, label, passed, detail, parent=parent, value=shown))
     return passed
-
-
-def _range_text(low: int, high: int) -> str:
-    return str(low) if low == high else f"{low}–{high}"
 
 
 @dataclass(frozen=True)
@@ -248,7 +242,7 @@ class IndicatorPoints(Node):
         result = walker.sheet.indicator(self.indicator_code)
         measured = Measured(result.points_min, uncertain=result.points_min != result.points_max, upper=result.points_max)
         passed = self.test.check(measured)
-        shown = _range_text(result.points_min, result.points_max)
+        shown = str(PointRange(result.points_min, result.points_max))
         walker.record(self, parent, passed, f"{shown} points (required {self.test.describe(Unit.SCORE)})", value=shown)
         return passed
 

@@ -101,6 +101,14 @@ def format_value(value: Any, unit: Unit) -> str | None:
     return str(value)
 
 
+def format_measured(measured: Measured, unit: Unit) -> str | None:
+    """``format_value`` of a measured value; an interval shows as "value…upper" ("?" when unbounded)."""
+    value = format_value(measured.value, unit)
+    if measured.uncertain:
+        value = f"{value}…{format_value(measured.upper, unit) or '?'}"
+    return value
+
+
 _SUFFIX = {Unit.PEOPLE: "人", Unit.YEARS: "年", Unit.DAYS: "天"}
 
 

@@ -9,16 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from services.registry.domain.dates import add_years
 from services.registry.domain.evaluation.tri import Tri, tri_all, tri_any
 from services.registry.domain.figures import AcquisitionMethod, IpHolding, IpKind
-
-
-def add_years(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February → 28 February
-        return day.replace(year=day.year + years, day=28)
-
 
 CLASS_I_KINDS = frozenset(
     {

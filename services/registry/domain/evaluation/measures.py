@@ -12,8 +12,9 @@ from datetime import date, timedelta
 from decimal import Decimal, localcontext
 from typing import Any
 
+from services.registry.domain.dates import add_years
 from services.registry.domain.evaluation.context import EvaluationContext, Measured, Unit, annual_input, unknown
-from services.registry.domain.evaluation.ip import IpPolicy, add_years, tally
+from services.registry.domain.evaluation.ip import IpPolicy, tally
 from services.registry.domain.evaluation.model import HnteTwoYearGrowth, Purpose
 from services.registry.domain.figures import (
     RD_INSTITUTION_RANK,
@@ -106,7 +107,7 @@ class SumOverYears(Measure):
     unit: Unit = Unit.FEN
 
     def measure(self, ctx: EvaluationContext) -> Measured:
-        values, missing = _series(ctx, self.field, [ctx.year(i) for i in range(self.years)])
+        values, missing = _series(ctx, self.field, _last_years(ctx, self.years))
         return unknown(*missing) if missing else Measured(sum(values))
 
 
@@ -121,11 +122,9 @@ class MeanOverYears(Measure):
     unit: Unit = Unit.FEN
 
     def measure(self, ctx: EvaluationContext) -> Measured:
-        years, missing = _years(ctx, self.years, self.operating_years_only)
-        if missing:
-            return unknown(*missing)
-        if not years:
-            return Measured(undefined="no operating year in the period")
+        years = _window(ctx, _last_years(ctx, self.years), self.operating_years_only)
+        if isinstance(years, Measured):
+            return years
         values, missing = _series(ctx, self.field, years)
         if missing:
             return unknown(*missing)
@@ -143,11 +142,9 @@ class PooledRatio(Measure):
     unit: Unit = Unit.RATIO
 
     def measure(self, ctx: EvaluationContext) -> Measured:
-        years, missing = _years(ctx, self.years, self.operating_years_only)
-        if missing:
-            return unknown(*missing)
-        if not years:
-            return Measured(undefined="no operating year in the period")
+        years = _window(ctx, _last_years(ctx, self.years), self.operating_years_only)
+        if isinstance(years, Measured):
+            return years
         tops, top_missing = _series(ctx, self.numerator, years)
         bottoms, bottom_missing = _series(ctx, self.denominator, years)
         if top_missing or bottom_missing:
@@ -167,14 +164,22 @@ def _series(ctx: EvaluationContext, field: str, years: list[int]) -> tuple[list[
     return values, missing
 
 
-def _years(ctx: EvaluationContext, count: int, operating_years_only: bool) -> tuple[list[int], list[str]]:
-    years = [ctx.year(i) for i in range(count)]
-    if not operating_years_only:
-        return years, []
-    established = ctx.inputs.profile.established_on
-    if established is None:
-        return [], ["profile.established_on"]
-    return [year for year in years if year >= established.year], []
+def _last_years(ctx: EvaluationContext, count: int) -> list[int]:
+    """The last ``count`` financial years, latest first."""
+    return [ctx.year(i) for i in range(count)]
+
+
+def _window(ctx: EvaluationContext, years: list[int], operating_years_only: bool = True) -> list[int] | Measured:
+    """``years`` (order kept), with ``operating_years_only`` less those before the firm was established; or, as a
+    ``Measured`` to return as is, unknown when the founding date is missing and undefined when no year is left."""
+    if operating_years_only:
+        established = ctx.inputs.profile.established_on
+        if established is None:
+            return unknown("profile.established_on")
+        years = [year for year in years if year >= established.year]
+    if not years:
+        return Measured(undefined="no operating year in the period")
+    return years
 
 
 # ------------------------------------------------------------------------------------------------ growth rates
@@ -266,12 +271,9 @@ class HnteGrowthRate(Measure):
     unit: Unit = Unit.RATIO
 
     def measure(self, ctx: EvaluationContext) -> Measured:
-        established = ctx.inputs.profile.established_on
-        if established is None:
-            return unknown("profile.established_on")
-        years = [year for year in (ctx.year(2), ctx.year(1), ctx.year(0)) if year >= established.year]
-        if not years:
-            return Measured(undefined="no operating year in the period")
+        years = _window(ctx, [ctx.year(2), ctx.year(1), ctx.year(0)])
+        if isinstance(years, Measured):
+            return years
         values, missing = [], []
         for year in years:
             value, names = self._value(ctx, year)

@@ -11,9 +11,8 @@ from datetime import date
 
 from services.registry.domain.evaluation.ruleset import RuleSet
 from services.registry.domain.evaluation.rulesets import ALL_RULE_SETS
+from services.registry.domain.evaluation.rulesets.common import MIIT_2026_SWITCH as MIIT_2026_SWITCH  # re-exported
 from services.registry.domain.figures import Tier
-
-MIIT_2026_SWITCH = date(2026, 4, 1)
 
 RULE_SETS: dict[str, RuleSet] = {rule_set.id: rule_set for rule_set in ALL_RULE_SETS}
 if len(RULE_SETS) != len(ALL_RULE_SETS):  # pragma: no cover - guards the data

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from services.registry.domain.evaluation.bands import BandTable, PointRange, pts
-from services.registry.domain.evaluation.context import EvaluationContext, Measured, format_value
+from services.registry.domain.evaluation.context import EvaluationContext, Measured, format_measured
 from services.registry.domain.evaluation.ip import IpTally
 from services.registry.domain.evaluation.measures import InputField, Measure
 from services.registry.domain.evaluation.model import (
@@ -227,9 +227,6 @@ class ScoreSheet:
     pass_label: str
     undefined: tuple[str, ...]  # indicator codes whose measure was undefined: a human must judge them
 
-    def category(self, code: str) -> CategoryResult:
-        return next(c for c in self.categories if c.code == code)
-
     def indicator(self, code: str) -> IndicatorResult:
         return next(i for i in self.indicators if i.code == code)
 
@@ -296,10 +293,10 @@ def _score_indicator(ind: Indicator, ctx: EvaluationContext) -> tuple[IndicatorR
     best = max(scored, key=lambda item: (item[2].low, item[2].high))
     alternative, _, _, band = best
     if len(scored) > 1:  # show every option's value, and which one the points come from
-        value = "; ".join(f"{alt.label} {_shown(alt, measured) or '?'}" for alt, measured, _, _ in scored)
+        value = "; ".join(f"{alt.label} {format_measured(measured, alt.measure.unit) or '?'}" for alt, measured, _, _ in scored)
         band = f"{alternative.label}: {band}"
     else:
-        value = _shown(alternative, best[1])
+        value = format_measured(best[1], alternative.measure.unit)
 
     if ind.expert_points:
         pinned = ctx.inputs.judgements.hnte_points.get(ind.code)
@@ -330,11 +327,3 @@ def _score_indicator(ind: Indicator, ctx: EvaluationContext) -> tuple[IndicatorR
         doubt=ind.doubt,
     )
     return result, undefined
-
-
-
-def _shown(alternative: Alternative, measured: Measured) -> str | None:
-    value = format_value(measured.value, alternative.measure.unit)
-    if measured.uncertain:
-        value = f"{value}…{format_value(measured.upper, alternative.measure.unit) or '?'}"
-    return value

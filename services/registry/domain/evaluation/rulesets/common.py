@@ -6,6 +6,7 @@ Everything here is data or a one-line constructor of data; the rule-set modules 
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 from decimal import Decimal
 
 from services.registry.domain.evaluation.bands import PointRange, pts
@@ -37,6 +38,9 @@ def pct(percent: str | int) -> Decimal:
 
 
 YEAR_LABEL = {0: "上年度", 1: "上上年度", 2: "上上上年度"}
+
+# MIIT's 2022 criteria (工信部企业〔2022〕63号) give way to the 2026 measures (工信部企业〔2026〕2号) from this day.
+MIIT_2026_SWITCH = date(2026, 4, 1)
 
 # ------------------------------------------------------------------------------------------------ IP policies
 

@@ -22,6 +22,7 @@ from services.registry.domain.evaluation.measures import (
 from services.registry.domain.evaluation.ruleset import RuleSet
 from services.registry.domain.evaluation.rulesets.common import (
     MIIT_2022_IP_APPLIED,
+    MIIT_2026_SWITCH,
     MIIT_GENERAL_CONDITIONS,
     M,
     debt_ratio_at_most,
@@ -165,7 +166,7 @@ RULE_SET = RuleSet(
     tier=Tier.LITTLE_GIANT,
     title="专精特新\"小巨人\"企业认定标准 (工信部企业〔2022〕63号 附件3)",
     effective_from=date(2022, 6, 1),
-    effective_to=date(2026, 4, 1),
+    effective_to=MIIT_2026_SWITCH,
     sources=("工信部企业〔2022〕63号 附件3", "bjwsht.cn, 268862.cn, qdjlsl.com, maxca.cn mirrors"),
     confidence=M,
     conditions=CONDITIONS,

@@ -6,8 +6,6 @@ score ≥ 60 in either of the last two years.
 
 from __future__ import annotations
 
-from datetime import date
-
 from services.registry.domain.evaluation.conditions import AllOf, AnyOf, AtLeast, AtMost, Check, Is, judgement
 from services.registry.domain.evaluation.context import Unit
 from services.registry.domain.evaluation.measures import (
@@ -22,6 +20,7 @@ from services.registry.domain.evaluation.model import Purpose
 from services.registry.domain.evaluation.ruleset import RuleSet
 from services.registry.domain.evaluation.rulesets.common import (
     MIIT_2026_IP,
+    MIIT_2026_SWITCH,
     MIIT_GENERAL_CONDITIONS,
     C,
     M,
@@ -122,7 +121,7 @@ RULE_SET = RuleSet(
     version="miit-2026-2",
     tier=Tier.LITTLE_GIANT,
     title="专精特新\"小巨人\"企业认定标准 (工信部企业〔2026〕2号 附件2)",
-    effective_from=date(2026, 4, 1),
+    effective_from=MIIT_2026_SWITCH,
     effective_to=None,
     sources=(
         "工信部企业〔2026〕2号 附件2",

@@ -27,6 +27,7 @@ from services.registry.domain.evaluation.measures import (
 from services.registry.domain.evaluation.ruleset import RuleSet
 from services.registry.domain.evaluation.rulesets.common import (
     MIIT_2022_IP,
+    MIIT_2026_SWITCH,
     MIIT_GENERAL_CONDITIONS,
     C,
     M,
@@ -250,7 +251,7 @@ RULE_SET = RuleSet(
     tier=Tier.SRDI_SME,
     title="专精特新中小企业认定标准 (工信部企业〔2022〕63号 附件2)",
     effective_from=date(2022, 6, 1),
-    effective_to=date(2026, 4, 1),
+    effective_to=MIIT_2026_SWITCH,
     sources=("工信部企业〔2022〕63号 附件2", "xkzc.xust.edu.cn/info/1099/1948.htm", "025house / delacour / kassnews mirrors"),
     confidence=U,
     conditions=CONDITIONS,

@@ -6,13 +6,12 @@ development score is imported from MIIT's platform, never computed here.
 
 from __future__ import annotations
 
-from datetime import date
-
 from services.registry.domain.evaluation.conditions import AllOf, AnyOf, AtLeast, Check, Is, judgement
 from services.registry.domain.evaluation.measures import HoldsValidCertification, ImportedDevelopmentScore, IpCount
 from services.registry.domain.evaluation.ruleset import RuleSet
 from services.registry.domain.evaluation.rulesets.common import (
     MIIT_2026_IP,
+    MIIT_2026_SWITCH,
     MIIT_GENERAL_CONDITIONS,
     PROVINCIAL_OR_NATIONAL,
     C,
@@ -114,7 +113,7 @@ RULE_SET = RuleSet(
     version="miit-2026-2",
     tier=Tier.SRDI_SME,
     title="专精特新中小企业认定标准 (工信部企业〔2026〕2号 附件1)",
-    effective_from=date(2026, 4, 1),
+    effective_from=MIIT_2026_SWITCH,
     effective_to=None,
     sources=(
         "工信部企业〔2026〕2号 附件1",
