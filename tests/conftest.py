@@ -7,6 +7,7 @@ skip, when those are missing: a suite that silently skipped them would prove not
 from __future__ import annotations
 
 import asyncio
+import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -67,17 +68,28 @@ async def kafka() -> AsyncIterator[str]:
         await admin.close()
 
 
+@pytest.fixture(scope="session")
+async def registry_sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A registry SQLite file migrated from nothing once per run; each test works on a copy of its own."""
+    directory = tmp_path_factory.mktemp("registry-template")
+    await asyncio.to_thread(upgrade, "registry", sqlite_url(directory, "registry"))
+    # Migrations close their connections, which checkpoints the write-ahead log: the file alone is the database.
+    assert [p.name for p in directory.iterdir()] == ["registry.db"], list(directory.iterdir())
+    return directory / "registry.db"
+
+
 @pytest.fixture(params=["postgres", "sqlite"])
 async def registry_client(
-    request: pytest.FixtureRequest, tmp_path: Path, postgres: None
+    request: pytest.FixtureRequest, tmp_path: Path, postgres: None, registry_sqlite_template: Path
 ) -> AsyncIterator[httpx.AsyncClient]:
-    """The registry API on PostgreSQL and on SQLite (the embedded default of `make run`)."""
+    """The registry API on PostgreSQL and on SQLite (the embedded default of `make run`), each test on a fresh,
+    fully migrated database."""
     if request.param == "postgres":
         await truncate("registry")
         url = pg_url("registry")
     else:
         url = sqlite_url(tmp_path, "registry")
-        await asyncio.to_thread(upgrade, "registry", url)
+        shutil.copyfile(registry_sqlite_template, tmp_path / "registry.db")
     async with running_app("registry", settings_for("registry", url)) as client:
         client.database_url = url  # type: ignore[attr-defined]
         yield client

@@ -12,16 +12,12 @@ import time
 import urllib.request
 from pathlib import Path
 
+from tests.support import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 SEEDBED = ROOT / ".venv" / "bin" / "seedbed"
 KAFKA_LIB = ROOT / "var" / "kafka" / "lib"
 LOG4J = ROOT / "deploy" / "local" / "kafka" / "log4j2.properties"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_http(url: str, timeout: float = 30.0) -> None:

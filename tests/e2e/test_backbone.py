@@ -13,8 +13,18 @@ import pytest
 from shared.auth import Role
 from shared.bus.kafka import create_topics
 from shared.events.catalog import ALL_TOPICS
-from tests.e2e.processes import OwnBroker, ServiceProcess, free_port
-from tests.support import KAFKA, TOPIC_PREFIX, count_rows, make_uscc, pg_url, token, truncate, wait_for
+from tests.e2e.processes import OwnBroker, ServiceProcess
+from tests.support import (
+    KAFKA,
+    TOPIC_PREFIX,
+    count_rows,
+    free_port,
+    make_uscc,
+    pg_url,
+    token,
+    truncate,
+    wait_for,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("postgres", "kafka")]
 

@@ -16,6 +16,7 @@ from services.registry.domain import figures as domain
 from services.registry.domain.plain import to_plain
 from shared.auth import Role
 from shared.ids import patent_check_char
+from tests.registry.pools_support import database_url as database_url  # re-exported for the figures tests
 from tests.registry.pools_support import outbox_payloads as outbox_payloads  # re-exported for the figures tests
 from tests.support import make_uscc, token
 
@@ -33,10 +34,6 @@ EVALUATED = "seedbed.registry.enterprise.evaluated.v1"
 TIER_CHANGED = "seedbed.registry.enterprise.tier_changed.v1"
 
 TIER_KINDS = {tier.value for tier in domain.Tier}
-
-
-def database_url(client: httpx.AsyncClient) -> str:
-    return client.database_url  # type: ignore[attr-defined]
 
 
 async def register(client: httpx.AsyncClient, n: int, *, district: str = "330502", established_on: str = "2015-03-01",

@@ -26,6 +26,26 @@ ADMIN = token(Role.ADMIN)
 WAN = 1_000_000  # fen per 万元
 
 
+def database_url(client: httpx.AsyncClient) -> str:
+    """The database the test app behind ``client`` runs on (set by the ``registry_client`` fixture)."""
+    return client.database_url  # type: ignore[attr-defined,no-any-return]
+
+
+def expect_problem(response: httpx.Response, status: int) -> dict[str, Any]:
+    """The problem+json body of a response that must have failed with ``status``."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    return response.json()  # type: ignore[no-any-return]
+
+
+async def create_enterprise(client: httpx.AsyncClient, n: int, district: str = "330502") -> dict[str, Any]:
+    """Register firm ``n`` in ``district`` through the API; its representation as the API returned it."""
+    body = {"uscc": make_uscc(n, district), "name": f"湖州测试企业{n}有限公司", "district_code": district}
+    response = await client.post("/v1/enterprises", json=body, headers=ADMIN)
+    assert response.status_code == 201, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
 async def register(client: httpx.AsyncClient, n: int, district: str = "330502", **fields: Any) -> str:
     body = {"uscc": make_uscc(n, "330502"), "name": f"湖州测试企业{n}有限公司", "district_code": district, **fields}
     response = await client.post("/v1/enterprises", json=body, headers=ADMIN)

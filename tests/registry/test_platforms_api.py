@@ -4,17 +4,15 @@ If-Match, tenancies and the occupancy they drive, the yearly flagship lists and 
 from __future__ import annotations
 
 import asyncio
-import json
 import uuid
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
-from sqlalchemy import text
 
 from shared.auth import Role
-from shared.db import create_engine
+from tests.registry.pools_support import create_enterprise, database_url, expect_problem, outbox_payloads
 from tests.support import count_rows, make_uscc, token
 
 ADMIN = token(Role.ADMIN)
@@ -23,6 +21,8 @@ OTHER_OFFICER = token(Role.OFFICER, districts=["330521"])
 # The API measures "today" and "this year" in Asia/Shanghai, whatever the machine's zone.
 TODAY = datetime.now(ZoneInfo("Asia/Shanghai")).date()
 THIS_YEAR = TODAY.year
+PLATFORM_REGISTERED = "seedbed.registry.platform.registered.v1"
+PLATFORM_UPDATED = "seedbed.registry.platform.updated.v1"
 
 PLATFORM = {
     "platform_type": "incubator",
@@ -41,19 +41,8 @@ PLATFORM = {
 }
 
 
-def _url(client: httpx.AsyncClient) -> str:
-    return client.database_url  # type: ignore[attr-defined,no-any-return]
-
-
 async def _platform(client: httpx.AsyncClient, headers: dict[str, str] = ADMIN, **overrides: Any) -> dict[str, Any]:
     response = await client.post("/v1/platforms", json={**PLATFORM, **overrides}, headers=headers)
-    assert response.status_code == 201, response.text
-    return response.json()  # type: ignore[no-any-return]
-
-
-async def _enterprise(client: httpx.AsyncClient, n: int, district: str = "330502") -> dict[str, Any]:
-    body = {"uscc": make_uscc(n, district), "name": f"湖州测试企业{n}有限公司", "district_code": district}
-    response = await client.post("/v1/enterprises", json=body, headers=ADMIN)
     assert response.status_code == 201, response.text
     return response.json()  # type: ignore[no-any-return]
 
@@ -62,23 +51,6 @@ async def _enter(client: httpx.AsyncClient, platform_id: str, enterprise_id: str
                  entered_on: date = TODAY - timedelta(days=100)) -> httpx.Response:
     return await client.post(f"/v1/platforms/{platform_id}/tenancies",
                              json={"enterprise_id": enterprise_id, "entered_on": entered_on.isoformat()}, headers=headers)
-
-
-async def _platform_events(client: httpx.AsyncClient, event_type: str) -> list[dict[str, Any]]:
-    engine = create_engine(_url(client))
-    try:
-        async with engine.connect() as conn:
-            rows = await conn.execute(text("SELECT payload FROM outbox WHERE event_type = :t ORDER BY id"),
-                                      {"t": f"seedbed.registry.platform.{event_type}.v1"})
-            return [json.loads(r.payload) for r in rows]
-    finally:
-        await engine.dispose()
-
-
-def _problem(response: httpx.Response, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    return response.json()  # type: ignore[no-any-return]
 
 
 # --- registration and reading ---------------------------------------------------------------------------------------
@@ -94,10 +66,10 @@ async def test_register_writes_the_platform_its_event_and_its_audit_entry(regist
     assert response.headers["location"] == f"/v1/platforms/{body['id']}"
     assert response.headers["etag"] == '"1"'
 
-    (event,) = await _platform_events(registry_client, "registered")
+    (event,) = await outbox_payloads(database_url(registry_client), PLATFORM_REGISTERED)
     assert event["platform_id"] == body["id"] and event["occupied"] == 0 and event["capacity"] == 3
     assert event["positioning"] == ["digital_industry", "nev_parts"]
-    assert await count_rows(_url(registry_client), "audit_log", "WHERE entity_id = :id AND action = 'platform.register'",
+    assert await count_rows(database_url(registry_client), "audit_log", "WHERE entity_id = :id AND action = 'platform.register'",
                             id=body["id"]) == 1
 
     # Every authenticated role reads platforms.
@@ -122,10 +94,10 @@ async def test_invalid_platforms_are_refused_field_by_field_and_write_nothing(re
     }
     for field, override in cases.items():
         response = await registry_client.post("/v1/platforms", json={**PLATFORM, **override}, headers=ADMIN)
-        problem = _problem(response, 422)
+        problem = expect_problem(response, 422)
         assert field in [e["field"] for e in problem["errors"]], (field, problem)
-    assert await count_rows(_url(registry_client), "platforms") == 0
-    assert await count_rows(_url(registry_client), "outbox") == 0
+    assert await count_rows(database_url(registry_client), "platforms") == 0
+    assert await count_rows(database_url(registry_client), "outbox") == 0
 
 
 async def test_a_second_platform_of_the_same_name_is_a_conflict_pointing_to_the_first(
@@ -133,18 +105,18 @@ async def test_a_second_platform_of_the_same_name_is_a_conflict_pointing_to_the_
 ) -> None:
     first = await _platform(registry_client)
     again = await registry_client.post("/v1/platforms", json={**PLATFORM, "capacity": 9}, headers=ADMIN)
-    assert _problem(again, 409)["existing"] == f"/v1/platforms/{first['id']}"
-    assert await count_rows(_url(registry_client), "platforms") == 1
+    assert expect_problem(again, 409)["existing"] == f"/v1/platforms/{first['id']}"
+    assert await count_rows(database_url(registry_client), "platforms") == 1
 
 
 async def test_registration_refusals(registry_client: httpx.AsyncClient) -> None:
     assert (await registry_client.post("/v1/platforms", json=PLATFORM)).status_code == 401
     for role in (Role.ENTERPRISE, Role.PARK_OPERATOR, Role.SERVICE, Role.REVIEWER):
-        _problem(await registry_client.post("/v1/platforms", json=PLATFORM, headers=token(role)), 403)
+        expect_problem(await registry_client.post("/v1/platforms", json=PLATFORM, headers=token(role)), 403)
     outside = await registry_client.post("/v1/platforms", json=PLATFORM, headers=OTHER_OFFICER)
-    assert _problem(outside, 403)["errors"][0]["field"] == "district_code"
-    assert await count_rows(_url(registry_client), "platforms") == 0
-    _problem(await registry_client.get(f"/v1/platforms/{uuid.uuid4()}", headers=ADMIN), 404)
+    assert expect_problem(outside, 403)["errors"][0]["field"] == "district_code"
+    assert await count_rows(database_url(registry_client), "platforms") == 0
+    expect_problem(await registry_client.get(f"/v1/platforms/{uuid.uuid4()}", headers=ADMIN), 404)
     assert (await registry_client.get("/v1/platforms")).status_code == 401
 
 
@@ -153,25 +125,25 @@ async def test_registration_refusals(registry_client: httpx.AsyncClient) -> None
 async def test_update_needs_the_current_etag_and_emits_what_changed(registry_client: httpx.AsyncClient) -> None:
     platform = await _platform(registry_client)
     path = f"/v1/platforms/{platform['id']}"
-    _problem(await registry_client.patch(path, json={"capacity": 10}, headers=OFFICER), 428)
-    _problem(await registry_client.patch(path, json={"capacity": 10}, headers={**OFFICER, "If-Match": '"7"'}), 412)
+    expect_problem(await registry_client.patch(path, json={"capacity": 10}, headers=OFFICER), 428)
+    expect_problem(await registry_client.patch(path, json={"capacity": 10}, headers={**OFFICER, "If-Match": '"7"'}), 412)
 
     response = await registry_client.patch(path, json={"capacity": 10, "services_offered": ["共享实验室"]},
                                            headers={**OFFICER, "If-Match": '"1"'})
     assert response.status_code == 200, response.text
     assert response.json()["capacity"] == 10 and response.json()["vacancy"] == 10
     assert response.headers["etag"] == '"2"'
-    (event,) = await _platform_events(registry_client, "updated")
+    (event,) = await outbox_payloads(database_url(registry_client), PLATFORM_UPDATED)
     assert event["changed_fields"] == ["capacity", "services_offered"] and event["capacity"] == 10
     assert event["version"] == 2
 
     # The old ETag is stale now; nothing more is written.
-    _problem(await registry_client.patch(path, json={"capacity": 11}, headers={**OFFICER, "If-Match": '"1"'}), 412)
+    expect_problem(await registry_client.patch(path, json={"capacity": 11}, headers={**OFFICER, "If-Match": '"1"'}), 412)
     cleared = await registry_client.patch(path, json={"address": None}, headers={**OFFICER, "If-Match": '"2"'})
-    assert _problem(cleared, 422)["errors"][0]["field"] == "address"
+    assert expect_problem(cleared, 422)["errors"][0]["field"] == "address"
     bad = await registry_client.patch(path, json={"latitude": 95}, headers={**OFFICER, "If-Match": '"2"'})
-    assert _problem(bad, 422)["errors"][0]["field"] == "latitude"
-    assert len(await _platform_events(registry_client, "updated")) == 1
+    assert expect_problem(bad, 422)["errors"][0]["field"] == "latitude"
+    assert len(await outbox_payloads(database_url(registry_client), PLATFORM_UPDATED)) == 1
     assert (await registry_client.get(path, headers=ADMIN)).json()["capacity"] == 10
 
 
@@ -181,16 +153,16 @@ async def test_update_scopes_officers_and_park_operators(registry_client: httpx.
     path = f"/v1/platforms/{platform['id']}"
     operator = token(Role.PARK_OPERATOR, platform_ids=[platform["id"]])
 
-    _problem(await registry_client.patch(path, json={"capacity": 5}, headers={**OTHER_OFFICER, "If-Match": '"1"'}), 403)
-    _problem(await registry_client.patch(f"/v1/platforms/{other['id']}", json={"capacity": 5},
+    expect_problem(await registry_client.patch(path, json={"capacity": 5}, headers={**OTHER_OFFICER, "If-Match": '"1"'}), 403)
+    expect_problem(await registry_client.patch(f"/v1/platforms/{other['id']}", json={"capacity": 5},
                                          headers={**operator, "If-Match": '"1"'}), 403)
     moved = await registry_client.patch(path, json={"district_code": "330503"}, headers={**operator, "If-Match": '"1"'})
-    assert _problem(moved, 403)["errors"][0]["field"] == "district_code"
+    assert expect_problem(moved, 403)["errors"][0]["field"] == "district_code"
     # An officer may not move a platform into a district outside its scope either.
-    _problem(await registry_client.patch(path, json={"district_code": "330503"}, headers={**OFFICER, "If-Match": '"1"'}),
+    expect_problem(await registry_client.patch(path, json={"district_code": "330503"}, headers={**OFFICER, "If-Match": '"1"'}),
              403)
     for role in (Role.ENTERPRISE, Role.SERVICE):
-        _problem(await registry_client.patch(path, json={"capacity": 5}, headers={**token(role), "If-Match": '"1"'}), 403)
+        expect_problem(await registry_client.patch(path, json={"capacity": 5}, headers={**token(role), "If-Match": '"1"'}), 403)
 
     own = await registry_client.patch(path, json={"services_offered": ["路演"], "capacity": 4},
                                       headers={**operator, "If-Match": '"1"'})
@@ -203,7 +175,7 @@ async def test_renaming_to_a_taken_name_is_a_conflict(registry_client: httpx.Asy
     second = await _platform(registry_client, name="吴兴众创空间", platform_type="maker_space")
     response = await registry_client.patch(f"/v1/platforms/{second['id']}", json={"name": first["name"]},
                                            headers={**ADMIN, "If-Match": '"1"'})
-    assert _problem(response, 409)["existing"] == f"/v1/platforms/{first['id']}"
+    assert expect_problem(response, 409)["existing"] == f"/v1/platforms/{first['id']}"
 
 
 # --- tenancies and occupancy --------------------------------------------------------------------------------------
@@ -211,7 +183,7 @@ async def test_renaming_to_a_taken_name_is_a_conflict(registry_client: httpx.Asy
 async def test_occupancy_follows_entries_and_graduations(registry_client: httpx.AsyncClient) -> None:
     platform = await _platform(registry_client)  # capacity 3
     pid = platform["id"]
-    firms = [await _enterprise(registry_client, n) for n in (1, 2, 3, 4)]
+    firms = [await create_enterprise(registry_client, n) for n in (1, 2, 3, 4)]
     tenancies = []
     for firm in firms[:3]:
         response = await _enter(registry_client, pid, firm["id"])
@@ -227,13 +199,13 @@ async def test_occupancy_follows_entries_and_graduations(registry_client: httpx.
 
     # Full: the fourth firm is refused and nothing is written.
     full = await _enter(registry_client, pid, firms[3]["id"])
-    assert _problem(full, 409)["capacity"] == 3
-    assert await count_rows(_url(registry_client), "platform_tenancies") == 3
+    assert expect_problem(full, 409)["capacity"] == 3
+    assert await count_rows(database_url(registry_client), "platform_tenancies") == 3
 
     # Capacity cannot drop below the current tenants.
     shrink = await registry_client.patch(f"/v1/platforms/{pid}", json={"capacity": 2},
                                          headers={**ADMIN, "If-Match": '"4"'})
-    assert _problem(shrink, 409)["errors"][0]["field"] == "capacity"
+    assert expect_problem(shrink, 409)["errors"][0]["field"] == "capacity"
 
     graduated = await registry_client.post(
         f"/v1/platforms/{pid}/tenancies/{tenancies[0]['id']}/exit",
@@ -254,31 +226,31 @@ async def test_occupancy_follows_entries_and_graduations(registry_client: httpx.
     assert [t["enterprise_id"] for t in former] == [firms[0]["id"]]
     (feature,) = (await registry_client.get("/v1/platforms/map", headers=ADMIN)).json()["features"]
     assert (feature["properties"]["occupied"], feature["properties"]["vacancy"]) == (3, 0)
-    events = await _platform_events(registry_client, "updated")
+    events = await outbox_payloads(database_url(registry_client), PLATFORM_UPDATED)
     assert [(e["occupied"], e["tenancy_change"]) for e in events] == [
         (1, "entered"), (2, "entered"), (3, "entered"), (2, "graduated"), (3, "entered")]
     assert events[3]["tenant_enterprise_id"] == firms[0]["id"] and events[3]["changed_fields"] == ["occupied"]
-    assert await count_rows(_url(registry_client), "outbox",
+    assert await count_rows(database_url(registry_client), "outbox",
                             "WHERE event_type = 'seedbed.registry.enterprise.updated.v1'") == 0
     # The enterprise's own audit trail shows its moves.
-    assert await count_rows(_url(registry_client), "audit_log", "WHERE entity_id = :id AND entity_type = 'enterprise' "
+    assert await count_rows(database_url(registry_client), "audit_log", "WHERE entity_id = :id AND entity_type = 'enterprise' "
                             "AND action LIKE 'enterprise.platform_%'", id=firms[0]["id"]) == 2
 
 
 async def test_a_firm_sits_in_one_platform_at_a_time(registry_client: httpx.AsyncClient) -> None:
     first = await _platform(registry_client)
     second = await _platform(registry_client, name="长兴小微企业园", district_code="330522", platform_type="micro_park")
-    firm = await _enterprise(registry_client, 10)
+    firm = await create_enterprise(registry_client, 10)
     entered = await _enter(registry_client, first["id"], firm["id"], entered_on=TODAY - timedelta(days=30))
     again = await _enter(registry_client, second["id"], firm["id"])
-    assert _problem(again, 409)["existing"] == f"/v1/platforms/{first['id']}/tenancies/{entered.json()['id']}"
+    assert expect_problem(again, 409)["existing"] == f"/v1/platforms/{first['id']}/tenancies/{entered.json()['id']}"
 
     left_on = TODAY - timedelta(days=10)
     await registry_client.post(f"/v1/platforms/{first['id']}/tenancies/{entered.json()['id']}/exit",
                                json={"left_on": left_on.isoformat(), "kind": "left", "reason": "搬迁至长兴"}, headers=ADMIN)
     # Entering before the day it left the previous platform would overlap two stays.
     overlap = await _enter(registry_client, second["id"], firm["id"], entered_on=left_on - timedelta(days=1))
-    assert _problem(overlap, 422)["errors"][0]["field"] == "entered_on"
+    assert expect_problem(overlap, 422)["errors"][0]["field"] == "entered_on"
     # By USCC, as a park operator knows the firm.
     by_uscc = await registry_client.post(f"/v1/platforms/{second['id']}/tenancies",
                                          json={"uscc": firm["uscc"], "entered_on": left_on.isoformat()}, headers=ADMIN)
@@ -291,23 +263,23 @@ async def test_tenancy_refusals_write_nothing(registry_client: httpx.AsyncClient
     platform = await _platform(registry_client)
     other = await _platform(registry_client, name="德清创业基地", district_code="330521", platform_type="startup_base")
     pid = platform["id"]
-    firm = await _enterprise(registry_client, 20)
-    url = _url(registry_client)
+    firm = await create_enterprise(registry_client, 20)
+    url = database_url(registry_client)
 
     future = await _enter(registry_client, pid, firm["id"], entered_on=TODAY + timedelta(days=1))
-    assert _problem(future, 422)["errors"][0]["field"] == "entered_on"
+    assert expect_problem(future, 422)["errors"][0]["field"] == "entered_on"
     both = await registry_client.post(f"/v1/platforms/{pid}/tenancies",
                                       json={"enterprise_id": firm["id"], "uscc": firm["uscc"], "entered_on": "2025-01-01"},
                                       headers=ADMIN)
-    _problem(both, 422)
+    expect_problem(both, 422)
     unknown = await registry_client.post(f"/v1/platforms/{pid}/tenancies",
                                          json={"uscc": make_uscc(99999), "entered_on": "2025-01-01"}, headers=ADMIN)
-    assert _problem(unknown, 404)["errors"][0]["field"] == "uscc"
-    _problem(await _enter(registry_client, str(uuid.uuid4()), firm["id"]), 404)
+    assert expect_problem(unknown, 404)["errors"][0]["field"] == "uscc"
+    expect_problem(await _enter(registry_client, str(uuid.uuid4()), firm["id"]), 404)
     assert (await registry_client.post(f"/v1/platforms/{pid}/tenancies", json={})).status_code == 401
-    _problem(await _enter(registry_client, pid, firm["id"], headers=token(Role.ENTERPRISE, uscc=firm["uscc"])), 403)
-    _problem(await _enter(registry_client, pid, firm["id"], headers=OTHER_OFFICER), 403)
-    _problem(await _enter(registry_client, pid, firm["id"],
+    expect_problem(await _enter(registry_client, pid, firm["id"], headers=token(Role.ENTERPRISE, uscc=firm["uscc"])), 403)
+    expect_problem(await _enter(registry_client, pid, firm["id"], headers=OTHER_OFFICER), 403)
+    expect_problem(await _enter(registry_client, pid, firm["id"],
                           headers=token(Role.PARK_OPERATOR, platform_ids=[other["id"]])), 403)
     assert await count_rows(url, "platform_tenancies") == 0
     assert await count_rows(url, "outbox", "WHERE event_type = 'seedbed.registry.platform.updated.v1'") == 0
@@ -318,19 +290,19 @@ async def test_tenancy_refusals_write_nothing(registry_client: httpx.AsyncClient
     assert entered.status_code == 201, entered.text
     tid = entered.json()["id"]
     assert (await registry_client.get(f"/v1/platforms/{pid}/tenancies/{tid}", headers=operator)).status_code == 200
-    _problem(await registry_client.get(f"/v1/platforms/{pid}/tenancies",
+    expect_problem(await registry_client.get(f"/v1/platforms/{pid}/tenancies",
                                        headers=token(Role.PARK_OPERATOR, platform_ids=[other["id"]])), 403)
-    _problem(await registry_client.get(f"/v1/platforms/{pid}/tenancies", headers=token(Role.ENTERPRISE)), 403)
-    _problem(await registry_client.get(f"/v1/platforms/{other['id']}/tenancies/{tid}", headers=ADMIN), 404)
+    expect_problem(await registry_client.get(f"/v1/platforms/{pid}/tenancies", headers=token(Role.ENTERPRISE)), 403)
+    expect_problem(await registry_client.get(f"/v1/platforms/{other['id']}/tenancies/{tid}", headers=ADMIN), 404)
 
     exit_path = f"/v1/platforms/{pid}/tenancies/{tid}/exit"
     early = await registry_client.post(exit_path, json={"left_on": "2000-01-01", "kind": "graduated", "reason": "毕业"},
                                        headers=operator)
-    assert _problem(early, 422)["errors"][0]["field"] == "left_on"
+    assert expect_problem(early, 422)["errors"][0]["field"] == "left_on"
     no_reason = await registry_client.post(exit_path, json={"left_on": TODAY.isoformat(), "kind": "graduated"},
                                            headers=operator)
-    assert _problem(no_reason, 422)["errors"][0]["field"] == "reason"
-    _problem(await registry_client.post(f"/v1/platforms/{pid}/tenancies/{uuid.uuid4()}/exit",
+    assert expect_problem(no_reason, 422)["errors"][0]["field"] == "reason"
+    expect_problem(await registry_client.post(f"/v1/platforms/{pid}/tenancies/{uuid.uuid4()}/exit",
                                         json={"left_on": TODAY.isoformat(), "kind": "left", "reason": "迁出"},
                                         headers=operator), 404)
     done = await registry_client.post(exit_path, json={"left_on": TODAY.isoformat(), "kind": "graduated", "reason": "毕业"},
@@ -338,8 +310,8 @@ async def test_tenancy_refusals_write_nothing(registry_client: httpx.AsyncClient
     assert done.status_code == 200, done.text
     twice = await registry_client.post(exit_path, json={"left_on": TODAY.isoformat(), "kind": "left", "reason": "迁出"},
                                        headers=operator)
-    _problem(twice, 409)
-    assert [e["tenancy_change"] for e in await _platform_events(registry_client, "updated")] == ["entered", "graduated"]
+    expect_problem(twice, 409)
+    assert [e["tenancy_change"] for e in await outbox_payloads(database_url(registry_client), PLATFORM_UPDATED)] == ["entered", "graduated"]
 
 
 # --- flagship lists -----------------------------------------------------------------------------------------------
@@ -378,7 +350,7 @@ async def test_flagship_lists_are_kept_per_year(registry_client: httpx.AsyncClie
     assert read["flagship"] is False and read["flagship_years"] == [THIS_YEAR - 1]
     not_flagship = (await registry_client.get("/v1/platforms?flagship=false", headers=ADMIN)).json()["items"]
     assert [p["id"] for p in not_flagship] == [first["id"]]
-    events = await _platform_events(registry_client, "updated")
+    events = await outbox_payloads(database_url(registry_client), PLATFORM_UPDATED)
     assert [e["changed_fields"] for e in events] == [
         ["flagship_years", "flagship"], ["flagship_years", "flagship"], ["flagship_years"], ["flagship_years", "flagship"]]
     assert events[-1]["flagship"] is False and events[-1]["flagship_years"] == [THIS_YEAR - 1]
@@ -389,21 +361,21 @@ async def test_flagship_refusals(registry_client: httpx.AsyncClient) -> None:
     body = {"year": THIS_YEAR, "platform_id": platform["id"]}
     assert (await registry_client.post("/v1/platforms/flagships", json=body)).status_code == 401
     operator = token(Role.PARK_OPERATOR, platform_ids=[platform["id"]])
-    _problem(await registry_client.post("/v1/platforms/flagships", json=body, headers=operator), 403)
-    _problem(await registry_client.post("/v1/platforms/flagships", json=body, headers=OTHER_OFFICER), 403)
+    expect_problem(await registry_client.post("/v1/platforms/flagships", json=body, headers=operator), 403)
+    expect_problem(await registry_client.post("/v1/platforms/flagships", json=body, headers=OTHER_OFFICER), 403)
     far = await registry_client.post("/v1/platforms/flagships", json={**body, "year": THIS_YEAR + 5}, headers=ADMIN)
-    assert _problem(far, 422)["errors"][0]["field"] == "year"
+    assert expect_problem(far, 422)["errors"][0]["field"] == "year"
     unknown = await registry_client.post("/v1/platforms/flagships", json={**body, "platform_id": str(uuid.uuid4())},
                                          headers=ADMIN)
-    assert _problem(unknown, 404)["errors"][0]["field"] == "platform_id"
-    assert await count_rows(_url(registry_client), "platform_flagship_listings") == 0
+    assert expect_problem(unknown, 404)["errors"][0]["field"] == "platform_id"
+    assert await count_rows(database_url(registry_client), "platform_flagship_listings") == 0
 
     assert (await registry_client.post("/v1/platforms/flagships", json=body, headers=OFFICER)).status_code == 201
-    _problem(await registry_client.post("/v1/platforms/flagships", json=body, headers=OFFICER), 409)
+    expect_problem(await registry_client.post("/v1/platforms/flagships", json=body, headers=OFFICER), 409)
     path = f"/v1/platforms/flagships/{THIS_YEAR}/{platform['id']}"
-    _problem(await registry_client.delete(path, headers=operator), 403)
+    expect_problem(await registry_client.delete(path, headers=operator), 403)
     assert (await registry_client.delete(path, headers=OFFICER)).status_code == 204
-    _problem(await registry_client.delete(path, headers=OFFICER), 404)
+    expect_problem(await registry_client.delete(path, headers=OFFICER), 404)
 
 
 # --- listing and the map ------------------------------------------------------------------------------------------
@@ -416,7 +388,7 @@ async def _three_platforms(client: httpx.AsyncClient) -> tuple[dict[str, Any], d
     space = await _platform(client, name="德清地理信息众创空间", platform_type="maker_space", district_code="330521",
                             functional_zone=None, positioning=["beidou_geoinfo", "digital_industry"], capacity=5,
                             longitude=119.9775, latitude=30.5441)
-    firm = await _enterprise(client, 30, "330503")
+    firm = await create_enterprise(client, 30, "330503")
     assert (await _enter(client, park["id"], firm["id"])).status_code == 201  # the micro park is now full
     return incubator, park, space
 
@@ -466,7 +438,7 @@ async def test_map_filters(registry_client: httpx.AsyncClient) -> None:
 
     for query, field in (("positioning=semiconductors", "positioning"), ("district_code=330590", "district_code"),
                          ("type=mall", "type"), ("min_vacancy=-1", "min_vacancy")):
-        problem = _problem(await registry_client.get(f"/v1/platforms/map?{query}", headers=ADMIN), 422)
+        problem = expect_problem(await registry_client.get(f"/v1/platforms/map?{query}", headers=ADMIN), 422)
         assert problem["errors"][0]["field"] == field
     assert (await registry_client.get("/v1/platforms/map")).status_code == 401
 
@@ -494,16 +466,16 @@ async def test_list_filters_and_pages_in_a_stable_order(registry_client: httpx.A
     assert [p["id"] for p in full] == [park["id"]] and full[0]["occupied"] == 1
     geo = (await registry_client.get("/v1/platforms?positioning=beidou_geoinfo&type=maker_space", headers=ADMIN)).json()
     assert [p["id"] for p in geo["items"]] == [space["id"]]
-    _problem(await registry_client.get("/v1/platforms?cursor=bm90LWEtbGlzdA", headers=ADMIN), 422)
+    expect_problem(await registry_client.get("/v1/platforms?cursor=bm90LWEtbGlzdA", headers=ADMIN), 422)
 
 
 async def test_concurrent_entries_never_overfill_a_platform(registry_client: httpx.AsyncClient) -> None:
     platform = await _platform(registry_client, capacity=2)
-    firms = [await _enterprise(registry_client, 40 + n) for n in range(5)]
+    firms = [await create_enterprise(registry_client, 40 + n) for n in range(5)]
     responses = await asyncio.gather(*(_enter(registry_client, platform["id"], f["id"]) for f in firms))
     assert sorted(r.status_code for r in responses) == [201, 201, 409, 409, 409], [r.text for r in responses]
     read = (await registry_client.get(f"/v1/platforms/{platform['id']}", headers=ADMIN)).json()
     assert (read["occupied"], read["vacancy"], read["version"]) == (2, 0, 3)
-    assert await count_rows(_url(registry_client), "platform_tenancies") == 2
-    assert await count_rows(_url(registry_client), "enterprises", "WHERE platform_id IS NOT NULL") == 2
-    assert sorted(e["occupied"] for e in await _platform_events(registry_client, "updated")) == [1, 2]
+    assert await count_rows(database_url(registry_client), "platform_tenancies") == 2
+    assert await count_rows(database_url(registry_client), "enterprises", "WHERE platform_id IS NOT NULL") == 2
+    assert sorted(e["occupied"] for e in await outbox_payloads(database_url(registry_client), PLATFORM_UPDATED)) == [1, 2]

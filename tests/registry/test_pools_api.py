@@ -9,7 +9,15 @@ import httpx
 
 from services.registry.service.clock import programme_today
 from shared.auth import Role
-from tests.registry.pools_support import ADMIN, WAN, add_figures, outbox_payloads, pools_of, register
+from tests.registry.pools_support import (
+    ADMIN,
+    WAN,
+    add_figures,
+    database_url,
+    outbox_payloads,
+    pools_of,
+    register,
+)
 from tests.support import count_rows, token
 
 POOL_CHANGED = "seedbed.registry.enterprise.pool_changed.v1"
@@ -18,14 +26,10 @@ THIS_YEAR = programme_today().year
 RECENT = (programme_today() - timedelta(days=3 * 365)).isoformat()  # well inside the 5-year seed window
 
 
-def _url(client: httpx.AsyncClient) -> str:
-    return client.database_url  # type: ignore[attr-defined]
-
-
 async def _seed_firm(client: httpx.AsyncClient, n: int) -> str:
     """A 3-year-old firm, 30 staff (6 in R&D), 800万元 revenue, 40万元 R&D: a 种子 (5 % ≥ 3 %)."""
     enterprise_id = await register(client, n, established_on=RECENT)
-    await add_figures(_url(client), enterprise_id, THIS_YEAR - 1, employees=30, rd_staff=6,
+    await add_figures(database_url(client), enterprise_id, THIS_YEAR - 1, employees=30, rd_staff=6,
                       operating_revenue_fen=800 * WAN, rd_expense_fen=40 * WAN)
     return enterprise_id
 
@@ -42,20 +46,20 @@ async def test_entry_by_rule_admits_a_seed_firm_with_history_event_and_audit(
     assert body["year"] == THIS_YEAR and body["actor"] == "officer-wx"
     assert f"figures of {THIS_YEAR - 1}" in body["reason"]
     assert body["assessment"]["outcome"] == "eligible"
-    assert (await pools_of(_url(registry_client)))[enterprise_id] == "seedling_pool"
+    assert (await pools_of(database_url(registry_client)))[enterprise_id] == "seedling_pool"
     enterprise = await registry_client.get(f"/v1/enterprises/{enterprise_id}", headers=OFFICER)
     assert enterprise.json()["pool"] == "seedling_pool" and enterprise.json()["version"] == 2
-    [event] = await outbox_payloads(_url(registry_client), POOL_CHANGED)
+    [event] = await outbox_payloads(database_url(registry_client), POOL_CHANGED)
     assert event["enterprise_id"] == enterprise_id and event["to_pool"] == "seedling_pool"
     assert event["category"] == "seed" and event["district_code"] == "330502"
-    assert await count_rows(_url(registry_client), "audit_log", "WHERE action = 'pool.entry' AND entity_id = :id",
+    assert await count_rows(database_url(registry_client), "audit_log", "WHERE action = 'pool.entry' AND entity_id = :id",
                             id=enterprise_id) == 1
 
 
 async def test_entry_by_rule_refused_when_criteria_not_met_writes_nothing(registry_client: httpx.AsyncClient) -> None:
     # Established 2010 (not a seed) and 1 of 30 staff in R&D (not a good seedling).
     enterprise_id = await register(registry_client, 12, established_on="2010-03-01")
-    await add_figures(_url(registry_client), enterprise_id, THIS_YEAR - 1, employees=30, rd_staff=1,
+    await add_figures(database_url(registry_client), enterprise_id, THIS_YEAR - 1, employees=30, rd_staff=1,
                       operating_revenue_fen=800 * WAN, rd_expense_fen=40 * WAN, equity_financing_fen=0)
     response = await registry_client.post(f"/v1/enterprises/{enterprise_id}/pool-changes",
                                           json={"to_pool": "seedling_pool", "basis": "rule"}, headers=OFFICER)
@@ -65,9 +69,9 @@ async def test_entry_by_rule_refused_when_criteria_not_met_writes_nothing(regist
     assert problem["assessment"]["outcome"] == "not_eligible"
     failed = {(c["category"], c["criterion"]) for c in problem["assessment"]["checks"] if c["met"] is False}
     assert failed == {("seed", "age"), ("good_seedling", "rd_staff_share")}
-    assert (await pools_of(_url(registry_client)))[enterprise_id] is None
-    assert await count_rows(_url(registry_client), "pool_changes") == 0
-    assert await outbox_payloads(_url(registry_client), POOL_CHANGED) == []
+    assert (await pools_of(database_url(registry_client)))[enterprise_id] is None
+    assert await count_rows(database_url(registry_client), "pool_changes") == 0
+    assert await outbox_payloads(database_url(registry_client), POOL_CHANGED) == []
 
 
 async def test_entry_by_rule_without_figures_needs_review_and_names_what_is_missing(
@@ -80,7 +84,7 @@ async def test_entry_by_rule_without_figures_needs_review_and_names_what_is_miss
     refused = await registry_client.post(f"/v1/enterprises/{enterprise_id}/pool-changes",
                                          json={"to_pool": "seedling_pool", "basis": "rule"}, headers=OFFICER)
     assert refused.status_code == 422 and refused.json()["assessment"]["outcome"] == "needs_review"
-    assert await count_rows(_url(registry_client), "pool_changes") == 0
+    assert await count_rows(database_url(registry_client), "pool_changes") == 0
 
 
 async def test_decisions_promotion_demotion_and_exit_build_the_history(registry_client: httpx.AsyncClient) -> None:
@@ -105,7 +109,7 @@ async def test_decisions_promotion_demotion_and_exit_build_the_history(registry_
     page = await registry_client.get(path, params={"limit": 3}, headers=OFFICER)
     rest = await registry_client.get(path, params={"limit": 3, "cursor": page.json()["next_cursor"]}, headers=OFFICER)
     assert [i["id"] for i in page.json()["items"] + rest.json()["items"]] == [i["id"] for i in items]
-    assert [e["to_pool"] for e in await outbox_payloads(_url(registry_client), POOL_CHANGED)] == [
+    assert [e["to_pool"] for e in await outbox_payloads(database_url(registry_client), POOL_CHANGED)] == [
         "seedling_pool", "cultivation_pool", "seedling_pool", None]
     # The firm reads its own history.
     own = await registry_client.get(path, headers=token(Role.ENTERPRISE, uscc=(await registry_client.get(
@@ -128,7 +132,7 @@ async def test_moves_the_ladder_does_not_allow_are_conflicts(registry_client: ht
     assert entered.status_code == 201
     again = await registry_client.post(path, json={"to_pool": "seedling_pool", "reason": "再次入库"}, headers=OFFICER)
     assert again.status_code == 409 and again.json()["current_pool"] == "seedling_pool"
-    assert await count_rows(_url(registry_client), "pool_changes") == 1
+    assert await count_rows(database_url(registry_client), "pool_changes") == 1
 
 
 async def test_refusals_401_403_404_412_and_future_year(registry_client: httpx.AsyncClient) -> None:
@@ -146,7 +150,7 @@ async def test_refusals_401_403_404_412_and_future_year(registry_client: httpx.A
     assert stale.status_code == 412
     future = await registry_client.post(path, json={**body, "year": THIS_YEAR + 1}, headers=OFFICER)
     assert future.status_code == 422 and future.json()["errors"][0]["field"] == "year"
-    assert await count_rows(_url(registry_client), "pool_changes") == 0
+    assert await count_rows(database_url(registry_client), "pool_changes") == 0
     current = await registry_client.post(path, json=body, headers={**OFFICER, "If-Match": '"1"'})
     assert current.status_code == 201
 

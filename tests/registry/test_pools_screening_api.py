@@ -9,17 +9,22 @@ import httpx
 
 from services.registry.service.clock import programme_today
 from shared.auth import Role
-from tests.registry.pools_support import ADMIN, WAN, add_figures, add_ip, outbox_payloads, pools_of, register
+from tests.registry.pools_support import (
+    ADMIN,
+    WAN,
+    add_figures,
+    add_ip,
+    database_url,
+    outbox_payloads,
+    pools_of,
+    register,
+)
 from tests.support import count_rows, token
 
 POOL_CHANGED = "seedbed.registry.enterprise.pool_changed.v1"
 CITY_OFFICER = token(Role.OFFICER, subject="officer-city")  # no district listed: works for the whole city
 YEAR = programme_today().year
 T = YEAR - 1  # the financial year scored by default
-
-
-def _url(client: httpx.AsyncClient) -> str:
-    return client.database_url  # type: ignore[attr-defined]
 
 
 async def _seedling(client: httpx.AsyncClient, n: int, district: str) -> str:
@@ -37,7 +42,7 @@ async def _field(client: httpx.AsyncClient) -> dict[str, str]:
     D has no figures for T (not ranked); E is not a seedling. 330503 (quota 1): F 30 (revenue from 0), G 25.
     330521 has no quota: H is ranked but never promoted.
     """
-    url = _url(client)
+    url = database_url(client)
     ids = {}
     for name, n, district in (("A", 101, "330502"), ("B", 102, "330502"), ("C", 103, "330502"),
                               ("D", 104, "330502"), ("F", 106, "330503"), ("G", 107, "330503"),
@@ -63,7 +68,7 @@ async def _field(client: httpx.AsyncClient) -> dict[str, str]:
 
 
 async def test_screening_promotes_the_top_of_each_district_once_per_year(registry_client: httpx.AsyncClient) -> None:
-    url = _url(registry_client)
+    url = database_url(registry_client)
     ids = await _field(registry_client)
     before_audit = await count_rows(url, "audit_log")
     response = await registry_client.post("/v1/pools/screenings", headers=CITY_OFFICER,
@@ -137,8 +142,8 @@ async def test_officers_see_their_districts_results_and_district_officers_cannot
     assert (await registry_client.post("/v1/pools/screenings", json={"year": YEAR})).status_code == 401
     assert (await registry_client.put(f"/v1/pools/quotas/{YEAR}", json={"quotas": {"330503": 1}},
                                       headers=nanxun)).status_code == 403
-    assert await count_rows(_url(registry_client), "screening_runs") == 0
-    assert await count_rows(_url(registry_client), "pool_quotas") == 0
+    assert await count_rows(database_url(registry_client), "screening_runs") == 0
+    assert await count_rows(database_url(registry_client), "pool_quotas") == 0
 
     stored = await registry_client.put(f"/v1/pools/quotas/{YEAR}", json={"quotas": {"330503": 1}}, headers=ADMIN)
     assert stored.status_code == 200 and stored.json()["quotas"] == {"330503": 1}
@@ -158,7 +163,7 @@ async def test_officers_see_their_districts_results_and_district_officers_cannot
 
 
 async def test_screening_refusals_write_nothing(registry_client: httpx.AsyncClient) -> None:
-    url = _url(registry_client)
+    url = database_url(registry_client)
     await _seedling(registry_client, 121, "330502")
     no_quotas = await registry_client.post("/v1/pools/screenings", json={"year": YEAR}, headers=ADMIN)
     assert no_quotas.status_code == 422 and no_quotas.json()["errors"][0]["field"] == "quotas"

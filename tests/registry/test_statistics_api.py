@@ -14,6 +14,7 @@ from tests.registry.pools_support import (
     add_certification,
     add_figures,
     add_honour,
+    database_url,
     register,
     set_enterprise,
 )
@@ -25,14 +26,10 @@ LONG_AGO, LATER = TODAY - timedelta(days=400), TODAY + timedelta(days=400)
 NANXUN = token(Role.OFFICER, districts=["330503"])
 
 
-def _url(client: httpx.AsyncClient) -> str:
-    return client.database_url  # type: ignore[attr-defined]
-
-
 async def _firms(client: httpx.AsyncClient) -> dict[str, str]:
     """F1 吴兴 tech_sme + HNTE; F2 吴兴 SRDI + innovative; F3 南浔 little giant; F4 德清 HNTE by honour; F5 南浔 with
     only an expired and a revoked certificate."""
-    url = _url(client)
+    url = database_url(client)
     ids = {
         "F1": await register(client, 201, "330502", industry_code="C3981", sector="advanced_manufacturing"),
         "F2": await register(client, 202, "330502", industry_code="I6510", sector="digital_services"),
@@ -74,7 +71,7 @@ async def test_funnel_and_tier_counts_follow_the_certificates_held_today(registr
 
 
 async def test_counts_by_pool_district_sector_and_size_class(registry_client: httpx.AsyncClient) -> None:
-    url = _url(registry_client)
+    url = database_url(registry_client)
     ids = await _firms(registry_client)
     for name in ("F1", "F3"):
         response = await registry_client.post(f"/v1/enterprises/{ids[name]}/pool-changes", headers=ADMIN,
@@ -104,7 +101,7 @@ async def test_counts_by_pool_district_sector_and_size_class(registry_client: ht
 
 
 async def test_progress_counts_registrations_by_huzhou_year(registry_client: httpx.AsyncClient) -> None:
-    url = _url(registry_client)
+    url = database_url(registry_client)
     ids = [await register(registry_client, 300 + i, "330502") for i in range(4)]
     # 15:00 UTC on 31 December is 23:00 in Huzhou (still the old year); 17:00 UTC is 01:00 on 1 January.
     await set_enterprise(url, ids[0], created_at=datetime(2025, 12, 31, 15, 0, tzinfo=UTC))
@@ -122,7 +119,7 @@ async def test_progress_counts_registrations_by_huzhou_year(registry_client: htt
 
 
 async def test_digital_coverage_of_above_scale_industrial_firms(registry_client: httpx.AsyncClient) -> None:
-    url = _url(registry_client)
+    url = database_url(registry_client)
     ids = await _firms(registry_client)
     t = YEAR - 1
     await add_figures(url, ids["F1"], t, operating_revenue_fen=3000 * WAN)  # industrial, above the line

@@ -13,7 +13,8 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from shared.auth import Role
-from tests.support import count_rows, make_uscc, token
+from tests.registry.pools_support import create_enterprise, database_url, expect_problem
+from tests.support import count_rows, token
 
 ADMIN = token(Role.ADMIN)
 WUXING = token(Role.OFFICER, subject="officer-wang", districts=["330502"])
@@ -22,23 +23,6 @@ DEQING = token(Role.OFFICER, subject="officer-zhao", districts=["330521"])
 TWO_DISTRICTS = token(Role.OFFICER, subject="officer-chen", districts=["330502", "330521"])
 # The API measures "today" in Asia/Shanghai, whatever the machine's zone.
 TODAY = datetime.now(ZoneInfo("Asia/Shanghai")).date()
-
-
-def _url(client: httpx.AsyncClient) -> str:
-    return client.database_url  # type: ignore[attr-defined,no-any-return]
-
-
-def _problem(response: httpx.Response, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    return response.json()  # type: ignore[no-any-return]
-
-
-async def _enterprise(client: httpx.AsyncClient, n: int, district: str = "330502") -> dict[str, Any]:
-    body = {"uscc": make_uscc(n, district), "name": f"湖州走访企业{n}有限公司", "district_code": district}
-    response = await client.post("/v1/enterprises", json=body, headers=ADMIN)
-    assert response.status_code == 201, response.text
-    return response.json()  # type: ignore[no-any-return]
 
 
 def _visit(enterprise_id: str, *dues: date, visited_on: date = TODAY - timedelta(days=40), **extra: Any) -> dict[str, Any]:
@@ -62,7 +46,7 @@ async def _log(client: httpx.AsyncClient, body: dict[str, Any], headers: dict[st
 
 
 async def test_an_officer_logs_a_visit_with_its_follow_ups(registry_client: httpx.AsyncClient) -> None:
-    firm = await _enterprise(registry_client, 1)
+    firm = await create_enterprise(registry_client, 1)
     due = TODAY + timedelta(days=14)
     response = await registry_client.post("/v1/visits", json=_visit(firm["id"], due), headers=WUXING)
     assert response.status_code == 201, response.text
@@ -73,7 +57,7 @@ async def test_an_officer_logs_a_visit_with_its_follow_ups(registry_client: http
     assert visit["internal_notes"] == "负责人对区里政策兑现进度有意见。"
     (follow_up,) = visit["follow_ups"]
     assert (follow_up["status"], follow_up["overdue"], follow_up["due_on"]) == ("open", False, due.isoformat())
-    url = _url(registry_client)
+    url = database_url(registry_client)
     assert await count_rows(url, "guidance_visits") == 1 and await count_rows(url, "visit_follow_ups") == 1
     assert await count_rows(url, "audit_log", "WHERE entity_id = :id AND action = 'guidance_visit.log'",
                             id=visit["id"]) == 1
@@ -85,8 +69,8 @@ async def test_an_officer_logs_a_visit_with_its_follow_ups(registry_client: http
 
 
 async def test_the_enterprise_reads_its_visits_without_the_internal_notes(registry_client: httpx.AsyncClient) -> None:
-    firm = await _enterprise(registry_client, 2)
-    neighbour = await _enterprise(registry_client, 3)
+    firm = await create_enterprise(registry_client, 2)
+    neighbour = await create_enterprise(registry_client, 3)
     older = await _log(registry_client, _visit(firm["id"], visited_on=TODAY - timedelta(days=60)))
     newer = await _log(registry_client, _visit(firm["id"], TODAY, visited_on=TODAY - timedelta(days=5)))
     await _log(registry_client, _visit(neighbour["id"]))
@@ -108,20 +92,20 @@ async def test_the_enterprise_reads_its_visits_without_the_internal_notes(regist
     assert [v["id"] for v in rest["items"]] == [older["id"]] and rest["next_cursor"] is None
 
     # Out of scope reads as absent: another firm, another district.
-    _problem(await registry_client.get(f"/v1/enterprises/{neighbour['id']}/visits", headers=own), 404)
-    _problem(await registry_client.get(f"/v1/visits/{older['id']}", headers=token(Role.ENTERPRISE, uscc=neighbour["uscc"])),
+    expect_problem(await registry_client.get(f"/v1/enterprises/{neighbour['id']}/visits", headers=own), 404)
+    expect_problem(await registry_client.get(f"/v1/visits/{older['id']}", headers=token(Role.ENTERPRISE, uscc=neighbour["uscc"])),
              404)
-    _problem(await registry_client.get(f"/v1/enterprises/{firm['id']}/visits", headers=DEQING), 404)
-    _problem(await registry_client.get(f"/v1/visits/{older['id']}", headers=DEQING), 404)
-    _problem(await registry_client.get(f"/v1/visits/{uuid.uuid4()}", headers=ADMIN), 404)
+    expect_problem(await registry_client.get(f"/v1/enterprises/{firm['id']}/visits", headers=DEQING), 404)
+    expect_problem(await registry_client.get(f"/v1/visits/{older['id']}", headers=DEQING), 404)
+    expect_problem(await registry_client.get(f"/v1/visits/{uuid.uuid4()}", headers=ADMIN), 404)
     for role in (Role.PARK_OPERATOR, Role.REVIEWER, Role.SERVICE):
-        _problem(await registry_client.get(f"/v1/enterprises/{firm['id']}/visits", headers=token(role)), 403)
+        expect_problem(await registry_client.get(f"/v1/enterprises/{firm['id']}/visits", headers=token(role)), 403)
     assert (await registry_client.get(f"/v1/enterprises/{firm['id']}/visits")).status_code == 401
 
 
 async def test_bad_visits_are_refused_and_write_nothing(registry_client: httpx.AsyncClient) -> None:
-    firm = await _enterprise(registry_client, 4)
-    elsewhere = await _enterprise(registry_client, 5, "330521")
+    firm = await create_enterprise(registry_client, 4)
+    elsewhere = await create_enterprise(registry_client, 5, "330521")
     cases = [
         (_visit(firm["id"], visited_on=TODAY + timedelta(days=1)), 422, "visited_on"),
         (_visit(firm["id"], TODAY - timedelta(days=41)), 422, "follow_ups.0.due_on"),
@@ -131,21 +115,21 @@ async def test_bad_visits_are_refused_and_write_nothing(registry_client: httpx.A
         (_visit(elsewhere["id"]), 404, None),  # outside the officer's districts
     ]
     for body, status, field in cases:
-        problem = _problem(await registry_client.post("/v1/visits", json=body, headers=WUXING), status)
+        problem = expect_problem(await registry_client.post("/v1/visits", json=body, headers=WUXING), status)
         if field:
             assert problem["errors"][0]["field"] == field, problem
     for role in (Role.ENTERPRISE, Role.PARK_OPERATOR, Role.SERVICE):
-        _problem(await registry_client.post("/v1/visits", json=_visit(firm["id"]), headers=token(role, uscc=firm["uscc"])),
+        expect_problem(await registry_client.post("/v1/visits", json=_visit(firm["id"]), headers=token(role, uscc=firm["uscc"])),
                  403)
     assert (await registry_client.post("/v1/visits", json=_visit(firm["id"]))).status_code == 401
-    url = _url(registry_client)
+    url = database_url(registry_client)
     assert await count_rows(url, "guidance_visits") == 0 and await count_rows(url, "visit_follow_ups") == 0
     assert await count_rows(url, "audit_log", "WHERE action LIKE 'guidance_visit.%'") == 0
 
 
 async def test_open_follow_ups_come_overdue_first_per_officer_and_district(registry_client: httpx.AsyncClient) -> None:
-    wuxing_firm = await _enterprise(registry_client, 6)
-    deqing_firm = await _enterprise(registry_client, 7, "330521")
+    wuxing_firm = await create_enterprise(registry_client, 6)
+    deqing_firm = await create_enterprise(registry_client, 7, "330521")
     soon, later = TODAY + timedelta(days=3), TODAY + timedelta(days=30)
     overdue, very_overdue = TODAY - timedelta(days=2), TODAY - timedelta(days=20)
     await _log(registry_client, _visit(wuxing_firm["id"], later, overdue))                       # officer-wang
@@ -165,8 +149,8 @@ async def test_open_follow_ups_come_overdue_first_per_officer_and_district(regis
     # An officer sees its own districts only, whatever it asks for.
     assert [d for d, _ in await due_dates("", WUXING)] == [overdue.isoformat(), soon.isoformat(), later.isoformat()]
     assert len(await due_dates("", TWO_DISTRICTS)) == 5
-    _problem(await registry_client.get("/v1/follow-ups?district_code=330521", headers=WUXING), 403)
-    _problem(await registry_client.get("/v1/follow-ups?district_code=330590", headers=ADMIN), 422)
+    expect_problem(await registry_client.get("/v1/follow-ups?district_code=330521", headers=WUXING), 403)
+    expect_problem(await registry_client.get("/v1/follow-ups?district_code=330590", headers=ADMIN), 422)
 
     listed = (await registry_client.get("/v1/follow-ups?officer=officer-zhao", headers=ADMIN)).json()["items"][0]
     assert (listed["enterprise_id"], listed["district_code"], listed["officer"]) == (
@@ -180,31 +164,31 @@ async def test_open_follow_ups_come_overdue_first_per_officer_and_district(regis
     assert paged == everyone and third["next_cursor"] is None
 
     for role in (Role.ENTERPRISE, Role.PARK_OPERATOR, Role.SERVICE):
-        _problem(await registry_client.get("/v1/follow-ups", headers=token(role)), 403)
+        expect_problem(await registry_client.get("/v1/follow-ups", headers=token(role)), 403)
     assert (await registry_client.get("/v1/follow-ups")).status_code == 401
 
 
 async def test_closing_a_follow_up(registry_client: httpx.AsyncClient) -> None:
-    firm = await _enterprise(registry_client, 8)
+    firm = await create_enterprise(registry_client, 8)
     visit = await _log(registry_client, _visit(firm["id"], TODAY - timedelta(days=1), TODAY + timedelta(days=9)))
     overdue_item, other_item = visit["follow_ups"]
     path = f"/v1/follow-ups/{overdue_item['id']}/close"
 
-    _problem(await registry_client.post(path, json={}, headers=DEQING), 404)  # another district's firm
-    _problem(await registry_client.post(path, json={}, headers=token(Role.ENTERPRISE, uscc=firm["uscc"])), 403)
+    expect_problem(await registry_client.post(path, json={}, headers=DEQING), 404)  # another district's firm
+    expect_problem(await registry_client.post(path, json={}, headers=token(Role.ENTERPRISE, uscc=firm["uscc"])), 403)
     future = await registry_client.post(path, json={"closed_on": (TODAY + timedelta(days=1)).isoformat()}, headers=WUXING)
-    assert _problem(future, 422)["errors"][0]["field"] == "closed_on"
+    assert expect_problem(future, 422)["errors"][0]["field"] == "closed_on"
     before_visit = await registry_client.post(path, json={"closed_on": "2001-01-01"}, headers=WUXING)
-    assert _problem(before_visit, 422)["errors"][0]["field"] == "closed_on"
-    _problem(await registry_client.post(f"/v1/follow-ups/{uuid.uuid4()}/close", json={}, headers=WUXING), 404)
-    assert await count_rows(_url(registry_client), "visit_follow_ups", "WHERE status = 'done'") == 0
+    assert expect_problem(before_visit, 422)["errors"][0]["field"] == "closed_on"
+    expect_problem(await registry_client.post(f"/v1/follow-ups/{uuid.uuid4()}/close", json={}, headers=WUXING), 404)
+    assert await count_rows(database_url(registry_client), "visit_follow_ups", "WHERE status = 'done'") == 0
 
     closed = await registry_client.post(path, json={"resolution": "已对接浙大湖州研究院检测平台"}, headers=WUXING_2)
     assert closed.status_code == 200, closed.text
     body = closed.json()
     assert (body["status"], body["overdue"], body["closed_on"], body["closed_by"]) == (
         "done", False, TODAY.isoformat(), "officer-li")
-    _problem(await registry_client.post(path, json={}, headers=WUXING), 409)
+    expect_problem(await registry_client.post(path, json={}, headers=WUXING), 409)
 
     open_items = (await registry_client.get("/v1/follow-ups", headers=ADMIN)).json()["items"]
     assert [f["id"] for f in open_items] == [other_item["id"]]
@@ -212,14 +196,14 @@ async def test_closing_a_follow_up(registry_client: httpx.AsyncClient) -> None:
     assert [f["id"] for f in done_items] == [overdue_item["id"]]
     reread = (await registry_client.get(f"/v1/visits/{visit['id']}", headers=token(Role.ENTERPRISE, uscc=firm["uscc"])))
     assert [f["status"] for f in reread.json()["follow_ups"]] == ["done", "open"]
-    assert await count_rows(_url(registry_client), "audit_log", "WHERE action = 'guidance_visit.follow_up_closed'") == 1
+    assert await count_rows(database_url(registry_client), "audit_log", "WHERE action = 'guidance_visit.follow_up_closed'") == 1
 
 
 async def test_two_officers_closing_the_same_follow_up_at_once(registry_client: httpx.AsyncClient) -> None:
-    firm = await _enterprise(registry_client, 9)
+    firm = await create_enterprise(registry_client, 9)
     visit = await _log(registry_client, _visit(firm["id"], TODAY))
     path = f"/v1/follow-ups/{visit['follow_ups'][0]['id']}/close"
     responses = await asyncio.gather(*(registry_client.post(path, json={"resolution": who}, headers=headers)
                                        for who, headers in (("wang", WUXING), ("li", WUXING_2), ("admin", ADMIN))))
     assert sorted(r.status_code for r in responses) == [200, 409, 409], [r.text for r in responses]
-    assert await count_rows(_url(registry_client), "audit_log", "WHERE action = 'guidance_visit.follow_up_closed'") == 1
+    assert await count_rows(database_url(registry_client), "audit_log", "WHERE action = 'guidance_visit.follow_up_closed'") == 1

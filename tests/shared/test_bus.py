@@ -19,18 +19,12 @@ from shared.bus.relay import OutboxRelay
 from shared.db import create_engine, session_factory
 from shared.events.catalog import REGISTRY_ENTERPRISE
 from shared.events.envelope import CloudEvent
-from shared.events.registry import EnterpriseRegistered
 from tests.bus_support import TEST_EVENT_TYPE, Harness, handle_all, make_event, next_records
-from tests.support import KAFKA, TOPIC_PREFIX, count_rows, make_uscc, pg_url, truncate
+from tests.support import KAFKA, TOPIC_PREFIX, count_rows, pg_url, truncate
 
 pytestmark = pytest.mark.usefixtures("postgres", "kafka")
 
 TOPIC = TOPIC_PREFIX + REGISTRY_ENTERPRISE.name
-
-
-def registered_event(n: int) -> CloudEvent:
-    payload = EnterpriseRegistered(enterprise_id=uuid.uuid4(), uscc=make_uscc(n), name=f"企业{n}", district_code="330502")
-    return CloudEvent.of(payload, service="registry", subject=str(payload.enterprise_id))
 
 
 async def test_duplicate_delivery_is_applied_once() -> None:
