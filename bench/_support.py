@@ -11,16 +11,14 @@ import httpx
 
 from shared.auth import Role, issue_token
 from shared.settings import LOCAL_JWT_SECRET
-from tests.support import empty_schema, ensure_database
+from tests.support import PG_SERVER, empty_schema, ensure_database
 
 # The migrations and the registry app are imported inside the functions that use them: the API benchmark's baseline
 # server imports this module too, and stays a bare FastAPI app.
 
-SERVER = "postgresql+asyncpg://seedbed@127.0.0.1:55432"
-
 
 def database_url(name: str) -> str:
-    return f"{SERVER}/{name}"
+    return f"{PG_SERVER}/{name}"
 
 
 async def fresh_database(name: str) -> str:
@@ -28,7 +26,7 @@ async def fresh_database(name: str) -> str:
     from shared.migrations import upgrade
 
     url = database_url(name)
-    await ensure_database(SERVER, name)
+    await ensure_database(PG_SERVER, name)
     await empty_schema(url)
     await asyncio.to_thread(upgrade, "registry", url)
     return url

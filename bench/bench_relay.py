@@ -17,16 +17,14 @@ import uuid
 
 from sqlalchemy import text
 
+from bench._support import fresh_database
 from services.registry.models import bus
 from shared.bus.kafka import create_topics, new_producer
 from shared.bus.relay import OutboxRelay
 from shared.db import create_engine, session_factory, utcnow
 from shared.events.catalog import TopicSpec
 from shared.events.envelope import CloudEvent
-from shared.migrations import upgrade
-
-KAFKA = "127.0.0.1:19092"
-DATABASE = "postgresql+asyncpg://seedbed@127.0.0.1:55432/seedbed_registry"
+from tests.support import KAFKA
 
 
 def sample_event(i: int) -> CloudEvent:
@@ -47,8 +45,8 @@ async def raw_producer_round(topic: str, events: list[CloudEvent]) -> float:
         await producer.stop()
 
 
-async def relay_round(topic: str, events: list[CloudEvent], batch_size: int) -> float:
-    engine = create_engine(DATABASE, pool_size=4)
+async def relay_round(url: str, topic: str, events: list[CloudEvent], batch_size: int) -> float:
+    engine = create_engine(url, pool_size=4)
     sessions = session_factory(engine)
     async with engine.begin() as conn:
         await conn.execute(text("TRUNCATE outbox RESTART IDENTITY"))
@@ -74,7 +72,7 @@ async def relay_round(topic: str, events: list[CloudEvent], batch_size: int) -> 
 
 
 async def main(n: int, rounds: int) -> None:
-    await asyncio.to_thread(upgrade, "registry", DATABASE)
+    url = await fresh_database("seedbed_bench_relay")
     prefix = f"bench-{uuid.uuid4().hex[:6]}."
     spec = TopicSpec("relay", "bench", "relay benchmark", partitions=6)
     await create_topics(KAFKA, [spec], prefix)
@@ -83,8 +81,8 @@ async def main(n: int, rounds: int) -> None:
     results: dict[str, list[float]] = {"raw aiokafka producer": [], "relay batch 200": [], "relay batch 1000": []}
     for _ in range(rounds):  # interleaved, so that machine noise hits every variant alike
         results["raw aiokafka producer"].append(await raw_producer_round(topic, events))
-        results["relay batch 200"].append(await relay_round(topic, events, 200))
-        results["relay batch 1000"].append(await relay_round(topic, events, 1000))
+        results["relay batch 200"].append(await relay_round(url, topic, events, 200))
+        results["relay batch 1000"].append(await relay_round(url, topic, events, 1000))
     baseline = statistics.median(results["raw aiokafka producer"])
     print(f"relay benchmark: {n} events x {rounds} rounds, 6 partitions, idempotent producer, acks=all")
     for name, values in results.items():

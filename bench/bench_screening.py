@@ -33,17 +33,12 @@ from services.registry.service import pools as service
 from services.registry.settings import Settings
 from shared.auth import Actor, Principal, Role
 from shared.db import create_engine, session_factory
-from shared.ids import HUZHOU_DISTRICTS, org_code_check_char, uscc_check_char
+from shared.ids import HUZHOU_DISTRICTS
+from tests.support import make_uscc
 
 YEAR = 2026
 FIGURES_YEAR = YEAR - 1
 WAN = 1_000_000
-
-
-def uscc(n: int) -> str:
-    org = f"{n:08d}"
-    first17 = f"91330502{org}{org_code_check_char(org)}"
-    return first17 + uscc_check_char(first17)
 
 
 async def seed(engine, n: int) -> None:  # type: ignore[no-untyped-def]
@@ -54,7 +49,7 @@ async def seed(engine, n: int) -> None:  # type: ignore[no-untyped-def]
     firms, figures, ip = [], [], []
     for i in range(n):
         firm_id = uuid.uuid4()
-        firms.append((firm_id, uscc(i + 1), f"湖州基准企业{i}有限公司", "330502", districts[i % len(districts)],
+        firms.append((firm_id, make_uscc(i + 1), f"湖州基准企业{i}有限公司", "330502", districts[i % len(districts)],
                       "C3981", "[]", "[]", now, now, 1, "seedling_pool"))
         previous = rnd.randint(0, 5000) * WAN
         current = max(previous + rnd.randint(-1000, 3000) * WAN, 0)
