@@ -267,6 +267,9 @@ async def test_a_new_industry_code_recomputes_the_size_class(registry_client: ht
     assert retail["updated"] == 1
     (size, version), = await _rows(url, "SELECT size_class, version FROM enterprises")
     assert (size, version) == ("medium", 2)
+    # The event carries the new state, size class included, as after a PATCH: read models (matching) keep it.
+    (payload,), = await _rows(url, "SELECT payload FROM outbox WHERE event_type = :t ORDER BY id DESC LIMIT 1", t=UPDATED)
+    assert json.loads(payload)["size_class"] == "medium"
 
 
 async def test_figures_of_another_districts_firm_are_refused_for_an_officer(registry_client: httpx.AsyncClient) -> None:

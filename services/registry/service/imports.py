@@ -654,13 +654,18 @@ async def _upsert_enterprises(session: AsyncSession, settings: ServiceSettings, 
         if not pending:
             break
         existing = await _lock_enterprises(session, (r.uscc for r in pending))
-    await _add_events(session, settings, actor, events)
-    # As after a single update: a new industry code changes the size class and every tier's general conditions.
+    # As after a single update: a new industry code changes the size class, which the updated event carries, and
+    # every tier's general conditions.
+    size_classes: dict[str, str | None] = {}
     for enterprise_id in industry_changed:
         enterprise = await session.get(Enterprise, enterprise_id)
         if enterprise is not None:
-            await refresh_size_class(session, enterprise)
-            outcome.reevaluated += len(await reevaluate_enterprise(session, settings, enterprise.id, actor=actor))
+            size_classes[str(enterprise_id)] = await refresh_size_class(session, enterprise)
+    events = [(subject, payload.model_copy(update={"size_class": size_classes[subject]})
+               if subject in size_classes else payload) for subject, payload in events]
+    await _add_events(session, settings, actor, events)
+    for enterprise_id in industry_changed:
+        outcome.reevaluated += len(await reevaluate_enterprise(session, settings, enterprise_id, actor=actor))
 
 
 # --- figures ----------------------------------------------------------------------------------------------------------
