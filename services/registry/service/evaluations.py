@@ -281,16 +281,25 @@ async def reevaluate_enterprise(
     stored as a new evaluation naming the one it re-ran, with an enterprise.evaluated event. An evaluation whose
     inputs did not change is left alone. Call it after any change of figures, IP, honours or declarations,
     e.g. from a consumer of licensing events (pass the event id as ``causation_id``)."""
-    latest = list(await session.execute(_latest_per_tier_query([enterprise_id])))
+    return await reevaluate_enterprises(session, settings, [enterprise_id], actor=actor, causation_id=causation_id)
+
+
+async def reevaluate_enterprises(
+    session: AsyncSession, settings: ServiceSettings, enterprise_ids: Sequence[uuid.UUID], *,
+    actor: Actor | None = None, causation_id: str | None = None,
+) -> list[Evaluation]:
+    """reevaluate_enterprise for many firms (a bulk import's), reading their evaluations and facts in one go."""
+    latest = list(await session.execute(_latest_per_tier_query(enterprise_ids))) if enterprise_ids else []
     if not latest:
         return []
-    facts = (await load_facts(session, [enterprise_id])).get(enterprise_id)
-    if facts is None:
-        return []
+    facts = await load_facts(session, list({previous.enterprise_id: None for previous in latest}))
     rerun: list[Evaluation] = []
     for previous in latest:
+        facts_of = facts.get(previous.enterprise_id)
+        if facts_of is None:
+            continue
         try:
-            computed = compute(facts, question_of(previous), skip_if_digest=previous.inputs_digest)
+            computed = compute(facts_of, question_of(previous), skip_if_digest=previous.inputs_digest)
         except (RuleSetNotFound, EvaluationInputError, ValueError) as exc:
             # The stored question no longer fits the facts (e.g. expert points outside the band the new figures
             # give): keep the old evaluation and say why, rather than failing the caller's change.

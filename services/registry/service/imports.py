@@ -52,7 +52,7 @@ from services.registry.schemas.figures import FIGURE_FIELDS, AnnualFiguresWrite
 from services.registry.service.access import ensure_may_manage, sees_personal_data
 from services.registry.service.clock import PROGRAMME_ZONE
 from services.registry.service.enterprises import PERSONAL_DATA_MASKS, PUBLIC_STATE_FIELDS, list_enterprises
-from services.registry.service.evaluations import reevaluate_enterprise
+from services.registry.service.evaluations import reevaluate_enterprises
 from services.registry.service.figures import figure_flags, refresh_size_class, size_class_of
 from shared.app import heap_frozen
 from shared.auth import Actor, Role
@@ -664,8 +664,7 @@ async def _upsert_enterprises(session: AsyncSession, settings: ServiceSettings, 
     events = [(subject, payload.model_copy(update={"size_class": size_classes[subject]})
                if subject in size_classes else payload) for subject, payload in events]
     await _add_events(session, settings, actor, events)
-    for enterprise_id in industry_changed:
-        outcome.reevaluated += len(await reevaluate_enterprise(session, settings, enterprise_id, actor=actor))
+    outcome.reevaluated += len(await reevaluate_enterprises(session, settings, industry_changed, actor=actor))
 
 
 # --- figures ----------------------------------------------------------------------------------------------------------
@@ -771,8 +770,8 @@ async def _upsert_figures(session: AsyncSession, settings: ServiceSettings, acto
                            {"updated_at": now})
     await _add_events(session, settings, actor, events)
     # As after a single report: the evaluations that read these figures are re-run, in this same transaction.
-    for enterprise_id in dict.fromkeys(enterprise_id for enterprise_id, _ in reported):
-        outcome.reevaluated += len(await reevaluate_enterprise(session, settings, enterprise_id, actor=actor))
+    firms = list(dict.fromkeys(enterprise_id for enterprise_id, _ in reported))
+    outcome.reevaluated += len(await reevaluate_enterprises(session, settings, firms, actor=actor))
 
 
 _FIGURES_EVENT_FIELDS = tuple(name for name in EnterpriseFiguresReported.model_fields
