@@ -74,9 +74,10 @@ def sees_personal_data(actor: Actor, enterprise: Enterprise) -> bool:
     return False
 
 
-async def load_enterprise(session, actor: Actor, enterprise_id) -> Enterprise:  # type: ignore[no-untyped-def]
-    """The enterprise if it exists and the actor may see it; NotFound otherwise."""
-    enterprise = await session.get(Enterprise, enterprise_id)
+async def load_enterprise(session, actor: Actor, enterprise_id, *, for_update: bool = False) -> Enterprise:  # type: ignore[no-untyped-def]
+    """The enterprise if it exists and the actor may see it; NotFound otherwise. ``for_update`` reads it under a
+    row lock held to the end of the transaction (PostgreSQL; SQLite serialises writers anyway)."""
+    enterprise = await session.get(Enterprise, enterprise_id, with_for_update=True if for_update else None)
     if enterprise is None:
         raise NotFound(f"no enterprise {enterprise_id}")
     ensure_may_read(actor, enterprise)

@@ -145,12 +145,6 @@ async def _record_evaluation(session: AsyncSession, settings: ServiceSettings, e
                 changes=_audit_summary(evaluation))
 
 
-async def lock_enterprise(session: AsyncSession, enterprise_id: uuid.UUID) -> None:
-    """Serialise the changes of one enterprise's facts, evaluations and tiers (PostgreSQL row lock; SQLite
-    serialises writers anyway): two concurrent corrections must not each re-run the evaluation on half the facts."""
-    await session.execute(select(Enterprise.id).where(Enterprise.id == enterprise_id).with_for_update())
-
-
 # --------------------------------------------------------------------------------------------------------------
 # Shared by the use cases of an enterprise's records (here and in service.figures): load to change, read one,
 # newest-first pages
@@ -158,10 +152,10 @@ async def lock_enterprise(session: AsyncSession, enterprise_id: uuid.UUID) -> No
 
 
 async def load_enterprise_for_change(session: AsyncSession, actor: Actor, enterprise_id: uuid.UUID) -> Enterprise:
-    """The enterprise, once the actor may see and change it, locked for the rest of the transaction."""
-    enterprise = await load_enterprise(session, actor, enterprise_id)
+    """The enterprise, once the actor may see and change it, read under a lock held for the rest of the transaction:
+    two concurrent corrections must not each re-run the evaluation on half the facts."""
+    enterprise = await load_enterprise(session, actor, enterprise_id, for_update=True)
     ensure_may_manage(actor, enterprise.district_code, enterprise.uscc)
-    await lock_enterprise(session, enterprise.id)
     return enterprise
 
 
