@@ -398,10 +398,10 @@ class Outcome:
             reevaluated=self.reevaluated,
         )
 
-    def summary(self) -> dict[str, Any]:
-        report = self.report()
+    def summary(self, report: schemas.ImportReport) -> dict[str, Any]:
+        """What the import's audit entry records: the ``report``'s counts and which records it created or changed."""
         return {
-            "file_name": self.file_name,
+            "file_name": report.file_name,
             "rows": report.rows,
             "accepted": report.accepted,
             "created": report.created,
@@ -410,7 +410,7 @@ class Outcome:
             "rejected": report.rejected,
             "created_ids": self.created_ids,
             "changed_fields": self.changed_fields,
-            "reevaluated": self.reevaluated,
+            "reevaluated": report.reevaluated,
         }
 
 
@@ -708,15 +708,17 @@ async def _upsert_figures(session: AsyncSession, settings: ServiceSettings, acto
     now = utcnow()
     inserts: list[dict[str, Any]] = []
     updates: list[tuple[Any, dict[str, Any]]] = []
-    reported: dict[tuple[uuid.UUID, int], tuple[ValidRow, Any, dict[str, Any]]] = {}
+    # (enterprise, year) → the row, the firm, the year's figures, their flags, whether they replace stored ones.
+    reported: dict[tuple[uuid.UUID, int], tuple[ValidRow, Any, dict[str, Any], list[str], bool]] = {}
     for r, firm in rows:
         year = r.model.year  # type: ignore[attr-defined]
         given = {name: getattr(r.model, name) for name in r.model.model_fields_set if name in FIGURE_FIELDS}
         old = stored.get((firm.id, year))
         if old is None:
             values = {**{name: None for name in FIGURE_FIELDS}, **given}
+            flags = figure_flags(values)
             inserts.append({**values, "id": new_id(), "enterprise_id": firm.id, "year": year,
-                            "flags": figure_flags(values), "reported_at": now, "updated_at": now, "version": 1,
+                            "flags": flags, "reported_at": now, "updated_at": now, "version": 1,
                             "source": "import"})
         else:
             changes = _diff(old, given)
@@ -730,11 +732,12 @@ async def _upsert_figures(session: AsyncSession, settings: ServiceSettings, acto
                 for name, reason in faults:
                     outcome.reject(r.line, name, f"{reason} (with the figures stored for {year})", r.uscc)
                 continue
-            updates.append((old["id"], {**changes, "flags": figure_flags(values), "version": old["version"] + 1,
+            flags = figure_flags(values)
+            updates.append((old["id"], {**changes, "flags": flags, "version": old["version"] + 1,
                                         "source": "import"}))
             outcome.updated += 1
             outcome.changed_fields[f"{firm.id}/{year}"] = sorted(changes)
-        reported[(firm.id, year)] = (r, firm, values, old is not None)
+        reported[(firm.id, year)] = (r, firm, values, flags, old is not None)
     if inserts:
         # (enterprise_id, year) is unique: a row another request wrote after our read is not overwritten.
         statement = _insert(session, _FIGURES).on_conflict_do_nothing(index_elements=["enterprise_id", "year"]) \
@@ -754,8 +757,7 @@ async def _upsert_figures(session: AsyncSession, settings: ServiceSettings, acto
 
     size_changes: dict[Any, str] = {}
     events: list[tuple[str, EventPayload]] = []
-    for (enterprise_id, year), (r, firm, values, corrected) in reported.items():
-        flags = figure_flags(values)
+    for (enterprise_id, year), (r, firm, values, flags, corrected) in reported.items():
         outcome.flags.extend(schemas.Flag(line=r.line, uscc=r.uscc, flag=flag) for flag in flags)
         size = size_class_of(firm.industry_code, values.get("employees"), values.get("operating_revenue_fen"),
                              values.get("total_assets_fen"))
@@ -831,10 +833,12 @@ async def _run_import(sessions: async_sessionmaker[AsyncSession], settings: Serv
             tasks.create_task(validate_slices())
             for _ in range(writers):
                 tasks.create_task(write_chunks())
+    report = outcome.report()
     async with sessions.begin() as session:
         await audit(session, bus, actor, action=f"{columns.kind}.import", entity_type="import",
-                    entity_id=str(outcome.import_id), changes=outcome.summary())
-    return outcome.report()
+                    entity_id=str(outcome.import_id),
+                    changes=outcome.summary(report))
+    return report
 
 
 async def import_enterprises(sessions: async_sessionmaker[AsyncSession], settings: ServiceSettings, actor: Actor,
