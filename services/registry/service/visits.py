@@ -140,13 +140,15 @@ async def close_follow_up(
     if closed_on > today:
         raise InvalidInput("closed_on is in the future", field="closed_on")
     async with sessions.begin() as session:
-        follow_up = await session.get(VisitFollowUp, follow_up_id)
-        if follow_up is None:
+        found = (await session.execute(
+            select(VisitFollowUp, GuidanceVisit, Enterprise)
+            .join(GuidanceVisit, GuidanceVisit.id == VisitFollowUp.visit_id)
+            .join(Enterprise, Enterprise.id == GuidanceVisit.enterprise_id)
+            .where(VisitFollowUp.id == follow_up_id)
+        )).first()
+        if found is None:
             raise NotFound(f"no follow-up {follow_up_id}")
-        visit = await session.get(GuidanceVisit, follow_up.visit_id)
-        assert visit is not None
-        enterprise = await session.get(Enterprise, visit.enterprise_id)
-        assert enterprise is not None
+        follow_up, visit, enterprise = found
         try:
             ensure_may_read(actor, enterprise)
         except NotFound:
