@@ -313,8 +313,7 @@ def honour_faults(body: HonourWrite) -> list[tuple[str, str]]:
     required, optional = HONOUR_FIELDS[body.kind]
     given = {name for name, value in body.model_dump().items() if value is not None}
     faults = [(name, f"required for kind {body.kind}") for name in sorted(required - given)]
-    faults += [(name, f"does not apply to kind {body.kind}") for name in sorted(given - required - optional - _ALWAYS)
-               if name not in ("kind",)]
+    faults += [(name, f"does not apply to kind {body.kind}") for name in sorted(given - required - optional - _ALWAYS)]
     levels = _LEVELS.get(body.kind)
     if levels and body.level is not None and body.level not in levels:
         faults.append(("level", f"must be one of {', '.join(levels)} for kind {body.kind}"))

@@ -250,7 +250,7 @@ async def run_evaluation(
 # --------------------------------------------------------------------------------------------------------------
 
 
-def _latest_per_tier_query(enterprise_ids: Sequence[uuid.UUID]):  # type: ignore[no-untyped-def]
+def _latest_per_tier_query(enterprise_ids: Sequence[uuid.UUID], tiers: Sequence[str] | None = None):  # type: ignore[no-untyped-def]
     position = func.row_number().over(
         partition_by=(Evaluation.enterprise_id, Evaluation.tier),
         order_by=(Evaluation.created_at.desc(), Evaluation.id.desc()),
@@ -259,7 +259,8 @@ def _latest_per_tier_query(enterprise_ids: Sequence[uuid.UUID]):  # type: ignore
         select(Evaluation.id, Evaluation.enterprise_id, Evaluation.tier, Evaluation.evaluation_date,
                Evaluation.requested_version, Evaluation.purpose, Evaluation.judgements, Evaluation.options,
                Evaluation.tech_sme_rd_option, Evaluation.inputs_digest, position)
-        .where(Evaluation.enterprise_id.in_(list(enterprise_ids)))
+        .where(Evaluation.enterprise_id.in_(list(enterprise_ids)),
+               *([Evaluation.tier.in_(list(tiers))] if tiers is not None else []))
         .subquery()
     )
     return select(ranked).where(ranked.c.position == 1).order_by(ranked.c.enterprise_id, ranked.c.tier)
@@ -401,7 +402,7 @@ async def _reevaluate_batch(
     evaluation_date: date | None, default_date: date, summary: ReevaluationSummary, questions: _QuestionCache,
 ) -> None:
     latest_by_enterprise: dict[uuid.UUID, dict[str, Any]] = {}
-    for row in await session.execute(_latest_per_tier_query(batch)):
+    for row in await session.execute(_latest_per_tier_query(batch, tiers)):
         latest_by_enterprise.setdefault(row.enterprise_id, {})[row.tier] = row
     facts = await load_facts(session, batch)
     now = utcnow()
