@@ -23,9 +23,7 @@ if ! bash deploy/local/postgres.sh status >/dev/null 2>&1; then
 fi
 bash deploy/local/postgres.sh createdbs || exit 1
 
-if [ -x deploy/k8s/install-kustomize.sh ] || [ -f deploy/k8s/install-kustomize.sh ]; then
-  bash deploy/k8s/install-kustomize.sh || exit 1
-fi
+bash deploy/k8s/install-kustomize.sh || exit 1
 
 # Lint first: it takes a second and catches undefined names and unused imports before a long run.
 .venv/bin/ruff check services shared tests bench deploy || exit 1
