@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, bindparam, or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -17,6 +17,7 @@ from services.registry.service.evaluations import reevaluate_enterprise
 from services.registry.service.figures import refresh_size_class
 from shared.auth import Actor, Role
 from shared.bus.outbox import audit, emit
+from shared.db import after_key
 from shared.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from shared.events.registry import EnterpriseRegistered, EnterpriseState, EnterpriseUpdated
 from shared.http import check_if_match, cursor_datetime, cursor_int, cursor_uuid, decode_cursor, encode_cursor
@@ -179,10 +180,7 @@ async def list_enterprises(
     query = _scope(query, actor)
     if cursor:
         key, after_id = decode_cursor(cursor, cursor_datetime if column is Enterprise.created_at else str, cursor_uuid)
-        if descending:
-            query = query.where(or_(column < key, and_(column == key, Enterprise.id < after_id)))
-        else:
-            query = query.where(or_(column > key, and_(column == key, Enterprise.id > after_id)))
+        query = query.where(after_key(column, Enterprise.id, key, after_id, descending=descending))
     order = (column.desc(), Enterprise.id.desc()) if descending else (column.asc(), Enterprise.id.asc())
     query = query.order_by(*order).limit(limit + 1)
     async with sessions() as session:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.registry.domain.dates import add_years
@@ -47,7 +47,7 @@ from services.registry.service.evaluation_inputs import (
 from services.registry.settings import Settings as RegistrySettings
 from shared.auth import Actor
 from shared.bus.outbox import audit, audit_row, emit, event_row, insert_rows
-from shared.db import utcnow
+from shared.db import after_key, utcnow
 from shared.errors import Conflict, InvalidInput, NotFound
 from shared.events.registry import EnterpriseEvaluated, EnterpriseTierChanged
 from shared.http import check_if_match, cursor_datetime, cursor_uuid, decode_cursor, encode_cursor
@@ -198,7 +198,7 @@ def _newest_first(query: Any, model: Any, cursor: str | None, limit: int) -> Any
     whether another page follows."""
     if cursor:
         created, after_id = decode_cursor(cursor, cursor_datetime, cursor_uuid)
-        query = query.where(or_(model.created_at < created, and_(model.created_at == created, model.id < after_id)))
+        query = query.where(after_key(model.created_at, model.id, created, after_id, descending=True))
     return query.order_by(model.created_at.desc(), model.id.desc()).limit(limit + 1)
 
 

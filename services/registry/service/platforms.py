@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import String, and_, cast, exists, func, or_, select, update
+from sqlalchemy import String, cast, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -25,6 +25,7 @@ from services.registry.schemas import platforms as schemas
 from services.registry.service.clock import programme_today
 from shared.auth import Actor, Principal, Role
 from shared.bus.outbox import audit, emit
+from shared.db import after_key
 from shared.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from shared.events.registry import PlatformRegistered, PlatformState, PlatformUpdated
 from shared.http import check_if_match, cursor_date, cursor_datetime, cursor_uuid, decode_cursor, encode_cursor
@@ -180,10 +181,7 @@ async def list_platforms(
                       year=today.year)
     if cursor:
         key, after_id = decode_cursor(cursor, cursor_datetime if column is Platform.created_at else str, cursor_uuid)
-        if descending:
-            query = query.where(or_(column < key, and_(column == key, Platform.id < after_id)))
-        else:
-            query = query.where(or_(column > key, and_(column == key, Platform.id > after_id)))
+        query = query.where(after_key(column, Platform.id, key, after_id, descending=descending))
     order = (column.desc(), Platform.id.desc()) if descending else (column.asc(), Platform.id.asc())
     async with sessions() as session:
         rows = list((await session.scalars(query.order_by(*order).limit(limit + 1))).all())
@@ -484,8 +482,7 @@ async def list_tenancies(
             query = query.where(PlatformTenancy.left_on.is_not(None))
         if cursor:
             key, after_id = decode_cursor(cursor, cursor_date, cursor_uuid)
-            query = query.where(or_(PlatformTenancy.entered_on < key,
-                                    and_(PlatformTenancy.entered_on == key, PlatformTenancy.id < after_id)))
+            query = query.where(after_key(PlatformTenancy.entered_on, PlatformTenancy.id, key, after_id, descending=True))
         query = query.order_by(PlatformTenancy.entered_on.desc(), PlatformTenancy.id.desc()).limit(limit + 1)
         rows = list((await session.execute(query)).all())
     page = rows[:limit]
@@ -566,7 +563,7 @@ async def list_flagships(
              .where(FlagshipListing.year == year))
     if cursor:
         key, after_id = decode_cursor(cursor, str, cursor_uuid)
-        query = query.where(or_(Platform.name > key, and_(Platform.name == key, Platform.id > after_id)))
+        query = query.where(after_key(Platform.name, Platform.id, key, after_id))
     query = query.order_by(Platform.name, Platform.id).limit(limit + 1)
     async with sessions() as session:
         rows = list((await session.execute(query)).all())

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import String, and_, case, cast, func, or_, select, update
+from sqlalchemy import String, and_, case, cast, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -30,7 +30,7 @@ from services.registry.service.access import ensure_may_manage, load_enterprise,
 from services.registry.service.clock import programme_today
 from shared.auth import Actor, Role
 from shared.bus.outbox import audit, audit_row, emit, event_row, insert_rows
-from shared.db import is_postgres, utcnow
+from shared.db import after_key, is_postgres, utcnow
 from shared.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from shared.events.registry import EnterprisePoolChanged
 from shared.http import check_if_match, cursor_datetime, cursor_int, cursor_uuid, decode_cursor, encode_cursor
@@ -247,7 +247,7 @@ async def pool_history(sessions: Sessions, actor: Actor, enterprise_id: uuid.UUI
     query = select(PoolChange).where(PoolChange.enterprise_id == enterprise_id)
     if cursor:
         at, after = decode_cursor(cursor, cursor_datetime, cursor_uuid)
-        query = query.where(or_(PoolChange.changed_at > at, and_(PoolChange.changed_at == at, PoolChange.id > after)))
+        query = query.where(after_key(PoolChange.changed_at, PoolChange.id, at, after))
     query = query.order_by(PoolChange.changed_at, PoolChange.id).limit(limit + 1)
     async with sessions() as session:
         await load_enterprise(session, actor, enterprise_id)
@@ -540,8 +540,7 @@ async def screening_results(sessions: Sessions, actor: Actor, year: int, *, dist
             query = query.where(ScreeningResult.promoted == promoted)
         if cursor:
             d, r = decode_cursor(cursor, str, cursor_int)
-            query = query.where(or_(ScreeningResult.district_code > d,
-                                    and_(ScreeningResult.district_code == d, ScreeningResult.rank > r)))
+            query = query.where(after_key(ScreeningResult.district_code, ScreeningResult.rank, d, r))
         query = query.order_by(ScreeningResult.district_code, ScreeningResult.rank).limit(limit + 1)
         rows = list((await session.execute(query)).all())
     next_cursor = encode_cursor([rows[limit - 1].district_code, rows[limit - 1].rank]) if len(rows) > limit else None

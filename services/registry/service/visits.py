@@ -11,7 +11,7 @@ import uuid
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.registry.domain.visits import is_overdue
@@ -22,6 +22,7 @@ from services.registry.service.access import ensure_may_manage, ensure_may_read,
 from services.registry.service.clock import programme_today
 from shared.auth import Actor, Role
 from shared.bus.outbox import audit
+from shared.db import after_key
 from shared.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from shared.http import cursor_date, cursor_uuid, decode_cursor, encode_cursor
 
@@ -120,8 +121,7 @@ async def list_enterprise_visits(
         query = select(GuidanceVisit).where(GuidanceVisit.enterprise_id == enterprise.id)
         if cursor:
             key, after_id = decode_cursor(cursor, cursor_date, cursor_uuid)
-            query = query.where(or_(GuidanceVisit.visited_on < key,
-                                    and_(GuidanceVisit.visited_on == key, GuidanceVisit.id < after_id)))
+            query = query.where(after_key(GuidanceVisit.visited_on, GuidanceVisit.id, key, after_id, descending=True))
         query = query.order_by(GuidanceVisit.visited_on.desc(), GuidanceVisit.id.desc()).limit(limit + 1)
         rows = list((await session.scalars(query)).all())
         page = rows[:limit]
@@ -199,8 +199,7 @@ async def list_follow_ups(
         query = query.where(VisitFollowUp.owner == owner)
     if cursor:
         key, after_id = decode_cursor(cursor, cursor_date, cursor_uuid)
-        query = query.where(or_(VisitFollowUp.due_on > key,
-                                and_(VisitFollowUp.due_on == key, VisitFollowUp.id > after_id)))
+        query = query.where(after_key(VisitFollowUp.due_on, VisitFollowUp.id, key, after_id))
     query = query.order_by(VisitFollowUp.due_on, VisitFollowUp.id).limit(limit + 1)
     async with sessions() as session:
         rows = list((await session.execute(query)).all())
