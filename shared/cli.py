@@ -19,7 +19,7 @@ import importlib
 import logging
 import sys
 
-SERVICES = ("registry", "scenarios", "matching", "funding", "licensing")
+from shared.catalogue import NAMES as SERVICES
 
 
 def load_settings(service: str):  # type: ignore[no-untyped-def]

@@ -11,10 +11,10 @@ import json
 from pathlib import Path
 from typing import Any
 
+from shared.catalogue import NAMES as SERVICES
 from shared.settings import PROJECT_ROOT
 
 DOCS = PROJECT_ROOT / "docs"
-SERVICES = ("registry", "scenarios", "matching", "funding", "licensing")
 
 
 def openapi_document(service: str) -> dict[str, Any]:

@@ -12,13 +12,16 @@ from typing import ClassVar, Literal
 from pydantic import SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared.catalogue import PORTS
+
 # The repository root: var/ (SQLite files, logs) lives there when the suite runs locally.
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 # Only for environment=local/test. Production refuses to start with it (see _refuse_default_secret).
 LOCAL_JWT_SECRET = "seedbed-local-development-secret-not-for-production"
 
-SERVICE_PORTS = {"registry": 8001, "scenarios": 8002, "matching": 8003, "funding": 8004, "licensing": 8005}
+# Each service's API port, from the service catalogue.
+SERVICE_PORTS = PORTS
 
 
 class ServiceSettings(BaseSettings):

@@ -19,6 +19,7 @@ import httpx
 from sqlalchemy import text
 
 from shared.auth import Role, issue_token
+from shared.catalogue import NAMES
 from shared.db import create_engine
 from shared.settings import LOCAL_JWT_SECRET
 
@@ -26,7 +27,7 @@ PG_SERVER = os.environ.get("SEEDBED_TEST_PG", "postgresql+asyncpg://seedbed@127.
 KAFKA = os.environ.get("SEEDBED_TEST_KAFKA", "127.0.0.1:19092")
 # Every run uses its own topics and consumer groups, so runs never read each other's records.
 TOPIC_PREFIX = f"test-{uuid.uuid4().hex[:8]}."
-SERVICES = ("registry", "scenarios", "matching", "funding", "licensing")
+SERVICES = NAMES
 
 
 # Lets several test runs share one PostgreSQL server without truncating each other's tables.
