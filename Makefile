@@ -5,7 +5,11 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 SEEDBED := $(VENV)/bin/seedbed
-SERVICES := registry scenarios matching funding licensing
+# The services and their ports come from the service catalogue, read with the system python3 (no venv needed).
+SERVICES := $(shell python3 -m shared.catalogue names)
+ifeq ($(SERVICES),)
+$(error cannot read the service catalogue: `python3 -m shared.catalogue names` failed)
+endif
 PYTEST_ARGS ?=
 
 .PHONY: help setup run stop test token docs bench lint kafka postgres topics migrate demo clean
@@ -45,8 +49,8 @@ run: setup kafka topics migrate
 	@$(MAKE) --no-print-directory demo
 	@echo
 	@echo "Seedbed is running (SQLite files and logs under var/):"
-	@for pair in registry:8001 scenarios:8002 matching:8003 funding:8004 licensing:8005; do \
-	  s=$${pair%%:*}; p=$${pair##*:}; printf '  %-10s http://127.0.0.1:%s/docs   (health /healthz, ready /readyz, metrics /metrics)\n' $$s $$p; done
+	@python3 -m shared.catalogue ports | while read -r s p; do \
+	  printf '  %-10s http://127.0.0.1:%s/docs   (health /healthz, ready /readyz, metrics /metrics)\n' $$s $$p; done
 	@echo "  Kafka      127.0.0.1:19092"
 	@echo "A token for the API docs' Authorize button: make token ROLE=officer"
 	@echo "Stop everything with: make stop"

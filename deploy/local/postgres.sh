@@ -7,7 +7,7 @@
 #   deploy/local/postgres.sh status     # exit 0 and print "running ..." or exit 3 and print "not running"
 #
 # Environment: PGPORT_SEEDBED (default 55432); PG_BINDIR (default: `pg_config --bindir`, else the highest
-# /usr/lib/postgresql/*/bin); SEEDBED_SERVICES (default "registry scenarios matching funding licensing").
+# /usr/lib/postgresql/*/bin); SEEDBED_SERVICES (default: every service of shared/catalogue.py).
 # Superuser `seedbed`, trust authentication on 127.0.0.1 (local dev/test cluster only), e.g.
 #   postgresql://seedbed@127.0.0.1:55432/seedbed_test_registry
 # See deploy/local/README.md.
@@ -20,7 +20,7 @@ cd "$ROOT"
 PORT="${PGPORT_SEEDBED:-55432}"
 HOST=127.0.0.1
 SUPERUSER=seedbed
-SERVICES="${SEEDBED_SERVICES:-registry scenarios matching funding licensing}"
+SERVICES="${SEEDBED_SERVICES:-$(python3 -m shared.catalogue names)}"
 
 PG_HOME="$ROOT/var/postgres"
 DATA_DIR="$PG_HOME/data"

@@ -6,8 +6,11 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
 SEEDBED="$ROOT/.venv/bin/seedbed"
 PY="$ROOT/.venv/bin/python"
-SERVICES=(registry scenarios matching funding licensing)
-declare -A PORT=([registry]=8001 [scenarios]=8002 [matching]=8003 [funding]=8004 [licensing]=8005)
+# The services and their API ports: the service catalogue (shared/catalogue.py).
+SERVICES=()
+declare -A PORT=()
+while read -r svc port; do SERVICES+=("$svc"); PORT[$svc]=$port; done < <(python3 -m shared.catalogue ports)
+((${#SERVICES[@]})) || { echo "services.sh: cannot read the service catalogue (python3 -m shared.catalogue ports)" >&2; exit 1; }
 mkdir -p var/log var/run
 
 alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
