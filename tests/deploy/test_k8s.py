@@ -34,9 +34,9 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from shared.cli import SERVICES  # noqa: E402
+from shared.catalogue import NAMES as SERVICES  # noqa: E402
+from shared.catalogue import PORTS as SERVICE_PORTS  # noqa: E402
 from shared.events.catalog import ALL_TOPICS  # noqa: E402
-from shared.settings import SERVICE_PORTS  # noqa: E402
 
 K8S = ROOT / "deploy" / "k8s"
 KUBERNETES_VERSION = "1.31"
@@ -300,7 +300,7 @@ def test_every_referenced_secret_is_documented(objects: list[dict[str, Any]]) ->
     referenced = secret_references(objects)
     assert referenced, "expected references to externally created Secrets"
     for name in sorted(referenced):
-        generic = re.sub(r"^seedbed-(registry|scenarios|matching|funding|licensing)-", "seedbed-<service>-", name)
+        generic = re.sub(rf"^seedbed-({'|'.join(SERVICES)})-", "seedbed-<service>-", name)
         assert name in operations or generic in operations, f"Secret {name} is not described in docs/operations.md"
 
 
@@ -521,6 +521,20 @@ def test_network_policies_deny_by_default_and_allow_the_platform(objects: list[d
         for port in rule.get("ports", [])
     }
     assert {53, 5432, 9092, 8001} <= egress_ports, egress_ports
+    # Services call each other's APIs: the egress rule to the API pods must cover every API port of the catalogue.
+    api_ranges = [
+        (port["port"], port.get("endPort", port["port"]))
+        for p in policies
+        if p["spec"]["podSelector"].get("matchLabels") == everyone
+        for rule in p["spec"].get("egress", [])
+        if any(peer.get("podSelector", {}).get("matchLabels", {}).get("app.kubernetes.io/component") == "api"
+               for peer in rule.get("to", []))
+        for port in rule.get("ports", [])
+    ]
+    for service, port in SERVICE_PORTS.items():
+        assert any(low <= port <= high for low, high in api_ranges), (
+            f"no egress rule lets the services call {service} on {port} (base/common/networkpolicies.yaml)"
+        )
     kafka = of_kind(objects, "Kafka")[0]
     (listener,) = [lst for lst in kafka["spec"]["kafka"]["listeners"] if lst["port"] == 9092]
     assert {"podSelector": {"matchLabels": everyone}} in listener["networkPolicyPeers"]
@@ -602,14 +616,38 @@ def test_every_catalogue_topic_has_a_kafka_topic(overlay: str, objects: list[dic
         assert data[f"SEEDBED_{service.upper()}_KAFKA_BOOTSTRAP"] == bootstrap
 
 
-def test_generated_topics_file_is_up_to_date() -> None:
-    spec = importlib.util.spec_from_file_location("seedbed_gen_topics", K8S / "gen_topics.py")
+def generator(name: str) -> Any:
+    """deploy/k8s/<name>.py, a script rather than a package module, loaded by its path."""
+    spec = importlib.util.spec_from_file_location(f"seedbed_{name}", K8S / f"{name}.py")
     assert spec and spec.loader
-    gen_topics = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(gen_topics)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_generated_topics_file_is_up_to_date() -> None:
+    gen_topics = generator("gen_topics")
     assert gen_topics.OUTPUT.read_text(encoding="utf-8") == gen_topics.render(), (
         "deploy/k8s/components/kafka/topics.yaml is out of date: run .venv/bin/python deploy/k8s/gen_topics.py"
     )
+
+
+def test_generated_service_manifests_are_up_to_date() -> None:
+    """base/<service>/ and the databases and roles of components/postgres are service-template/ and the service
+    catalogue put together by gen_services.py: the committed files must be exactly what it writes today."""
+    gen = generator("gen_services")
+    expected = gen.expected_files()
+    out_of_date = [str(path.relative_to(ROOT)) for path, text in expected.items()
+                   if not path.exists() or path.read_text(encoding="utf-8") != text]
+    assert not out_of_date, f"out of date, run python3 deploy/k8s/gen_services.py: {out_of_date}"
+    stale = [str(path.relative_to(ROOT)) for path in gen.stale_files(expected)]
+    assert not stale, f"generated for a service the catalogue no longer has, run deploy/k8s/gen_services.py: {stale}"
+
+
+def test_the_base_deploys_every_service_of_the_catalogue() -> None:
+    kustomization = yaml.safe_load((K8S / "base" / "kustomization.yaml").read_text(encoding="utf-8"))
+    missing = [s for s in SERVICES if s not in kustomization["resources"]]
+    assert not missing, f"deploy/k8s/base/kustomization.yaml does not list {missing}"
 
 
 def test_every_service_has_its_database_and_role(objects: list[dict[str, Any]]) -> None:
