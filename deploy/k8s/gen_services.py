@@ -20,6 +20,10 @@ import argparse
 import sys
 from pathlib import Path
 from string import Template
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from shared.catalogue import Service
 
 K8S = Path(__file__).resolve().parent
 ROOT = K8S.parents[1]
@@ -36,7 +40,8 @@ HEADER = """\
 """
 
 
-def _catalogue():  # type: ignore[no-untyped-def]
+def _catalogue() -> tuple[Service, ...]:
+    # A script, not a package module: the repository root is not on the path by itself.
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     from shared.catalogue import SERVICES
@@ -44,7 +49,7 @@ def _catalogue():  # type: ignore[no-untyped-def]
     return SERVICES
 
 
-def service_files(service) -> dict[Path, str]:  # type: ignore[no-untyped-def]
+def service_files(service: Service) -> dict[Path, str]:
     """base/<service>/: every file of service-template/ with the service's values filled in."""
     values = {
         "service": service.name,
@@ -60,7 +65,7 @@ def service_files(service) -> dict[Path, str]:  # type: ignore[no-untyped-def]
     }
 
 
-def databases(services) -> str:  # type: ignore[no-untyped-def]
+def databases(services: tuple[Service, ...]) -> str:
     docs = [
         f"""\
 apiVersion: postgresql.cnpg.io/v1
@@ -93,7 +98,7 @@ spec:
     )
 
 
-def roles(services) -> str:  # type: ignore[no-untyped-def]
+def roles(services: tuple[Service, ...]) -> str:
     entries = "".join(
         f"""\
       - name: {s.name}
