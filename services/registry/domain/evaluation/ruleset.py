@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from typing import Any
 
 from services.registry.domain.evaluation.conditions import Node
+from services.registry.domain.evaluation.fingerprint import content_fingerprint
 from services.registry.domain.evaluation.model import Confidence
 from services.registry.domain.evaluation.scoring import Scoring
 from services.registry.domain.figures import Tier
@@ -29,6 +31,14 @@ class RuleSet:
     @property
     def id(self) -> str:
         return f"{self.version}/{self.tier.value}"
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """SHA-256 of the rule set's whole content (conditions, thresholds, scoring tables, labels, dates …),
+        stable across processes (domain.evaluation.fingerprint). Computed once per rule set object: an evaluation's
+        digest includes it, so editing a rule set without changing its version still re-runs its evaluations.
+        Rule sets are frozen; a changed one is a new object (``dataclasses.replace``) with its own fingerprint."""
+        return content_fingerprint(self)
 
     def in_force_on(self, day: date) -> bool:
         return self.effective_from <= day and (self.effective_to is None or day < self.effective_to)
