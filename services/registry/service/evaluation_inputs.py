@@ -22,13 +22,15 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.registry.domain import figures as domain
-from services.registry.domain.evaluation import EvaluationOptions, Purpose
+from services.registry.domain.evaluation import EvaluationOptions, Purpose, RuleSet
 from services.registry.models import Enterprise
 from services.registry.models.evaluations import Certification
 from services.registry.models.figures import AnnualFigures, EnterpriseDeclarations, Honour, IpHolding
 
-# Bump when the mapping from rows to inputs changes meaning, so that stored digests stop matching and the next
-# re-evaluation recomputes every evaluation.
+# Bump when the mapping from rows to inputs, or rule behaviour written in code (a measure's method, a shared table
+# such as the size-class thresholds), changes meaning, so that stored digests stop matching and the next
+# re-evaluation recomputes every evaluation. A change of a rule set's data needs no bump: the digest includes the
+# rule set's content fingerprint.
 RULE_CODE_VERSION = 1
 
 # Rules look back at most three years before the 上年度 (HNTE growth over three years, 近三年 windows); one more
@@ -117,13 +119,18 @@ def build_inputs(facts: EnterpriseFacts, question: Question) -> domain.Evaluatio
     )
 
 
-def question_digest(question: Question, inputs: domain.EvaluationInputs) -> str:
+def question_digest(question: Question, inputs: domain.EvaluationInputs, rule_set: RuleSet) -> str:
     """A fingerprint of everything that decides an evaluation: equal digests give equal results.
+
+    It covers the inputs, the question, the rule set that answers it — its id and the fingerprint of its whole
+    content, so that a rule set edited without a new version (a corrected threshold, band or label) re-runs every
+    evaluation it decided — and RULE_CODE_VERSION for what lives in code. The rule set's fingerprint is computed
+    once per rule set object (RuleSet.fingerprint), so this costs the same for the 100 000th firm as for the first.
 
     Built on ``repr`` of the frozen domain objects, which names every field and value (enums, Decimals and dates
     included) and costs a fraction of the plain conversion, so an unchanged firm is skipped cheaply in bulk."""
     document = (inputs, question.tier, question.evaluation_date, question.requested_version, question.purpose,
-                question.options, RULE_CODE_VERSION)
+                question.options, rule_set.id, rule_set.fingerprint, RULE_CODE_VERSION)
     return hashlib.sha256(repr(document).encode()).hexdigest()
 
 

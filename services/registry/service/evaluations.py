@@ -25,6 +25,7 @@ from services.registry.domain.evaluation import (
     EvaluationInputError,
     EvaluationOptions,
     Purpose,
+    RuleSet,
     RuleSetNotFound,
     apply_rule_set,
     select_rule_set,
@@ -63,20 +64,25 @@ SYSTEM_ACTOR = "system"
 # --------------------------------------------------------------------------------------------------------------
 
 
-def compute(facts: EnterpriseFacts, question: Question, *, skip_if_digest: str | None = None) -> dict[str, Any] | None:
+def compute(facts: EnterpriseFacts, question: Question, *, skip_if_digest: str | None = None,
+            rule_set: RuleSet | None = None) -> dict[str, Any] | None:
     """Run the engine for ``question`` on ``facts``: the new evaluation's column values, or None when the digest
-    equals ``skip_if_digest`` (nothing that decides the result changed). Raises RuleSetNotFound /
-    EvaluationInputError / ValueError on a question that does not fit."""
+    equals ``skip_if_digest`` (nothing that decides the result changed). ``rule_set`` is the one select_rule_set
+    gives for the question, when the caller already holds it (bulk runs select it once per question). Raises
+    RuleSetNotFound / EvaluationInputError / ValueError on a question that does not fit."""
+    if rule_set is None:
+        rule_set = select_rule_set(question.tier, question.evaluation_date, question.requested_version)
     inputs = build_inputs(facts, question)
-    digest = question_digest(question, inputs)
+    digest = question_digest(question, inputs, rule_set)
     if digest == skip_if_digest:
         return None
-    return run_engine(facts.enterprise.id, question, inputs, digest)
+    return run_engine(facts.enterprise.id, question, inputs, digest, rule_set)
 
 
-def run_engine(enterprise_id: uuid.UUID, question: Question, inputs: EvaluationInputs, digest: str) -> dict[str, Any]:
-    """The pure, CPU-bound part: apply the rule set and turn inputs and result into storable plain values."""
-    rule_set = select_rule_set(question.tier, question.evaluation_date, question.requested_version)
+def run_engine(enterprise_id: uuid.UUID, question: Question, inputs: EvaluationInputs, digest: str,
+               rule_set: RuleSet) -> dict[str, Any]:
+    """The pure, CPU-bound part: apply the rule set (the one the digest names) and turn inputs and result into
+    storable plain values."""
     result = apply_rule_set(rule_set, inputs, question.evaluation_date, question.options, purpose=question.purpose)
     return {
         "enterprise_id": enterprise_id,
@@ -288,13 +294,16 @@ async def reevaluate_enterprises(
     if not latest:
         return []
     facts = await load_facts(session, list({previous.enterprise_id: None for previous in latest}))
+    rule_sets = _QuestionCache()
     rerun: list[Evaluation] = []
     for previous in latest:
         facts_of = facts.get(previous.enterprise_id)
         if facts_of is None:
             continue
         try:
-            computed = compute(facts_of, question_of(previous), skip_if_digest=previous.inputs_digest)
+            question = question_of(previous)
+            computed = compute(facts_of, question, skip_if_digest=previous.inputs_digest,
+                               rule_set=rule_sets.rule_set(question))
         except (RuleSetNotFound, EvaluationInputError, ValueError) as exc:
             # The stored question no longer fits the facts (e.g. expert points outside the band the new figures
             # give): keep the old evaluation and say why, rather than failing the caller's change.
@@ -327,10 +336,19 @@ class ReevaluationSummary:
 
 class _QuestionCache:
     """Stored questions rebuilt once per distinct (judgements, options, …): in bulk most firms share a handful, and
-    rebuilding the domain objects from JSON costs more than evaluating."""
+    rebuilding the domain objects from JSON costs more than evaluating. Likewise the rule set answering each
+    (tier, date, version), selected once per run rather than once per firm (the digest needs it even to skip)."""
 
     def __init__(self) -> None:
         self._questions: dict[tuple[Any, ...], Question] = {}
+        self._rule_sets: dict[tuple[str, date, str | None], RuleSet] = {}
+
+    def rule_set(self, question: Question) -> RuleSet:
+        key = (question.tier, question.evaluation_date, question.requested_version)
+        rule_set = self._rule_sets.get(key)
+        if rule_set is None:  # RuleSetNotFound is raised (and not remembered) for a question no rule set answers
+            rule_set = self._rule_sets[key] = select_rule_set(*key)
+        return rule_set
 
     def of(self, row: Any, evaluation_date: date | None = None) -> Question:
         key = (row.tier, evaluation_date or row.evaluation_date, row.requested_version, row.purpose,
@@ -425,7 +443,8 @@ async def _reevaluate_batch(
         for question, previous in work:
             summary.considered += 1
             try:
-                values = compute(facts_of, question, skip_if_digest=None if previous is None else previous.inputs_digest)
+                values = compute(facts_of, question, skip_if_digest=None if previous is None else previous.inputs_digest,
+                                 rule_set=questions.rule_set(question))
             except (RuleSetNotFound, EvaluationInputError, ValueError) as exc:
                 summary.failed += 1
                 log.warning("enterprise %s tier %s not re-evaluated: %s", enterprise_id, question.tier, exc)
