@@ -25,7 +25,8 @@ class RuleSetNotFound(LookupError):
 
 def list_rule_sets(tier: Tier | str | None = None) -> tuple[RuleSet, ...]:
     """All rule sets, or those of one tier, oldest first."""
-    chosen = [rs for rs in RULE_SETS.values() if tier is None or rs.tier is Tier(tier)]
+    wanted = None if tier is None else Tier(tier)
+    chosen = [rs for rs in RULE_SETS.values() if wanted is None or rs.tier is wanted]
     return tuple(sorted(chosen, key=lambda rs: (rs.tier.value, rs.effective_from)))
 
 
