@@ -1,4 +1,6 @@
-"""Registry ORM rows, one module per aggregate. Relations are ``lazy="raise"``: every query states what it loads.
+"""Registry ORM rows, one module per aggregate. Tables are linked by foreign keys only: no ``relationship()`` is
+mapped, so no related row is ever loaded behind a query's back; a use case reads another table's rows by their
+``*_id`` or an explicit join.
 
 Importing this package imports every module, so that ``Base.metadata`` (Alembic's target) has every table.
 """
