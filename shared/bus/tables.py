@@ -1,4 +1,4 @@
-"""Tables every service keeps in its own database: the outbox, the inbox and the audit log.
+"""Tables every service keeps in its own database: the outbox, the inbox, the audit log and the idempotency keys.
 
 They are plain Core tables built on the service's own metadata, so each service's Alembic tree owns them and the
 relay and consumer code can work on any service generically.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import JSON, Column, Index, Integer, MetaData, String, Table, Text, Uuid
+from sqlalchemy import JSON, Column, Index, Integer, LargeBinary, MetaData, String, Table, Text, Uuid
 
 from shared.db import BigIntPK, UTCDateTime
 
@@ -18,6 +18,7 @@ class BusTables:
     outbox: Table
     inbox: Table
     audit_log: Table
+    idempotency_keys: Table
 
 
 def bus_tables(metadata: MetaData) -> BusTables:
@@ -61,4 +62,21 @@ def bus_tables(metadata: MetaData) -> BusTables:
         Column("request_id", String(100), nullable=True),
     )
     Index("ix_audit_log_entity", audit_log.c.entity_type, audit_log.c.entity_id, audit_log.c.id)
-    return BusTables(outbox=outbox, inbox=inbox, audit_log=audit_log)
+    # The responses of requests sent with an Idempotency-Key (shared/idempotency.py), kept until they expire.
+    idempotency_keys = Table(
+        "idempotency_keys",
+        metadata,
+        # A key is the caller's own: another caller (or the same caller on another route) may use the same one.
+        Column("caller", String(250), primary_key=True),
+        Column("operation", String(300), primary_key=True),
+        Column("key", String(255), primary_key=True),
+        Column("request_hash", String(64), nullable=False),
+        # Null only inside the first request's own transaction: the response commits with the effect.
+        Column("status", Integer, nullable=True),
+        Column("headers", JSON, nullable=True),
+        Column("body", LargeBinary, nullable=True),
+        Column("created_at", UTCDateTime, nullable=False),
+        Column("expires_at", UTCDateTime, nullable=False),
+    )
+    Index("ix_idempotency_keys_expires_at", idempotency_keys.c.expires_at)
+    return BusTables(outbox=outbox, inbox=inbox, audit_log=audit_log, idempotency_keys=idempotency_keys)
