@@ -6,6 +6,7 @@ from sqlalchemy.orm import DeclarativeBase
 
 from shared.bus.tables import bus_tables
 from shared.db import new_metadata
+from shared.read_models.enterprises import EnterpriseReadModel
 
 
 class Base(DeclarativeBase):
@@ -13,3 +14,8 @@ class Base(DeclarativeBase):
 
 
 bus = bus_tables(Base.metadata)
+
+
+class EnterpriseProfile(Base, EnterpriseReadModel):
+    """What funding knows of an enterprise, from ``seedbed.registry.enterprise`` events: the eligibility it checks
+    (tiers held, pool, size class, district) reads these rows."""

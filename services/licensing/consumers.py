@@ -1,9 +1,11 @@
-"""Licensing event handlers (none yet)."""
+"""Licensing event handlers. Each runs inside the consumer's inbox transaction."""
 
 from __future__ import annotations
 
+from services.licensing.models import EnterpriseProfile
 from shared.bus.consumer import Subscription
+from shared.read_models.enterprises import enterprise_subscription
 
 
 def subscriptions() -> list[Subscription]:
-    return []
+    return [enterprise_subscription(EnterpriseProfile)]
