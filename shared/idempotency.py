@@ -104,8 +104,9 @@ class Idempotency:
         t = self.table
         now = utcnow()
         on_postgres = is_postgres(session)
-        insert = (postgresql if on_postgres else sqlite).insert(t).values(caller=self.caller, operation=self.operation, key=self.key,
-                                          request_hash=self.request_hash, created_at=now, expires_at=now + self.ttl)
+        insert = (postgresql if on_postgres else sqlite).insert(t).values(
+            caller=self.caller, operation=self.operation, key=self.key, request_hash=self.request_hash,
+            created_at=now, expires_at=now + self.ttl)
         # An expired key is taken over as if it were new; a live one is left as it is (no row returned).
         claim = insert.on_conflict_do_update(
             index_elements=[t.c.caller, t.c.operation, t.c.key],
