@@ -26,6 +26,7 @@ from shared.http import (
 )
 from shared.row_cache import RowCache, start_row_cache
 from shared.settings import ServiceSettings
+from shared.uow import Work
 
 READINESS_CACHE_SECONDS = 5.0
 
@@ -50,6 +51,8 @@ def build_service_app(
         engine = create_engine(settings.database_url, settings.database_pool_size)
         app.state.engine = engine
         app.state.sessions = session_factory(engine)
+        # The tables' metadata is the service's own: the unit of work reads its unique slots from it.
+        app.state.work = Work(app.state.sessions, settings, tables, tables.outbox.metadata)
         # Single-statement reads need no transaction: autocommit spares the BEGIN and ROLLBACK round trips that
         # a session would add to every GET. Same pool as the engine.
         app.state.reads = engine.execution_options(isolation_level="AUTOCOMMIT")
@@ -141,6 +144,10 @@ async def _sessions(request: Request) -> async_sessionmaker[AsyncSession]:
     return request.app.state.sessions
 
 
+async def _work(request: Request) -> Work:
+    return request.app.state.work
+
+
 async def _reads(request: Request) -> AsyncEngine:
     return request.app.state.reads
 
@@ -159,6 +166,8 @@ async def _tables(request: Request) -> BusTables:
 
 # Annotated dependency aliases for routers.
 Sessions = Annotated[async_sessionmaker[AsyncSession], Depends(_sessions)]
+# Units of work for use cases that change state (``async with work(actor) as uow``).
+WorkOf = Annotated[Work, Depends(_work)]
 # For hot single-statement reads (``async with reads.connect() as conn``); use Sessions for anything else.
 Reads = Annotated[AsyncEngine, Depends(_reads)]
 # The app's notified row cache (``cached_table``); None on SQLite or when turned off.

@@ -14,6 +14,7 @@ import orjson
 from sqlalchemy import BigInteger, DateTime, Integer, MetaData, and_, event, or_
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -107,3 +108,19 @@ def after_key(column: Any, id_column: Any, key: Any, after_id: Any, *, descendin
 def is_postgres(engine_or_session: AsyncEngine | AsyncSession) -> bool:
     bind = engine_or_session.bind if isinstance(engine_or_session, AsyncSession) else engine_or_session
     return bind.dialect.name == "postgresql"
+
+
+class Versioned:
+    """A record other callers change too (DESIGN §6, ETag/If-Match): ``version`` is its ETag.
+
+    Every ORM UPDATE of the row says ``WHERE version = <the version this session read>``, so a writer that lost a
+    race finds no row and fails (``StaleDataError``, answered 412 by the unit of work) instead of silently
+    overwriting the winner: on every backend, whatever lock the read took. The version moves only when a use case
+    moves it (``shared.repository.apply_changes``): derived columns (a size class) change without a new ETag.
+    """
+
+    version: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:
+        return {"version_id_col": cls.__table__.c.version, "version_id_generator": False}

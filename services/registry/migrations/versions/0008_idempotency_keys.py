@@ -8,7 +8,7 @@ from alembic import op
 
 from shared.idempotency import create_idempotency_keys_v1
 
-revision = "0008_idempotency_keys"
+revision = "0008"
 down_revision = "0007"
 branch_labels = None
 depends_on = None

@@ -1,0 +1,156 @@
+"""Who may read and who may manage which rows: the scopes of DESIGN §6, declared once per aggregate.
+
+A role reaches a row through a *tie*: an officer through the row's district, an enterprise through its own USCC,
+a park operator through its platforms, an institute through its own id; admins and services reach every row. An
+aggregate declares, for reading and for managing, which roles it admits and through which of its columns:
+
+    ENTERPRISES = ScopeRule(
+        readers={Role.ADMIN: EVERYWHERE, Role.OFFICER: InDistrict(Enterprise.district_code), ...},
+        managers={Role.ADMIN: EVERYWHERE, Role.OFFICER: InDistrict(Enterprise.district_code), ...},
+    )
+
+The same rule answers both questions a use case asks: as a SQL condition for lists and statistics
+(:meth:`ScopeRule.readable`), and as a check of one loaded row (:meth:`ScopeRule.ensure_readable` /
+:meth:`ScopeRule.ensure_manageable`). A role the rule does not name reaches nothing: scopes fail closed.
+
+Rows outside a caller's reading scope are reported as absent (404), so that callers cannot learn which records
+exist; a readable row the caller may not manage is 403.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from sqlalchemy import ColumnElement, false, true
+
+from shared.auth import Actor, Principal, Role
+from shared.errors import NotFound, PermissionDenied
+
+
+class Tie(Protocol):
+    """How a row is tied to a principal's claim."""
+
+    def condition(self, principal: Principal) -> ColumnElement[bool]: ...
+
+    def holds(self, principal: Principal, row: Any) -> bool: ...
+
+
+@dataclass(frozen=True)
+class _Everywhere:
+    """Every row (admins, services, and roles an aggregate opens entirely)."""
+
+    def condition(self, principal: Principal) -> ColumnElement[bool]:
+        return true()
+
+    def holds(self, principal: Principal, row: Any) -> bool:
+        return True
+
+
+EVERYWHERE: Tie = _Everywhere()
+
+
+def _value(row: Any, column: Any) -> Any:
+    return getattr(row, column.key)
+
+
+@dataclass(frozen=True)
+class InDistrict:
+    """An officer's rows: those of the districts in the token (an officer with none listed works city-wide)."""
+
+    column: Any
+
+    def condition(self, principal: Principal) -> ColumnElement[bool]:
+        return true() if not principal.districts else self.column.in_(principal.districts)
+
+    def holds(self, principal: Principal, row: Any) -> bool:
+        return not principal.districts or _value(row, self.column) in principal.districts
+
+
+@dataclass(frozen=True)
+class OwnUscc:
+    """An enterprise's own rows, by its USCC."""
+
+    column: Any
+
+    def condition(self, principal: Principal) -> ColumnElement[bool]:
+        return false() if not principal.uscc else self.column == principal.uscc
+
+    def holds(self, principal: Principal, row: Any) -> bool:
+        return principal.uscc is not None and _value(row, self.column) == principal.uscc
+
+
+def _uuids(values: tuple[str, ...]) -> list[uuid.UUID]:
+    ids = []
+    for value in values:
+        try:
+            ids.append(uuid.UUID(value))
+        except ValueError:
+            continue  # a malformed claim reaches nothing
+    return ids
+
+
+@dataclass(frozen=True)
+class OnPlatform:
+    """A park operator's rows: those on the platforms (parks) in the token."""
+
+    column: Any
+
+    def condition(self, principal: Principal) -> ColumnElement[bool]:
+        ids = _uuids(principal.platform_ids)
+        return self.column.in_(ids) if ids else false()
+
+    def holds(self, principal: Principal, row: Any) -> bool:
+        value = _value(row, self.column)
+        return value is not None and value in _uuids(principal.platform_ids)
+
+
+@dataclass(frozen=True)
+class OwnInstitute:
+    """An institute's own rows (its patents), by the institute id in the token."""
+
+    column: Any
+
+    def condition(self, principal: Principal) -> ColumnElement[bool]:
+        return false() if not principal.institute_id else self.column == principal.institute_id
+
+    def holds(self, principal: Principal, row: Any) -> bool:
+        return principal.institute_id is not None and _value(row, self.column) == principal.institute_id
+
+
+@dataclass(frozen=True)
+class ScopeRule:
+    """The roles that may read and manage an aggregate's rows, each through its tie. ``noun`` names the aggregate
+    in refusals ("no enterprise <id>")."""
+
+    noun: str
+    readers: Mapping[Role, Tie]
+    managers: Mapping[Role, Tie]
+
+    def readable(self, actor: Actor) -> ColumnElement[bool]:
+        """The SQL condition of the rows ``actor`` may read: add it to every list and count."""
+        tie = self.readers.get(actor.principal.role)
+        return false() if tie is None else tie.condition(actor.principal)
+
+    def manageable(self, actor: Actor) -> ColumnElement[bool]:
+        tie = self.managers.get(actor.principal.role)
+        return false() if tie is None else tie.condition(actor.principal)
+
+    def may_read(self, actor: Actor, row: Any) -> bool:
+        tie = self.readers.get(actor.principal.role)
+        return tie is not None and tie.holds(actor.principal, row)
+
+    def may_manage(self, actor: Actor, row: Any) -> bool:
+        tie = self.managers.get(actor.principal.role)
+        return tie is not None and tie.holds(actor.principal, row)
+
+    def ensure_readable(self, actor: Actor, row: Any, row_id: Any) -> None:
+        """NotFound (not 403) for a row outside the reading scope: its existence is not revealed."""
+        if not self.may_read(actor, row):
+            raise NotFound(f"no {self.noun} {row_id}")
+
+    def ensure_manageable(self, actor: Actor, row: Any) -> None:
+        if not self.may_manage(actor, row):
+            raise PermissionDenied(f"role {actor.principal.role.value} may not change this {self.noun}")
