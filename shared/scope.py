@@ -37,6 +37,10 @@ class Tie(Protocol):
 
     def holds(self, principal: Principal, row: Any) -> bool: ...
 
+    def refusal(self, row: Any) -> tuple[str, str | None]:
+        """Why a row fails this tie, and the field that decides it (for a 403 that names both)."""
+        ...
+
 
 @dataclass(frozen=True)
 class _Everywhere:
@@ -48,12 +52,16 @@ class _Everywhere:
     def holds(self, principal: Principal, row: Any) -> bool:
         return True
 
+    def refusal(self, row: Any) -> tuple[str, str | None]:
+        return "", None
+
 
 EVERYWHERE: Tie = _Everywhere()
 
 
 def _value(row: Any, column: Any) -> Any:
-    return getattr(row, column.key)
+    """The column's value on an ORM object, a Core row, or a mapping of values (a record about to be created)."""
+    return row[column.key] if isinstance(row, Mapping) else getattr(row, column.key)
 
 
 @dataclass(frozen=True)
@@ -68,6 +76,9 @@ class InDistrict:
     def holds(self, principal: Principal, row: Any) -> bool:
         return not principal.districts or _value(row, self.column) in principal.districts
 
+    def refusal(self, row: Any) -> tuple[str, str | None]:
+        return f"district {_value(row, self.column)} is outside this officer's scope", self.column.key
+
 
 @dataclass(frozen=True)
 class OwnUscc:
@@ -80,6 +91,9 @@ class OwnUscc:
 
     def holds(self, principal: Principal, row: Any) -> bool:
         return principal.uscc is not None and _value(row, self.column) == principal.uscc
+
+    def refusal(self, row: Any) -> tuple[str, str | None]:
+        return "an enterprise may act only on its own record", None
 
 
 def _uuids(values: tuple[str, ...]) -> list[uuid.UUID]:
@@ -106,6 +120,9 @@ class OnPlatform:
         value = _value(row, self.column)
         return value is not None and value in _uuids(principal.platform_ids)
 
+    def refusal(self, row: Any) -> tuple[str, str | None]:
+        return "a park operator may act only on its own platforms", self.column.key
+
 
 @dataclass(frozen=True)
 class OwnInstitute:
@@ -118,6 +135,9 @@ class OwnInstitute:
 
     def holds(self, principal: Principal, row: Any) -> bool:
         return principal.institute_id is not None and _value(row, self.column) == principal.institute_id
+
+    def refusal(self, row: Any) -> tuple[str, str | None]:
+        return "an institute may act only on its own records", self.column.key
 
 
 @dataclass(frozen=True)
@@ -152,5 +172,11 @@ class ScopeRule:
             raise NotFound(f"no {self.noun} {row_id}")
 
     def ensure_manageable(self, actor: Actor, row: Any) -> None:
-        if not self.may_manage(actor, row):
-            raise PermissionDenied(f"role {actor.principal.role.value} may not change this {self.noun}")
+        """403 naming the reason and the deciding field. ``row`` may be a mapping of the values of a record about
+        to be created, or of a change (a district a record moves to)."""
+        tie = self.managers.get(actor.principal.role)
+        if tie is None:
+            raise PermissionDenied(f"role {actor.principal.role.value} may not change {self.noun} records")
+        if not tie.holds(actor.principal, row):
+            reason, field = tie.refusal(row)
+            raise PermissionDenied(reason, field=field)

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Header, Query, Response
 
 from services.registry.schemas import evaluations as schemas
 from services.registry.service import evaluations as service
-from shared.app import Sessions, Settings
+from shared.app import Sessions, WorkOf
 from shared.auth import Actor, Role, require_actor
 from shared.http import Page, etag
 
@@ -29,10 +29,9 @@ NOT_FOUND = {404: {"description": "no such enterprise (or outside the caller's s
              summary="Evaluate the enterprise for a tier on its stored figures, IP and honours",
              responses=NOT_FOUND)
 async def run_evaluation(
-    enterprise_id: uuid.UUID, body: schemas.EvaluationCreate, actor: Officer, sessions: Sessions, settings: Settings,
-    response: Response,
+    enterprise_id: uuid.UUID, body: schemas.EvaluationCreate, actor: Officer, work: WorkOf, response: Response,
 ) -> schemas.EvaluationRead:
-    evaluation = await service.run_evaluation(sessions, settings, actor, enterprise_id, body)
+    evaluation = await service.run_evaluation(work, actor, enterprise_id, body)
     response.headers["Location"] = f"/v1/enterprises/{enterprise_id}/evaluations/{evaluation.id}"
     return schemas.EvaluationRead.model_validate(evaluation)
 
@@ -62,10 +61,9 @@ async def get_evaluation(
              responses={409: {"description": "the evaluation is not eligible, superseded by a newer one, or the "
                                              "certificate number is already recorded"}, **NOT_FOUND})
 async def certify(
-    enterprise_id: uuid.UUID, body: schemas.CertificationCreate, actor: Officer, sessions: Sessions, settings: Settings,
-    response: Response,
+    enterprise_id: uuid.UUID, body: schemas.CertificationCreate, actor: Officer, work: WorkOf, response: Response,
 ) -> schemas.CertificationRead:
-    certification = await service.certify(sessions, settings, actor, enterprise_id, body)
+    certification = await service.certify(work, actor, enterprise_id, body)
     response.headers["Location"] = f"/v1/enterprises/{enterprise_id}/certifications/{certification.id}"
     response.headers["ETag"] = etag(certification.version)
     return schemas.CertificationRead.model_validate(certification)
@@ -98,10 +96,10 @@ async def get_certification(
                         412: {"description": "If-Match does not name the current version"}, **NOT_FOUND})
 async def revoke_certification(
     enterprise_id: uuid.UUID, certification_id: uuid.UUID, body: schemas.RevocationCreate, actor: Officer,
-    sessions: Sessions, settings: Settings, response: Response,
+    work: WorkOf, response: Response,
     if_match: Annotated[str | None, Header(description="the ETag you read (optional)")] = None,
 ) -> schemas.CertificationRead:
-    certification = await service.revoke_certification(sessions, settings, actor, enterprise_id, certification_id,
+    certification = await service.revoke_certification(work, actor, enterprise_id, certification_id,
                                                         body, if_match)
     response.headers["ETag"] = etag(certification.version)
     return schemas.CertificationRead.model_validate(certification)

@@ -5,14 +5,14 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, Float, ForeignKey, Index, Integer, String, Text, Uuid
+from sqlalchemy import JSON, Date, Float, ForeignKey, Index, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.registry.models.base import Base
-from shared.db import UTCDateTime, new_id, utcnow
+from shared.db import UTCDateTime, Versioned, new_id, utcnow
 
 
-class Enterprise(Base):
+class Enterprise(Versioned, Base):
     """A firm in the programme, identified by its USCC (统一社会信用代码)."""
 
     __tablename__ = "enterprises"
@@ -50,8 +50,6 @@ class Enterprise(Base):
     pool: Mapped[str | None] = mapped_column(String(20), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-    # Optimistic concurrency: the record's ETag; every update bumps it and must name it in If-Match.
-    version: Mapped[int] = mapped_column(Integer, default=1)
 
     __table_args__ = (
         Index("ix_enterprises_name", "name"),

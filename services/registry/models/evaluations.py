@@ -10,11 +10,11 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, Uuid
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, Uuid, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.registry.models.base import Base
-from shared.db import UTCDateTime, new_id, utcnow
+from shared.db import UTCDateTime, Versioned, new_id, utcnow
 
 
 class Evaluation(Base):
@@ -52,7 +52,7 @@ class Evaluation(Base):
     __table_args__ = (Index("ix_evaluations_enterprise_id_tier_created_at", "enterprise_id", "tier", "created_at"),)
 
 
-class Certification(Base):
+class Certification(Versioned, Base):
     """A held tier (认定): an officer confirmed an evaluation into a certificate with a validity period.
 
     Status: active → expired (valid_until passed) | revoked (撤销) | superseded (renewed by a later certificate).
@@ -78,9 +78,17 @@ class Certification(Base):
     certified_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-    version: Mapped[int] = mapped_column(Integer, default=1)
 
     __table_args__ = (
         Index("ix_certifications_enterprise_id_tier", "enterprise_id", "tier"),
         Index("ix_certifications_status_valid_until", "status", "valid_until"),
+        # One active certification per firm and tier, and one certificate number per tier, whatever requests
+        # race: the database decides, and the unit of work answers the loser 409 with these words.
+        Index("uq_certifications_active_tier", "enterprise_id", "tier", unique=True,
+              postgresql_where=text("status = 'active'"), sqlite_where=text("status = 'active'"),
+              info={"conflict": ("tier", "the enterprise's certification of this tier was changed by another request "
+                                         "at the same moment; read its certifications and retry")}),
+        UniqueConstraint("tier", "certificate_no", name="uq_certifications_tier_certificate_no",
+                         info={"conflict": ("certificate_no", "this certificate number is already recorded for "
+                                                              "the tier")}),
     )

@@ -29,10 +29,10 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.registry.models.base import Base
-from shared.db import UTCDateTime, new_id, utcnow
+from shared.db import UTCDateTime, Versioned, new_id, utcnow
 
 
-class AnnualFigures(Base):
+class AnnualFigures(Versioned, Base):
     """One enterprise's figures for one financial year (年报)."""
 
     __tablename__ = "annual_figures"
@@ -69,13 +69,12 @@ class AnnualFigures(Base):
     flags: Mapped[list[str]] = mapped_column(JSON, default=list)
     reported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-    version: Mapped[int] = mapped_column(Integer, default=1)
     source: Mapped[str] = mapped_column(String(20), default="api")  # api | import
 
     __table_args__ = (UniqueConstraint("enterprise_id", "year", name="uq_annual_figures_enterprise_id_year"),)
 
 
-class IpHolding(Base):
+class IpHolding(Versioned, Base):
     """One piece of intellectual property (知识产权). Its class (Ⅰ类/Ⅱ类, REFERENCE §1.1) is decided per rule set
     from these facts, so it is derived, never stored."""
 
@@ -98,7 +97,6 @@ class IpHolding(Base):
     disputed: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-    version: Mapped[int] = mapped_column(Integer, default=1)
 
     __table_args__ = (
         UniqueConstraint("enterprise_id", "reference", name="uq_ip_holdings_enterprise_id_reference"),
@@ -106,7 +104,7 @@ class IpHolding(Base):
     )
 
 
-class Honour(Base):
+class Honour(Versioned, Base):
     """An honour or qualification (荣誉资质) with its validity. One table for every kind, because the engine reads
     them together; ``kind`` says which of the nullable attributes apply (see schemas.figures.HONOUR_FIELDS)."""
 
@@ -134,10 +132,9 @@ class Honour(Base):
     warnings: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-    version: Mapped[int] = mapped_column(Integer, default=1)
 
 
-class EnterpriseDeclarations(Base):
+class EnterpriseDeclarations(Versioned, Base):
     """The enterprise's compliance declarations (合规声明) that every tier's general conditions read: residence,
     product catalogue, abnormal-operation and dishonesty lists, incidents, and since when it serves its niche."""
 
@@ -154,4 +151,3 @@ class EnterpriseDeclarations(Base):
     # None = not declared; [] = declares none. Items: {kind, occurred_on, description}.
     incidents: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-    version: Mapped[int] = mapped_column(Integer, default=1)

@@ -23,10 +23,10 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, column_property, mapped_column
 
 from services.registry.models.base import Base
-from shared.db import UTCDateTime, new_id, utcnow
+from shared.db import UTCDateTime, Versioned, new_id, utcnow
 
 
-class Platform(Base):
+class Platform(Versioned, Base):
     """A park, incubator or other space that houses programme firms (播种平台)."""
 
     __tablename__ = "platforms"
@@ -51,8 +51,6 @@ class Platform(Base):
     services_offered: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-    # Optimistic concurrency: the ETag. Profile, occupancy and flagship changes all bump it.
-    version: Mapped[int] = mapped_column(Integer, default=1)
 
     __table_args__ = (CheckConstraint("capacity >= 0", name="capacity_not_negative"),)
 

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.registry.models import Enterprise
 from shared.auth import Actor, Role
-from shared.errors import NotFound, PermissionDenied
+from shared.errors import PermissionDenied
+from shared.repository import Records
+from shared.scope import EVERYWHERE, InDistrict, OnPlatform, OwnUscc, ScopeRule
 
 
 @dataclass(frozen=True)
@@ -35,31 +39,26 @@ def scope_for(actor: Actor, district_code: str | None) -> Scope:
     return Scope(None)
 
 
+# Who reads and who changes an enterprise record (DESIGN §6). Reviewers read every firm (they assess them);
+# park operators read their current tenants (tenancy sets platform_id).
+ENTERPRISE_SCOPE = ScopeRule(
+    noun="enterprise",
+    readers={Role.ADMIN: EVERYWHERE, Role.SERVICE: EVERYWHERE, Role.REVIEWER: EVERYWHERE,
+             Role.OFFICER: InDistrict(Enterprise.district_code), Role.ENTERPRISE: OwnUscc(Enterprise.uscc),
+             Role.PARK_OPERATOR: OnPlatform(Enterprise.platform_id), Role.INSTITUTE: OnPlatform(Enterprise.platform_id)},
+    managers={Role.ADMIN: EVERYWHERE, Role.SERVICE: EVERYWHERE, Role.OFFICER: InDistrict(Enterprise.district_code),
+              Role.ENTERPRISE: OwnUscc(Enterprise.uscc)},
+)
+ENTERPRISES = Records(Enterprise, ENTERPRISE_SCOPE)
+
+
 def ensure_may_manage(actor: Actor, district_code: str, uscc: str | None = None) -> None:
-    """Write access: admins and services everywhere, officers in their districts, an enterprise on its own record."""
-    p = actor.principal
-    if p.role == Role.ENTERPRISE:
-        if uscc is None or p.uscc != uscc:
-            raise PermissionDenied("an enterprise may act only on its own record")
-        return
-    if p.role not in (Role.ADMIN, Role.OFFICER, Role.SERVICE):
-        raise PermissionDenied(f"role {p.role.value} may not change enterprise records")
-    if not p.can_see_district(district_code):
-        raise PermissionDenied(f"district {district_code} is outside this officer's scope", field="district_code")
+    """Write access to a firm of ``district_code`` and ``uscc`` (one about to be registered, or moved there)."""
+    ENTERPRISE_SCOPE.ensure_manageable(actor, {"district_code": district_code, "uscc": uscc})
 
 
-def ensure_may_read(actor: Actor, enterprise: Enterprise) -> None:
-    """Read access. A record outside the caller's scope is reported as absent (404), so that callers cannot
-    learn which other firms are registered."""
-    p = actor.principal
-    if p.role == Role.ENTERPRISE and p.uscc != enterprise.uscc:
-        raise NotFound(f"no enterprise {enterprise.id}")
-    if p.role == Role.OFFICER and not p.can_see_district(enterprise.district_code):
-        raise NotFound(f"no enterprise {enterprise.id}")
-    if p.role in (Role.PARK_OPERATOR, Role.INSTITUTE):
-        # Park operators see their current tenants (tenancy sets platform_id).
-        if enterprise.platform_id is None or str(enterprise.platform_id) not in p.platform_ids:
-            raise NotFound(f"no enterprise {enterprise.id}")
+def ensure_may_read(actor: Actor, enterprise: Any) -> None:
+    ENTERPRISE_SCOPE.ensure_readable(actor, enterprise, enterprise.id)
 
 
 def sees_personal_data(actor: Actor, enterprise: Enterprise) -> bool:
@@ -74,11 +73,6 @@ def sees_personal_data(actor: Actor, enterprise: Enterprise) -> bool:
     return False
 
 
-async def load_enterprise(session, actor: Actor, enterprise_id, *, for_update: bool = False) -> Enterprise:  # type: ignore[no-untyped-def]
-    """The enterprise if it exists and the actor may see it; NotFound otherwise. ``for_update`` reads it under a
-    row lock held to the end of the transaction (PostgreSQL; SQLite serialises writers anyway)."""
-    enterprise = await session.get(Enterprise, enterprise_id, with_for_update=True if for_update else None)
-    if enterprise is None:
-        raise NotFound(f"no enterprise {enterprise_id}")
-    ensure_may_read(actor, enterprise)
-    return enterprise
+async def load_enterprise(session: AsyncSession, actor: Actor, enterprise_id: uuid.UUID) -> Enterprise:
+    """The enterprise if it exists and the actor may see it; NotFound otherwise."""
+    return await ENTERPRISES.get(session, actor, enterprise_id)

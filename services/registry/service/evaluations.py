@@ -14,13 +14,13 @@ import uuid
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.registry.domain.dates import add_years
+from services.registry.domain import certification as certification_rules
 from services.registry.domain.evaluation import (
     EvaluationInputError,
     EvaluationOptions,
@@ -32,11 +32,12 @@ from services.registry.domain.evaluation import (
 )
 from services.registry.domain.figures import EvaluationInputs, ExpertJudgements, TechSmeRdOption
 from services.registry.domain.plain import from_plain, to_plain
-from services.registry.models import Enterprise, bus
+from services.registry.models import Enterprise
 from services.registry.models.evaluations import Certification, Evaluation
 from services.registry.schemas import evaluations as schemas
 from services.registry.schemas.figures import hnte_number_warnings
-from services.registry.service.access import ensure_may_manage, load_enterprise
+from services.registry.service import work_of
+from services.registry.service.access import ENTERPRISES, load_enterprise
 from services.registry.service.clock import programme_today
 from services.registry.service.evaluation_inputs import (
     EnterpriseFacts,
@@ -47,12 +48,13 @@ from services.registry.service.evaluation_inputs import (
 )
 from services.registry.settings import Settings as RegistrySettings
 from shared.auth import Actor
-from shared.bus.outbox import audit, audit_row, emit, event_row, insert_rows
+from shared.bus.outbox import audit_row, event_row
 from shared.db import after_key, utcnow
 from shared.errors import Conflict, InvalidInput, NotFound
 from shared.events.registry import EnterpriseEvaluated, EnterpriseTierChanged
 from shared.http import check_if_match, cursor_datetime, cursor_uuid, decode_cursor, encode_cursor
 from shared.settings import ServiceSettings
+from shared.uow import UnitOfWork, Work
 
 log = logging.getLogger(__name__)
 
@@ -141,14 +143,12 @@ def _audit_summary(evaluation: Any) -> dict[str, Any]:
             "total_score": evaluation.total_score, "rerun_of": None if evaluation.rerun_of is None else str(evaluation.rerun_of)}
 
 
-async def _record_evaluation(session: AsyncSession, settings: ServiceSettings, evaluation: Evaluation, *, action: str,
-                             actor: Actor | None, causation_id: str | None = None) -> None:
+def _record_evaluation(uow: UnitOfWork, evaluation: Evaluation, *, action: str,
+                       causation_id: str | None = None) -> None:
     """The enterprise.evaluated event and the audit entry of a new evaluation."""
     subject = str(evaluation.enterprise_id)
-    await emit(session, bus, settings, evaluated_event(evaluation), subject=subject, actor=actor,
-               causation_id=causation_id)
-    await audit(session, bus, actor, action=action, entity_type="evaluation", entity_id=subject,
-                changes=_audit_summary(evaluation))
+    uow.emit(evaluated_event(evaluation), subject=subject, causation_id=causation_id)
+    uow.audit(action, "evaluation", subject, _audit_summary(evaluation))
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -160,9 +160,7 @@ async def _record_evaluation(session: AsyncSession, settings: ServiceSettings, e
 async def load_enterprise_for_change(session: AsyncSession, actor: Actor, enterprise_id: uuid.UUID) -> Enterprise:
     """The enterprise, once the actor may see and change it, read under a lock held for the rest of the transaction:
     two concurrent corrections must not each re-run the evaluation on half the facts."""
-    enterprise = await load_enterprise(session, actor, enterprise_id, for_update=True)
-    ensure_may_manage(actor, enterprise.district_code, enterprise.uscc)
-    return enterprise
+    return await ENTERPRISES.get_for_change(session, actor, enterprise_id)
 
 
 async def owned_by(session: AsyncSession, model: Any, enterprise_id: uuid.UUID, row_id: uuid.UUID, noun: str) -> Any:
@@ -225,12 +223,10 @@ def _question_from_request(body: schemas.EvaluationCreate, today: date) -> Quest
                     tech_sme_rd_option=body.tech_sme_rd_option)
 
 
-async def run_evaluation(
-    sessions: async_sessionmaker[AsyncSession], settings: ServiceSettings, actor: Actor, enterprise_id: uuid.UUID,
-    body: schemas.EvaluationCreate,
-) -> Evaluation:
+async def run_evaluation(work: Work, actor: Actor, enterprise_id: uuid.UUID, body: schemas.EvaluationCreate) -> Evaluation:
     question = _question_from_request(body, programme_today())
-    async with sessions.begin() as session:
+    async with work(actor) as uow:
+        session = uow.session
         enterprise = await load_enterprise_for_change(session, actor, enterprise_id)
         facts = (await load_facts(session, [enterprise.id]))[enterprise.id]
         try:
@@ -246,8 +242,8 @@ async def run_evaluation(
         evaluation = Evaluation(**computed, trigger="request", rerun_of=None,
                                 created_by=actor.principal.subject)
         session.add(evaluation)
-        await session.flush()
-        await _record_evaluation(session, settings, evaluation, action="evaluation.run", actor=actor)
+        await uow.flush()
+        _record_evaluation(uow, evaluation, action="evaluation.run")
     return evaluation
 
 
@@ -272,24 +268,21 @@ def _latest_per_tier_query(enterprise_ids: Sequence[uuid.UUID], tiers: Sequence[
     return select(ranked).where(ranked.c.position == 1).order_by(ranked.c.enterprise_id, ranked.c.tier)
 
 
-async def reevaluate_enterprise(
-    session: AsyncSession, settings: ServiceSettings, enterprise_id: uuid.UUID, *, actor: Actor | None = None,
-    causation_id: str | None = None,
-) -> list[Evaluation]:
+async def reevaluate_enterprise(uow: UnitOfWork, enterprise_id: uuid.UUID, *,
+                                causation_id: str | None = None) -> list[Evaluation]:
     """Re-run the enterprise's latest evaluation of each tier whose inputs changed, in the CALLER's transaction.
 
     Each re-run asks the same question (date, version, purpose, expert judgements) of the current facts and is
     stored as a new evaluation naming the one it re-ran, with an enterprise.evaluated event. An evaluation whose
     inputs did not change is left alone. Call it after any change of figures, IP, honours or declarations,
     e.g. from a consumer of licensing events (pass the event id as ``causation_id``)."""
-    return await reevaluate_enterprises(session, settings, [enterprise_id], actor=actor, causation_id=causation_id)
+    return await reevaluate_enterprises(uow, [enterprise_id], causation_id=causation_id)
 
 
-async def reevaluate_enterprises(
-    session: AsyncSession, settings: ServiceSettings, enterprise_ids: Sequence[uuid.UUID], *,
-    actor: Actor | None = None, causation_id: str | None = None,
-) -> list[Evaluation]:
+async def reevaluate_enterprises(uow: UnitOfWork, enterprise_ids: Sequence[uuid.UUID], *,
+                                 causation_id: str | None = None) -> list[Evaluation]:
     """reevaluate_enterprise for many firms (a bulk import's), reading their evaluations and facts in one go."""
+    session, actor = uow.session, uow.actor
     latest = list(await session.execute(_latest_per_tier_query(enterprise_ids))) if enterprise_ids else []
     if not latest:
         return []
@@ -317,10 +310,9 @@ async def reevaluate_enterprises(
         rerun.append(evaluation)
     if not rerun:
         return []
-    await session.flush()
+    await uow.flush()
     for evaluation in rerun:
-        await _record_evaluation(session, settings, evaluation, action="evaluation.rerun", actor=actor,
-                                 causation_id=causation_id)
+        _record_evaluation(uow, evaluation, action="evaluation.rerun", causation_id=causation_id)
     return rerun
 
 
@@ -389,15 +381,16 @@ async def reevaluate_all(
     default_date = evaluation_date or programme_today()
     questions = _QuestionCache()
     after, below = id_range  # the enterprises with after < id < below (the whole programme by default)
+    work = work_of(sessions, settings)
     while True:
-        async with sessions.begin() as session:
-            batch = await _next_batch(session, after, batch_size, enterprise_ids, evaluated_only=tiers is None,
+        async with work(None) as uow:
+            batch = await _next_batch(uow.session, after, batch_size, enterprise_ids, evaluated_only=tiers is None,
                                       below=below)
             if not batch:
                 break
             after = batch[-1]
             summary.enterprises += len(batch)
-            await _reevaluate_batch(session, settings, batch, tiers, evaluation_date, default_date, summary, questions)
+            await _reevaluate_batch(uow, batch, tiers, evaluation_date, default_date, summary, questions)
     return summary
 
 
@@ -416,9 +409,10 @@ async def _next_batch(session: AsyncSession, after: uuid.UUID | None, size: int,
 
 
 async def _reevaluate_batch(
-    session: AsyncSession, settings: ServiceSettings, batch: list[uuid.UUID], tiers: Sequence[str] | None,
+    uow: UnitOfWork, batch: list[uuid.UUID], tiers: Sequence[str] | None,
     evaluation_date: date | None, default_date: date, summary: ReevaluationSummary, questions: _QuestionCache,
 ) -> None:
+    session = uow.session
     latest_by_enterprise: dict[uuid.UUID, dict[str, Any]] = {}
     for row in await session.execute(_latest_per_tier_query(batch, tiers)):
         latest_by_enterprise.setdefault(row.enterprise_id, {})[row.tier] = row
@@ -458,14 +452,13 @@ async def _reevaluate_batch(
             summary.evaluated += 1
             summary.outcomes[values["outcome"]] += 1
     if rows:
-        await _insert_evaluations(session, settings, rows, now)
+        await _insert_evaluations(uow, rows, now)
 
 
-async def _insert_evaluations(session: AsyncSession, settings: ServiceSettings, rows: list[dict[str, Any]],
-                              now: datetime) -> None:
-    """Evaluations, their events and audit entries in three bulk inserts: the same rows add_event/add_audit write
-    one at a time, for the annual job's volume."""
-    await session.execute(Evaluation.__table__.insert(), rows)
+async def _insert_evaluations(uow: UnitOfWork, rows: list[dict[str, Any]], now: datetime) -> None:
+    """Evaluations, their events and audit entries in three bulk inserts, for the annual job's volume."""
+    settings = uow.settings
+    await uow.session.execute(Evaluation.__table__.insert(), rows)
     outbox_rows = []
     audit_rows = []
     for row in rows:
@@ -474,8 +467,8 @@ async def _insert_evaluations(session: AsyncSession, settings: ServiceSettings, 
         outbox_rows.append(event_row(settings, evaluated_event(evaluation), subject=subject, created_at=now))
         audit_rows.append(audit_row(None, action="evaluation.bulk", entity_type="evaluation", entity_id=subject,
                                     changes=_audit_summary(evaluation), occurred_at=now))
-    await insert_rows(session, bus.outbox, outbox_rows)
-    await insert_rows(session, bus.audit_log, audit_rows)
+    uow.event_rows(outbox_rows)
+    uow.audit_rows(audit_rows)
 
 
 class _Row:
@@ -543,62 +536,62 @@ def _certification_summary(certification: Certification) -> dict[str, Any]:
             "end_reason": certification.end_reason}
 
 
-async def _record_tier_change(session: AsyncSession, settings: ServiceSettings, certification: Certification,
-                              change: str, held: list[str], *, action: str, actor: Actor | None) -> None:
+def _record_tier_change(uow: UnitOfWork, certification: Certification, change: str, held: list[str], *,
+                       action: str) -> None:
     """The enterprise.tier_changed event (with the tiers ``held`` after the change) and the audit entry of a
     certification's change."""
     subject = str(certification.enterprise_id)
-    await emit(session, bus, settings, _tier_changed(certification, change, held), subject=subject, actor=actor)
-    await audit(session, bus, actor, action=action, entity_type="certification", entity_id=subject,
-                changes=_certification_summary(certification))
+    uow.emit(_tier_changed(certification, change, held), subject=subject)
+    uow.audit(action, "certification", subject, _certification_summary(certification))
 
 
-async def certify(
-    sessions: async_sessionmaker[AsyncSession], settings: RegistrySettings, actor: Actor, enterprise_id: uuid.UUID,
-    body: schemas.CertificationCreate,
-) -> Certification:
+async def certify(work: Work, actor: Actor, enterprise_id: uuid.UUID, body: schemas.CertificationCreate) -> Certification:
     """Confirm an evaluation into a held tier. Refused: an evaluation of another firm or a superseded one, a
     not_eligible one, a needs_review one without an override reason, a validity already over, a certificate
-    number already recorded for the tier. A certificate of a tier already held supersedes the old one (renewal)."""
+    number already recorded for the tier (409, by the database's unique key, so that two officers recording one
+    number at once cannot both succeed). A certificate of a tier already held supersedes the old one (renewal);
+    the database keeps one active certification per firm and tier, whatever requests race."""
     today = programme_today()
-    async with sessions.begin() as session:
+    settings: RegistrySettings = work.settings  # type: ignore[assignment]
+    async with work(actor) as uow:
+        session = uow.session
         enterprise = await load_enterprise_for_change(session, actor, enterprise_id)
         tier = await _certifiable_tier(session, enterprise.id, body)
-        valid_from = body.valid_from or today
-        valid_until = body.valid_until or add_years(valid_from, settings.certificate_validity_years) - timedelta(days=1)
-        if valid_until < valid_from:
-            raise InvalidInput("valid_until is before valid_from", field="valid_until")
-        if valid_until < today:
-            raise InvalidInput("the validity is already over; record only certificates still in force",
-                               field="valid_until")
-        duplicate = await session.scalar(
-            select(Certification.id).where(Certification.tier == tier,
-                                           Certification.certificate_no == body.certificate_no)
-        )
-        if duplicate is not None:
-            raise Conflict(f"certificate {body.certificate_no} is already recorded for tier {tier}",
-                           field="certificate_no",
-                           existing=f"/v1/enterprises/{enterprise.id}/certifications/{duplicate}")
+        try:
+            valid_from, valid_until = certification_rules.validity(body.valid_from, body.valid_until, today,
+                                                                   settings.certificate_validity_years)
+        except certification_rules.InvalidValidity as exc:
+            raise InvalidInput(str(exc), field=exc.field) from None
         for previous in (await session.scalars(
             select(Certification).where(Certification.enterprise_id == enterprise.id,
                                         Certification.tier == tier, Certification.status == "active")
         )).all():
-            previous.status, previous.ended_on = "superseded", valid_from
-            previous.end_reason = f"renewed by certificate {body.certificate_no}"
-            previous.version += 1
+            _end(previous, certification_rules.renewal(valid_from, body.certificate_no))
+        # The superseded row must leave the active slot before the new one takes it.
+        await uow.flush()
         certification = Certification(
             enterprise_id=enterprise.id, tier=tier, evaluation_id=body.evaluation_id,
-            certificate_no=body.certificate_no, valid_from=valid_from, valid_until=valid_until, status="active",
-            override_reason=body.override_reason,
+            certificate_no=body.certificate_no, valid_from=valid_from, valid_until=valid_until,
+            status=certification_rules.CertificationStatus.ACTIVE.value, override_reason=body.override_reason,
             warnings=hnte_number_warnings(body.certificate_no) if tier == "hnte" else [],
             certified_by=actor.principal.subject,
         )
         session.add(certification)
-        await session.flush()
+        await uow.flush()
         held = await held_tiers(session, enterprise.id)
-        await _record_tier_change(session, settings, certification, "certified", held, action="certification.certify",
-                                  actor=actor)
+        _record_tier_change(uow, certification, "certified", held, action="certification.certify")
     return certification
+
+
+def _end(certification: Certification, ending: certification_rules.Ending) -> None:
+    """End an active certification (the domain refuses any other transition) and move its version."""
+    try:
+        certification_rules.end(certification.status, ending)
+    except certification_rules.CertificationTransitionError as exc:
+        raise Conflict(str(exc), field="status", status=certification.status) from None
+    certification.status, certification.ended_on, certification.end_reason = (
+        ending.status.value, ending.ended_on, ending.reason)
+    certification.version += 1
 
 
 async def _certifiable_tier(session: AsyncSession, enterprise_id: uuid.UUID, body: schemas.CertificationCreate) -> str:
@@ -635,23 +628,20 @@ async def _certifiable_tier(session: AsyncSession, enterprise_id: uuid.UUID, bod
 
 
 async def revoke_certification(
-    sessions: async_sessionmaker[AsyncSession], settings: ServiceSettings, actor: Actor, enterprise_id: uuid.UUID,
-    certification_id: uuid.UUID, body: schemas.RevocationCreate, if_match: str | None,
+    work: Work, actor: Actor, enterprise_id: uuid.UUID, certification_id: uuid.UUID, body: schemas.RevocationCreate,
+    if_match: str | None,
 ) -> Certification:
     today = programme_today()
-    async with sessions.begin() as session:
+    async with work(actor) as uow:
+        session = uow.session
         enterprise = await load_enterprise_for_change(session, actor, enterprise_id)
         certification = await owned_by(session, Certification, enterprise.id, certification_id, "certification")
         if if_match is not None:
             check_if_match(if_match, certification.version)
-        if certification.status != "active":
-            raise Conflict(f"the certification is {certification.status}; only an active one can be revoked")
-        certification.status, certification.ended_on, certification.end_reason = "revoked", today, body.reason
-        certification.version += 1
-        await session.flush()
+        _end(certification, certification_rules.revocation(today, body.reason))
+        await uow.flush()
         held = await held_tiers(session, enterprise.id)
-        await _record_tier_change(session, settings, certification, "revoked", held, action="certification.revoke",
-                                  actor=actor)
+        _record_tier_change(uow, certification, "revoked", held, action="certification.revoke")
     return certification
 
 
@@ -663,25 +653,22 @@ async def expire_certifications(
     enterprise.tier_changed (change=expired) carrying the tiers still held. Idempotent: run it daily."""
     today = today or programme_today()
     expired: list[uuid.UUID] = []
+    work = work_of(sessions, settings)
     while True:
-        async with sessions.begin() as session:
-            due = list((await session.scalars(
+        async with work(None) as uow:
+            due = list((await uow.session.scalars(
                 select(Certification).where(Certification.status == "active", Certification.valid_until < today)
                 .order_by(Certification.id).limit(batch_size).with_for_update(skip_locked=True)
             )).all())
             if not due:
                 break
             for certification in due:
-                certification.status = "expired"
-                certification.ended_on = certification.valid_until + timedelta(days=1)
-                certification.end_reason = "validity period ended"
-                certification.version += 1
-            await session.flush()
-            held_by_enterprise = await held_tiers_of(session, list({c.enterprise_id for c in due}))
+                _end(certification, certification_rules.expiry(certification.valid_until))
+            await uow.flush()
+            held_by_enterprise = await held_tiers_of(uow.session, list({c.enterprise_id for c in due}))
             for certification in due:
-                await _record_tier_change(session, settings, certification, "expired",
-                                          held_by_enterprise[certification.enterprise_id],
-                                          action="certification.expire", actor=None)
+                _record_tier_change(uow, certification, "expired", held_by_enterprise[certification.enterprise_id],
+                                    action="certification.expire")
                 expired.append(certification.id)
     return expired
 
