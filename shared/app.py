@@ -39,11 +39,15 @@ def build_service_app(
     tables: BusTables,
     routers: Sequence[APIRouter],
     cached_table: str | None = None,
+    freeze_heap: bool = False,
 ) -> FastAPI:
     """Build the app; the engine is made in the lifespan (nothing connects at import or build time).
 
     ``cached_table``: the table whose rows hot routes may serve from a notified row cache (``RowCacheOf``); the
     table needs the change trigger of :func:`shared.row_cache.create_change_trigger_v1`.
+
+    ``freeze_heap``: keep the start-up heap out of full collections (:func:`freeze_startup_heap`), for a service
+    whose hot reads were measured to stall on them (the registry). Both are opt-in: measured, not assumed.
     """
 
     @asynccontextmanager
@@ -60,7 +64,8 @@ def build_service_app(
         if cached_table is not None:
             started = await start_row_cache(engine, cached_table, settings.read_cache_entries, metrics, uuid.UUID)
         app.state.row_cache, listener = started if started is not None else (None, None)
-        freeze_startup_heap()
+        if freeze_heap:
+            freeze_startup_heap()
         try:
             yield
         finally:
