@@ -47,7 +47,6 @@ from shared.errors import Conflict, InvalidInput, PreconditionRequired
 IDEMPOTENCY_KEY = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 MAX_KEY_LENGTH = 255
-DEFAULT_TTL = timedelta(hours=24)
 # How long a request waits for another one with the same key to finish before answering 409 (PostgreSQL).
 DEFAULT_WAIT = timedelta(seconds=5)
 _LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's lock_timeout error
@@ -86,7 +85,7 @@ class Idempotency:
     caller: str  # "<role>:<subject>": one caller cannot replay another's response
     operation: str  # "<METHOD> <path>"
     request_hash: str
-    ttl: timedelta = DEFAULT_TTL
+    ttl: timedelta
     wait: timedelta = DEFAULT_WAIT
 
     def _this_key(self) -> Any:
@@ -186,11 +185,12 @@ def request_hash(body: bytes) -> str:
     return hashlib.sha256(canonical).hexdigest()
 
 
-def idempotency_key(*, required: bool, ttl: timedelta = DEFAULT_TTL, wait: timedelta = DEFAULT_WAIT) -> Any:
-    """A dependency giving the route's :class:`Idempotency`; without a key it answers 428 when ``required``."""
+def idempotency_key(*, required: bool, wait: timedelta = DEFAULT_WAIT) -> Any:
+    """A dependency giving the route's :class:`Idempotency`; without a key it answers 428 when ``required``. Keys
+    are kept for the service's ``idempotency_ttl_hours`` setting."""
     description = ("Makes the request safe to retry: a retry with the same key gets the first response again "
                    f"(with {REPLAYED_HEADER}: true). Unique per request, at most {MAX_KEY_LENGTH} characters, kept "
-                   f"{ttl.total_seconds() / 3600:g} h." + (" Required: 428 without it." if required else ""))
+                   "for a day by default." + (" Required: 428 without it." if required else ""))
 
     async def dependency(
         request: Request,
@@ -201,6 +201,7 @@ def idempotency_key(*, required: bool, ttl: timedelta = DEFAULT_TTL, wait: timed
         # Who asks comes first: a caller without a token hears 401, never 428, whatever the route's parameter order.
         principal = authenticate(request, credentials)
         table = request.app.state.tables.idempotency_keys
+        ttl = timedelta(hours=request.app.state.settings.idempotency_ttl_hours)
         caller, operation = f"{principal.role.value}:{principal.subject}", f"{request.method} {request.url.path}"
         if key is None:
             if required:

@@ -55,6 +55,8 @@ class ServiceSettings(BaseSettings):
     relay_idle_seconds: float = 0.2
     consumer_max_attempts: int = 3
     consumer_retry_backoff_seconds: float = 0.2
+    # How long an Idempotency-Key's response is kept for retries (shared/idempotency.py); the worker purges older.
+    idempotency_ttl_hours: float = 24.0
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> ServiceSettings:

@@ -10,12 +10,14 @@ from collections.abc import Iterator, Sequence
 
 import uvicorn
 from aiokafka.errors import KafkaConnectionError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.bus.consumer import InboxConsumer, Subscription
 from shared.bus.kafka import new_consumer, new_producer
 from shared.bus.relay import OutboxRelay
 from shared.bus.tables import BusTables
 from shared.db import create_engine, session_factory
+from shared.idempotency import purge_expired
 from shared.settings import ServiceSettings
 from shared.worker_http import worker_app
 
@@ -101,12 +103,13 @@ async def run_worker(
         tasks = [asyncio.create_task(relay.run(stop), name="relay")] + [
             asyncio.create_task(c.run(stop), name=f"consumer:{c.subscription.name}") for c in consumers
         ]
+        housekeeping = asyncio.create_task(keep_house(sessions, tables, stop), name="housekeeping")
         http_task = asyncio.create_task(http.serve(), name="http")
         log.info("%s worker running: relay + %d consumer(s)", service, len(consumers))
         done, _ = await asyncio.wait(tasks + [asyncio.create_task(stop.wait())], return_when=asyncio.FIRST_COMPLETED)
         stop.set()
         http.should_exit = True
-        await asyncio.gather(*tasks, http_task, return_exceptions=True)
+        await asyncio.gather(*tasks, http_task, housekeeping, return_exceptions=True)
         for task in tasks:
             if task in done and task.exception():
                 raise task.exception()  # type: ignore[misc]
@@ -115,6 +118,26 @@ async def run_worker(
             await c.consumer.stop()
         await producer.stop()
         await engine.dispose()
+
+
+# Expired Idempotency-Keys are ignored already; deleting them only frees space, so once an hour is plenty.
+HOUSEKEEPING_SECONDS = 3600.0
+
+
+async def keep_house(sessions: async_sessionmaker[AsyncSession], tables: BusTables, stop: asyncio.Event,
+                     every: float = HOUSEKEEPING_SECONDS) -> None:
+    """Delete expired Idempotency-Keys now and then. A failure is logged and tried again next time: it must never
+    take the relay and consumers down with it."""
+    while not stop.is_set():
+        try:
+            async with sessions.begin() as session:
+                purged = await purge_expired(session, tables)
+            if purged:
+                log.info("purged %d expired idempotency keys", purged)
+        except Exception:  # noqa: BLE001 - housekeeping is best effort
+            log.exception("idempotency key purge failed; trying again later")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), every)
 
 
 def install_signal_handlers(stop: asyncio.Event) -> None:

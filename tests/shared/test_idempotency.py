@@ -39,7 +39,8 @@ from shared.idempotency import (
     purge_expired,
 )
 from shared.migrations import upgrade
-from tests.support import count_rows, pg_url, settings_for, sqlite_url, token, truncate
+from shared.worker import keep_house
+from tests.support import count_rows, pg_url, settings_for, sqlite_url, token, truncate, wait_for
 
 OFFICER = token(Role.OFFICER)
 PAYMENT = {"enterprise": "湖州绿色家居科技有限公司", "amount_fen": 5_000_000}
@@ -230,6 +231,26 @@ async def test_an_expired_key_is_new_again_and_purged(payments: Payments) -> Non
             assert await session.scalar(select(func.count()).select_from(bus.idempotency_keys)) == 0
     finally:
         await engine.dispose()
+
+
+async def test_the_worker_purges_expired_keys_and_keeps_the_rest(payments: Payments) -> None:
+    await payments.pay("pay-2026-0007")
+    await expire_every_key(payments.database_url)
+    await payments.pay("pay-2026-0008")  # still fresh: kept for its retries
+    engine = create_engine(payments.database_url)
+    stop = asyncio.Event()
+    housekeeping = asyncio.create_task(keep_house(session_factory(engine), bus, stop, every=0.05))
+    try:
+        await wait_for(lambda: _keys_left(payments.database_url, 1))
+    finally:
+        stop.set()
+        await housekeeping
+        await engine.dispose()
+    assert (await payments.pay("pay-2026-0008")).headers[REPLAYED_HEADER] == "true"
+
+
+async def _keys_left(database_url: str, expected: int) -> bool:
+    return await count_rows(database_url, "idempotency_keys") == expected
 
 
 # --- PostgreSQL: concurrent requests with one key ----------------------------------------------------------------------
