@@ -104,7 +104,8 @@ class TokenVerifier:
         )
 
 
-_bearer = HTTPBearer(auto_error=False)
+# The bearer scheme every dependency that authenticates reads (it also gives OpenAPI its security scheme).
+bearer_scheme = HTTPBearer(auto_error=False)
 
 
 def _unauthenticated(detail: str) -> HTTPException:
@@ -146,7 +147,7 @@ def require_actor(*roles: Role) -> Any:
     admitted = frozenset(roles)
 
     async def dependency(
-        request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+        request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)]
     ) -> Actor:
         return Actor(admit(authenticate(request, credentials), admitted), request_id_var.get())
 

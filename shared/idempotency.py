@@ -39,7 +39,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.auth import _bearer, authenticate
+from shared.auth import authenticate, bearer_scheme
 from shared.bus.tables import BusTables
 from shared.db import is_postgres, utcnow
 from shared.errors import Conflict, InvalidInput, PreconditionRequired
@@ -194,7 +194,7 @@ def idempotency_key(*, required: bool, wait: timedelta = DEFAULT_WAIT) -> Any:
 
     async def dependency(
         request: Request,
-        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
         # A default, not Annotated: this module's annotations are strings, and ``description`` is a local.
         key: str | None = Header(None, alias=IDEMPOTENCY_KEY, description=description),
     ) -> Idempotency:
