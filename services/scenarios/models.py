@@ -1,4 +1,4 @@
-"""Scenarios ORM rows. Relations are ``lazy="raise"``: every query states what it loads."""
+"""Scenarios ORM rows. Tables are linked by foreign keys only; no relationship() is mapped."""
 
 from __future__ import annotations
 
