@@ -9,7 +9,7 @@ from fastapi import APIRouter, Header, Query, Response
 
 from services.registry.schemas import enterprises as schemas
 from services.registry.service import enterprises as service
-from shared.app import Reads, RowCacheOf, Sessions, Settings
+from shared.app import Reads, RowCacheOf, Sessions, WorkOf
 from shared.auth import Actor, Role, require_actor
 from shared.http import Page, etag
 
@@ -25,9 +25,9 @@ Auditor = Annotated[Actor, require_actor(Role.ADMIN, Role.OFFICER)]
 @router.post("", status_code=201, response_model=schemas.EnterpriseRead, summary="Register an enterprise",
              responses={409: {"description": "USCC already registered; `existing` points to the record"}})
 async def register_enterprise(
-    body: schemas.EnterpriseCreate, actor: Registrar, sessions: Sessions, settings: Settings, response: Response
+    body: schemas.EnterpriseCreate, actor: Registrar, work: WorkOf, response: Response
 ) -> schemas.EnterpriseRead:
-    enterprise = await service.register_enterprise(sessions, settings, actor, body)
+    enterprise = await service.register_enterprise(work, actor, body)
     response.headers["Location"] = f"/v1/enterprises/{enterprise.id}"
     response.headers["ETag"] = etag(enterprise.version)
     return service.read_model(actor, enterprise)
@@ -85,12 +85,11 @@ async def update_enterprise(
     enterprise_id: uuid.UUID,
     body: schemas.EnterpriseUpdate,
     actor: Editor,
-    sessions: Sessions,
-    settings: Settings,
+    work: WorkOf,
     response: Response,
     if_match: Annotated[str | None, Header(description="the ETag you read")] = None,
 ) -> schemas.EnterpriseRead:
-    enterprise = await service.update_enterprise(sessions, settings, actor, enterprise_id, body, if_match)
+    enterprise = await service.update_enterprise(work, actor, enterprise_id, body, if_match)
     response.headers["ETag"] = etag(enterprise.version)
     return service.read_model(actor, enterprise)
 

@@ -13,7 +13,7 @@ from fastapi.exceptions import RequestValidationError
 
 from services.registry.schemas import figures as schemas
 from services.registry.service import figures as service
-from shared.app import Sessions, Settings
+from shared.app import Sessions, WorkOf
 from shared.auth import Actor, Role, require_actor
 from shared.http import Page, etag
 
@@ -46,10 +46,10 @@ def _read_ip(row) -> schemas.IpHoldingRead:  # type: ignore[no-untyped-def]
             summary="Report or correct one year's figures (年报)",
             responses={201: {"description": "first report of the year"}, **CONCURRENCY, **NOT_FOUND})
 async def put_figures(
-    enterprise_id: uuid.UUID, year: Year, body: schemas.AnnualFiguresWrite, actor: Submitter, sessions: Sessions,
-    settings: Settings, response: Response, if_match: IfMatch = None,
+    enterprise_id: uuid.UUID, year: Year, body: schemas.AnnualFiguresWrite, actor: Submitter, work: WorkOf,
+    response: Response, if_match: IfMatch = None,
 ) -> schemas.AnnualFiguresRead:
-    row, created = await service.put_figures(sessions, settings, actor, enterprise_id, year, body, if_match)
+    row, created = await service.put_figures(work, actor, enterprise_id, year, body, if_match)
     if created:
         response.status_code = 201
         response.headers["Location"] = f"/v1/enterprises/{enterprise_id}/figures/{year}"
@@ -81,10 +81,9 @@ async def get_figures(
 @router.post("/ip-holdings", status_code=201, response_model=schemas.IpHoldingRead, summary="Record an IP holding",
              responses={409: {"description": "the reference is already recorded; `existing` points to it"}, **NOT_FOUND})
 async def add_ip_holding(
-    enterprise_id: uuid.UUID, body: schemas.IpHoldingWrite, actor: Submitter, sessions: Sessions, settings: Settings,
-    response: Response,
+    enterprise_id: uuid.UUID, body: schemas.IpHoldingWrite, actor: Submitter, work: WorkOf, response: Response,
 ) -> schemas.IpHoldingRead:
-    row = await service.add_ip_holding(sessions, settings, actor, enterprise_id, body)
+    row = await service.add_ip_holding(work, actor, enterprise_id, body)
     response.headers["Location"] = f"/v1/enterprises/{enterprise_id}/ip-holdings/{row.id}"
     response.headers["ETag"] = etag(row.version)
     return _read_ip(row)
@@ -114,10 +113,9 @@ async def get_ip_holding(
             responses={**CONCURRENCY, **NOT_FOUND})
 async def replace_ip_holding(
     enterprise_id: uuid.UUID, holding_id: uuid.UUID, body: schemas.IpHoldingWrite, actor: Submitter,
-    sessions: Sessions, settings: Settings, response: Response, if_match: IfMatch = None,
+    work: WorkOf, response: Response, if_match: IfMatch = None,
 ) -> schemas.IpHoldingRead:
-    row = await service.replace_holding(service.IP_HOLDINGS, sessions, settings, actor, enterprise_id, holding_id, body,
-                                        if_match)
+    row = await service.replace_holding(service.IP_HOLDINGS, work, actor, enterprise_id, holding_id, body, if_match)
     response.headers["ETag"] = etag(row.version)
     return _read_ip(row)
 
@@ -125,10 +123,9 @@ async def replace_ip_holding(
 @router.delete("/ip-holdings/{holding_id}", status_code=204, summary="Remove an IP holding (lapsed, recorded in error)",
                responses={412: CONCURRENCY[412], **NOT_FOUND})
 async def remove_ip_holding(
-    enterprise_id: uuid.UUID, holding_id: uuid.UUID, actor: Submitter, sessions: Sessions, settings: Settings,
-    if_match: IfMatch = None,
+    enterprise_id: uuid.UUID, holding_id: uuid.UUID, actor: Submitter, work: WorkOf, if_match: IfMatch = None,
 ) -> Response:
-    await service.remove_holding(service.IP_HOLDINGS, sessions, settings, actor, enterprise_id, holding_id, if_match)
+    await service.remove_holding(service.IP_HOLDINGS, work, actor, enterprise_id, holding_id, if_match)
     return Response(status_code=204)
 
 
@@ -147,11 +144,10 @@ def _check_honour(body: schemas.HonourWrite) -> None:
              summary="Record an honour or qualification (荣誉资质)",
              responses={409: {"description": "a development score for that year is already recorded"}, **NOT_FOUND})
 async def add_honour(
-    enterprise_id: uuid.UUID, body: schemas.HonourWrite, actor: Submitter, sessions: Sessions, settings: Settings,
-    response: Response,
+    enterprise_id: uuid.UUID, body: schemas.HonourWrite, actor: Submitter, work: WorkOf, response: Response,
 ) -> schemas.HonourRead:
     _check_honour(body)
-    row = await service.add_honour(sessions, settings, actor, enterprise_id, body)
+    row = await service.add_honour(work, actor, enterprise_id, body)
     response.headers["Location"] = f"/v1/enterprises/{enterprise_id}/honours/{row.id}"
     response.headers["ETag"] = etag(row.version)
     return schemas.HonourRead.model_validate(row)
@@ -179,12 +175,11 @@ async def get_honour(
 @router.put("/honours/{honour_id}", response_model=schemas.HonourRead, summary="Correct an honour",
             responses={**CONCURRENCY, **NOT_FOUND})
 async def replace_honour(
-    enterprise_id: uuid.UUID, honour_id: uuid.UUID, body: schemas.HonourWrite, actor: Submitter, sessions: Sessions,
-    settings: Settings, response: Response, if_match: IfMatch = None,
+    enterprise_id: uuid.UUID, honour_id: uuid.UUID, body: schemas.HonourWrite, actor: Submitter, work: WorkOf,
+    response: Response, if_match: IfMatch = None,
 ) -> schemas.HonourRead:
     _check_honour(body)
-    row = await service.replace_holding(service.HONOURS, sessions, settings, actor, enterprise_id, honour_id, body,
-                                        if_match)
+    row = await service.replace_holding(service.HONOURS, work, actor, enterprise_id, honour_id, body, if_match)
     response.headers["ETag"] = etag(row.version)
     return schemas.HonourRead.model_validate(row)
 
@@ -192,10 +187,9 @@ async def replace_honour(
 @router.delete("/honours/{honour_id}", status_code=204, summary="Remove an honour",
                responses={412: CONCURRENCY[412], **NOT_FOUND})
 async def remove_honour(
-    enterprise_id: uuid.UUID, honour_id: uuid.UUID, actor: Submitter, sessions: Sessions, settings: Settings,
-    if_match: IfMatch = None,
+    enterprise_id: uuid.UUID, honour_id: uuid.UUID, actor: Submitter, work: WorkOf, if_match: IfMatch = None,
 ) -> Response:
-    await service.remove_holding(service.HONOURS, sessions, settings, actor, enterprise_id, honour_id, if_match)
+    await service.remove_holding(service.HONOURS, work, actor, enterprise_id, honour_id, if_match)
     return Response(status_code=204)
 
 
@@ -206,10 +200,10 @@ async def remove_honour(
             summary="Make or correct the compliance declarations (合规声明) the tiers' general conditions read",
             responses={201: {"description": "first declarations"}, **CONCURRENCY, **NOT_FOUND})
 async def put_declarations(
-    enterprise_id: uuid.UUID, body: schemas.DeclarationsWrite, actor: Submitter, sessions: Sessions,
-    settings: Settings, response: Response, if_match: IfMatch = None,
+    enterprise_id: uuid.UUID, body: schemas.DeclarationsWrite, actor: Submitter, work: WorkOf, response: Response,
+    if_match: IfMatch = None,
 ) -> schemas.DeclarationsRead:
-    row, created = await service.put_declarations(sessions, settings, actor, enterprise_id, body, if_match)
+    row, created = await service.put_declarations(work, actor, enterprise_id, body, if_match)
     if created:
         response.status_code = 201
     response.headers["ETag"] = etag(row.version)

@@ -6,24 +6,23 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import bindparam, or_, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Row, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from services.registry.models import Enterprise, bus
 from services.registry.schemas import enterprises as schemas
-from services.registry.service.access import ensure_may_manage, ensure_may_read, load_enterprise, sees_personal_data
+from services.registry.service.access import ENTERPRISE_SCOPE, ENTERPRISES, sees_personal_data
 from services.registry.service.evaluations import reevaluate_enterprise
 from services.registry.service.figures import refresh_size_class
 from shared.auth import Actor, Role
-from shared.bus.outbox import audit, emit
-from shared.db import after_key
 from shared.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from shared.events.registry import EnterpriseRegistered, EnterpriseState, EnterpriseUpdated
-from shared.http import check_if_match, cursor_datetime, cursor_int, cursor_uuid, decode_cursor, encode_cursor
+from shared.http import check_if_match, cursor_datetime, cursor_int, cursor_uuid
 from shared.ids import uscc_division_code
+from shared.pagination import Key, paginate
+from shared.repository import apply_changes
 from shared.row_cache import RowCache
-from shared.settings import ServiceSettings
+from shared.uow import Work
 
 PUBLIC_STATE_FIELDS = tuple(f for f in EnterpriseState.model_fields if f != "enterprise_id")
 
@@ -33,32 +32,35 @@ def public_state(enterprise: Enterprise) -> dict[str, Any]:
     return {"enterprise_id": enterprise.id, **{f: getattr(enterprise, f) for f in PUBLIC_STATE_FIELDS}}
 
 
-async def register_enterprise(
-    sessions: async_sessionmaker[AsyncSession], settings: ServiceSettings, actor: Actor, data: schemas.EnterpriseCreate
-) -> Enterprise:
-    ensure_may_manage(actor, data.district_code, data.uscc)
-    async with sessions.begin() as session:
-        existing = await session.scalar(select(Enterprise.id).where(Enterprise.uscc == data.uscc))
+async def register_enterprise(work: Work, actor: Actor, data: schemas.EnterpriseCreate) -> Enterprise:
+    ENTERPRISE_SCOPE.ensure_manageable(actor, {"district_code": data.district_code, "uscc": data.uscc})
+    async with work(actor) as uow:
+        session = uow.session
+        # Checked first for the better answer (where the record is); a concurrent registration of the same USCC
+        # that slips past it is refused by the unique key (409 from the unit of work).
+        existing = (await session.execute(
+            select(Enterprise.id, Enterprise.uscc, Enterprise.district_code, Enterprise.platform_id)
+            .where(Enterprise.uscc == data.uscc)
+        )).first()
         if existing is not None:
-            raise _duplicate(data.uscc, existing)
+            raise _duplicate(actor, data.uscc, existing)
         enterprise = Enterprise(
             **data.model_dump(), registration_division_code=uscc_division_code(data.uscc, check_org_code=False)
         )
         session.add(enterprise)
-        try:
-            await session.flush()
-        except IntegrityError:
-            # A concurrent request registered the same USCC between our check and our insert.
-            raise Conflict(f"an enterprise with USCC {data.uscc} already exists", field="uscc") from None
-        await emit(session, bus, settings, EnterpriseRegistered(**public_state(enterprise)),
-                   subject=str(enterprise.id), actor=actor)
-        await audit(session, bus, actor, action="enterprise.register", entity_type="enterprise",
-                    entity_id=str(enterprise.id), changes=data.model_dump(mode="json"))
+        await uow.flush()
+        uow.emit(EnterpriseRegistered(**public_state(enterprise)), subject=str(enterprise.id))
+        uow.audit("enterprise.register", "enterprise", str(enterprise.id), data.model_dump(mode="json"))
     return enterprise
 
 
-def _duplicate(uscc: str, existing: uuid.UUID) -> Conflict:
-    return Conflict(f"an enterprise with USCC {uscc} already exists", field="uscc", existing=f"/v1/enterprises/{existing}")
+def _duplicate(actor: Actor, uscc: str, existing: Row[Any]) -> Conflict:
+    """The USCC is taken; the record is pointed to only for a caller who may read it (its id is not revealed to
+    an officer of another district or another firm)."""
+    message = f"an enterprise with USCC {uscc} already exists"
+    if ENTERPRISE_SCOPE.may_read(actor, existing):
+        return Conflict(message, field="uscc", existing=f"/v1/enterprises/{existing.id}")
+    return Conflict(message, field="uscc")
 
 
 # The hottest read of the suite (mobile apps and other systems poll it): plain Core, one statement, no ORM
@@ -89,7 +91,7 @@ async def read_enterprise_json(
         entry = CachedEnterprise(row)
         if cache is not None:
             cache.put(enterprise_id, entry, generation)
-    ensure_may_read(actor, entry.row)
+    ENTERPRISE_SCOPE.ensure_readable(actor, entry.row, enterprise_id)
     sees = sees_personal_data(actor, entry.row)
     body = entry.bodies.get(sees)
     if body is None:
@@ -98,20 +100,15 @@ async def read_enterprise_json(
 
 
 async def update_enterprise(
-    sessions: async_sessionmaker[AsyncSession],
-    settings: ServiceSettings,
-    actor: Actor,
-    enterprise_id: uuid.UUID,
-    data: schemas.EnterpriseUpdate,
-    if_match: str | None,
+    work: Work, actor: Actor, enterprise_id: uuid.UUID, data: schemas.EnterpriseUpdate, if_match: str | None
 ) -> Enterprise:
     changes = data.model_dump(exclude_unset=True)
     for name in schemas.REQUIRED_FIELDS & changes.keys():
         if changes[name] is None:
             raise InvalidInput(f"{name} may be changed but not cleared", field=name)
-    async with sessions.begin() as session:
-        enterprise = await load_enterprise(session, actor, enterprise_id)
-        ensure_may_manage(actor, enterprise.district_code, enterprise.uscc)
+    async with work(actor) as uow:
+        session = uow.session
+        enterprise = await ENTERPRISES.get_for_change(session, actor, enterprise_id)
         if actor.principal.role == Role.ENTERPRISE:
             forbidden = sorted(changes.keys() - schemas.SELF_SERVICE_FIELDS)
             if forbidden:
@@ -119,24 +116,22 @@ async def update_enterprise(
                                        field=forbidden[0])
         if "district_code" in changes:
             # Moving a firm to another district needs authority over the new district too.
-            ensure_may_manage(actor, changes["district_code"], enterprise.uscc)
+            ENTERPRISE_SCOPE.ensure_manageable(actor, {"district_code": changes["district_code"],
+                                                       "uscc": enterprise.uscc})
+        # After the refusals: a request refused whatever the version is refused as such (RFC 9110 §13.2.1).
         check_if_match(if_match, enterprise.version)
-        before = {k: getattr(enterprise, k) for k in changes}
-        changed = {k: v for k, v in changes.items() if before[k] != v}
+        changed = apply_changes(enterprise, changes)
         if not changed:
             return enterprise  # nothing to record: no new version, no event
-        for key, value in changed.items():
-            setattr(enterprise, key, value)
-        enterprise.version += 1
-        await session.flush()
+        # Now, so that a writer that lost the race is answered 412 before anything is recomputed.
+        await uow.flush()
         if "industry_code" in changed:
             # The size class and every tier's general conditions read the industry: recompute them now.
             await refresh_size_class(session, enterprise)
-            await reevaluate_enterprise(session, settings, enterprise.id, actor=actor)
-        await emit(session, bus, settings, EnterpriseUpdated(**public_state(enterprise), changed_fields=sorted(changed)),
-                   subject=str(enterprise.id), actor=actor)
-        await audit(session, bus, actor, action="enterprise.update", entity_type="enterprise", entity_id=str(enterprise.id),
-                    changes={k: {"from": before[k], "to": v} for k, v in changed.items()})
+            await reevaluate_enterprise(uow, enterprise.id)
+        uow.emit(EnterpriseUpdated(**public_state(enterprise), changed_fields=sorted(changed)),
+                 subject=str(enterprise.id))
+        uow.audit("enterprise.update", "enterprise", str(enterprise.id), changed)
     return enterprise
 
 
@@ -166,7 +161,7 @@ async def list_enterprises(
     """Filtered, searched, sorted list with keyset pagination on (sort column, id): stable under inserts."""
     descending = sort.startswith("-")
     column = _SORT_COLUMNS[sort.lstrip("-")]
-    query = select(Enterprise)
+    query = ENTERPRISES.select(actor)
     for col, value in ((Enterprise.district_code, district_code), (Enterprise.sector, sector),
                        (Enterprise.cluster, cluster), (Enterprise.size_class, size_class), (Enterprise.pool, pool),
                        (Enterprise.platform_id, platform_id)):
@@ -177,39 +172,9 @@ async def list_enterprises(
         query = query.where(or_(Enterprise.name.ilike(pattern, escape="\\"), Enterprise.short_name.ilike(pattern, escape="\\"),
                                 Enterprise.main_products.ilike(pattern, escape="\\"),
                                 Enterprise.technical_capabilities.ilike(pattern, escape="\\")))
-    query = _scope(query, actor)
-    if cursor:
-        key, after_id = decode_cursor(cursor, cursor_datetime if column is Enterprise.created_at else str, cursor_uuid)
-        query = query.where(after_key(column, Enterprise.id, key, after_id, descending=descending))
-    order = (column.desc(), Enterprise.id.desc()) if descending else (column.asc(), Enterprise.id.asc())
-    query = query.order_by(*order).limit(limit + 1)
+    keys = (Key(column, cursor_datetime if column is Enterprise.created_at else str), Key(Enterprise.id, cursor_uuid))
     async with sessions() as session:
-        rows = list((await session.scalars(query)).all())
-    next_cursor = None
-    if len(rows) > limit:
-        last = rows[limit - 1]
-        next_cursor = encode_cursor([getattr(last, column.key), str(last.id)])
-    return rows[:limit], next_cursor
-
-
-def _scope(query, actor: Actor):  # type: ignore[no-untyped-def]
-    p = actor.principal
-    if p.role == Role.ENTERPRISE:
-        return query.where(Enterprise.uscc == (p.uscc or ""))
-    if p.role == Role.OFFICER and p.districts:
-        return query.where(Enterprise.district_code.in_(p.districts))
-    if p.role in (Role.PARK_OPERATOR, Role.INSTITUTE):
-        ids = [uuid.UUID(i) for i in p.platform_ids if _is_uuid(i)]
-        return query.where(Enterprise.platform_id.in_(ids))
-    return query
-
-
-def _is_uuid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-        return True
-    except ValueError:
-        return False
+        return await paginate(session, query, keys=keys, limit=limit, cursor=cursor, descending=descending)
 
 
 async def audit_trail(
@@ -217,16 +182,11 @@ async def audit_trail(
 ) -> tuple[list[Any], str | None]:
     table = bus.audit_log
     async with sessions() as session:
-        enterprise = await load_enterprise(session, actor, enterprise_id)
+        enterprise = await ENTERPRISES.get(session, actor, enterprise_id)
         if actor.principal.role not in (Role.ADMIN, Role.OFFICER):
             raise PermissionDenied("the audit trail is for programme officers")
-        query = select(table).where(table.c.entity_id == str(enterprise.id)).order_by(table.c.id).limit(limit + 1)
-        if cursor:
-            (after,) = decode_cursor(cursor, cursor_int)
-            query = query.where(table.c.id > after)
-        rows = list((await session.execute(query)).all())
-    next_cursor = encode_cursor([rows[limit - 1].id]) if len(rows) > limit else None
-    return rows[:limit], next_cursor
+        return await paginate(session, select(table).where(table.c.entity_id == str(enterprise.id)),
+                              keys=(Key(table.c.id, cursor_int),), limit=limit, cursor=cursor)
 
 
 # --- personal data ------------------------------------------------------------------------------------------------

@@ -37,7 +37,7 @@ from services.registry.models.evaluations import Certification, Evaluation
 from services.registry.schemas import evaluations as schemas
 from services.registry.schemas.figures import hnte_number_warnings
 from services.registry.service import work_of
-from services.registry.service.access import ENTERPRISES, load_enterprise
+from services.registry.service.access import ENTERPRISES
 from services.registry.service.clock import programme_today
 from services.registry.service.evaluation_inputs import (
     EnterpriseFacts,
@@ -49,10 +49,11 @@ from services.registry.service.evaluation_inputs import (
 from services.registry.settings import Settings as RegistrySettings
 from shared.auth import Actor
 from shared.bus.outbox import audit_row, event_row
-from shared.db import after_key, utcnow
+from shared.db import utcnow
 from shared.errors import Conflict, InvalidInput, NotFound
 from shared.events.registry import EnterpriseEvaluated, EnterpriseTierChanged
-from shared.http import check_if_match, cursor_datetime, cursor_uuid, decode_cursor, encode_cursor
+from shared.http import check_if_match, cursor_datetime, cursor_uuid
+from shared.pagination import Key, paginate
 from shared.settings import ServiceSettings
 from shared.uow import UnitOfWork, Work
 
@@ -174,7 +175,7 @@ async def owned_by(session: AsyncSession, model: Any, enterprise_id: uuid.UUID, 
 async def get_of_enterprise(sessions: async_sessionmaker[AsyncSession], actor: Actor, model: Any,
                             enterprise_id: uuid.UUID, row_id: uuid.UUID, noun: str) -> Any:
     async with sessions() as session:
-        await load_enterprise(session, actor, enterprise_id)
+        await ENTERPRISES.get(session, actor, enterprise_id)
         return await owned_by(session, model, enterprise_id, row_id, noun)
 
 
@@ -189,21 +190,9 @@ async def list_of_enterprise(
         if value is not None:
             query = query.where(getattr(model, column) == value)
     async with sessions() as session:
-        await load_enterprise(session, actor, enterprise_id)
-        rows = list((await session.scalars(_newest_first(query, model, cursor, limit))).all())
-    if len(rows) > limit:
-        last = rows[limit - 1]
-        return rows[:limit], encode_cursor([last.created_at.isoformat(), str(last.id)])
-    return rows, None
-
-
-def _newest_first(query: Any, model: Any, cursor: str | None, limit: int) -> Any:
-    """Newest first, keyset on (created_at, id): stable while rows are added. One row more than the page, to tell
-    whether another page follows."""
-    if cursor:
-        created, after_id = decode_cursor(cursor, cursor_datetime, cursor_uuid)
-        query = query.where(after_key(model.created_at, model.id, created, after_id, descending=True))
-    return query.order_by(model.created_at.desc(), model.id.desc()).limit(limit + 1)
+        await ENTERPRISES.get(session, actor, enterprise_id)
+        return await paginate(session, query, keys=(Key(model.created_at, cursor_datetime), Key(model.id, cursor_uuid)),
+                              limit=limit, cursor=cursor, descending=True)
 
 
 # --------------------------------------------------------------------------------------------------------------

@@ -16,28 +16,27 @@ from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.registry.domain.size_class import InvalidIndustryCode, SizeClassUndetermined, classify_size
-from services.registry.models import Enterprise, bus
+from services.registry.models import Enterprise
 from services.registry.models.figures import AnnualFigures, EnterpriseDeclarations, Honour, IpHolding
 from services.registry.schemas import figures as schemas
-from services.registry.service.access import load_enterprise
+from services.registry.service.access import ENTERPRISES
 from services.registry.service.clock import programme_today
 from services.registry.service.evaluations import (
     get_of_enterprise,
     list_of_enterprise,
-    load_enterprise_for_change,
     owned_by,
     reevaluate_enterprise,
 )
 from shared.auth import Actor
-from shared.bus.outbox import audit, emit
-from shared.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
+from shared.errors import Conflict, InvalidInput, NotFound
 from shared.events.registry import EnterpriseFiguresReported
-from shared.http import check_if_match, cursor_int, decode_cursor, encode_cursor
-from shared.settings import ServiceSettings
+from shared.http import check_if_match, cursor_int
+from shared.pagination import Key, paginate
+from shared.repository import apply_changes, refuse_version_of_absent
+from shared.uow import UnitOfWork, Work
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -49,38 +48,11 @@ def _row_values(body: BaseModel) -> dict[str, Any]:
     return {k: (v.value if isinstance(v, Enum) else v) for k, v in body.model_dump().items()}
 
 
-def _diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
-    return {k: {"from": before.get(k), "to": v} for k, v in after.items() if before.get(k) != v}
-
-
-def _columns(row: Any, names: tuple[str, ...]) -> dict[str, Any]:
-    return {name: getattr(row, name) for name in names}
-
-
-def _apply_changes(row: Any, before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
-    """Set the columns whose value differs from ``before`` and count a new version (the ETag); the columns
-    changed, none (and no new version) when the same values come again."""
-    changed = {k: v for k, v in after.items() if before[k] != v}
-    for key, value in changed.items():
-        setattr(row, key, value)
-    if changed:
-        row.version += 1
-    return changed
-
-
-def _refuse_version_of_absent(if_match: str | None, absent: str) -> None:
-    """A first write may come without If-Match, or with ``*``; one naming a version of what does not exist yet
-    is stale (412)."""
-    if if_match is not None and if_match.strip() != "*":
-        raise PreconditionFailed(f"{absent}; If-Match names a version that does not exist")
-
-
-async def _record_change(session: AsyncSession, settings: ServiceSettings, actor: Actor, enterprise_id: uuid.UUID, *,
-                         action: str, entity_type: str, changes: dict[str, Any]) -> None:
+async def _record_change(uow: UnitOfWork, enterprise_id: uuid.UUID, *, action: str, entity_type: str,
+                         changes: dict[str, Any]) -> None:
     """The audit entry of a change to what the enterprise reports, and the re-run of the evaluations it may move."""
-    await audit(session, bus, actor, action=action, entity_type=entity_type, entity_id=str(enterprise_id),
-                changes=changes)
-    await reevaluate_enterprise(session, settings, enterprise_id, actor=actor)
+    uow.audit(action, entity_type, str(enterprise_id), changes)
+    await reevaluate_enterprise(uow, enterprise_id)
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -131,8 +103,8 @@ def figure_flags(values: dict[str, Any]) -> list[str]:
 
 
 async def put_figures(
-    sessions: Sessions, settings: ServiceSettings, actor: Actor, enterprise_id: uuid.UUID, year: int,
-    body: schemas.AnnualFiguresWrite, if_match: str | None,
+    work: Work, actor: Actor, enterprise_id: uuid.UUID, year: int, body: schemas.AnnualFiguresWrite,
+    if_match: str | None,
 ) -> tuple[AnnualFigures, bool]:
     """Create or correct one year's figures; returns the row and whether it was created. Correcting needs the
     ETag read (If-Match: 428 without, 412 when stale)."""
@@ -140,8 +112,11 @@ async def put_figures(
     if year > today.year:
         raise InvalidInput(f"year {year} is in the future", field="year")
     values = body.model_dump()
-    async with sessions.begin() as session:
-        enterprise = await load_enterprise_for_change(session, actor, enterprise_id)
+    async with work(actor) as uow:
+        session = uow.session
+        # Locked (on PostgreSQL) for the rest of the transaction, here and in every change below of what the firm
+        # reports: two concurrent changes must not each re-run its evaluations on half the facts.
+        enterprise = await ENTERPRISES.get_for_change(session, actor, enterprise_id)
         if enterprise.established_on is not None and year < enterprise.established_on.year:
             raise InvalidInput(f"year {year} is before the enterprise was established ({enterprise.established_on})",
                                field="year")
@@ -152,41 +127,34 @@ async def put_figures(
         created = row is None
         flags = figure_flags(values)
         if row is None:
-            _refuse_version_of_absent(if_match, f"no figures for {year} yet")
+            refuse_version_of_absent(if_match, f"no figures for {year} yet")
             row = AnnualFigures(enterprise_id=enterprise.id, year=year, flags=flags, source="api", **values)
             session.add(row)
             changes: dict[str, Any] = {"year": year, **body.model_dump(mode="json"), "flags": flags}
         else:
             check_if_match(if_match, row.version)
-            before = _columns(row, schemas.FIGURE_FIELDS)
-            changed = _apply_changes(row, before, values)
+            changed = apply_changes(row, values)
             if not changed:
                 return row, False  # the same figures again: no new version, no event
             row.flags = flags
-            changes = {"year": year, **_diff(before, changed)}
-        try:
-            await session.flush()
-        except IntegrityError:
-            # Another request created the same year between our read and our insert.
-            raise Conflict(f"figures for {year} were just reported by someone else; read them and retry",
-                           field="year") from None
+            changes = {"year": year, **changed}
+        await uow.flush()
         size_class = await refresh_size_class(session, enterprise)
-        await emit(session, bus, settings, EnterpriseFiguresReported(
+        uow.emit(EnterpriseFiguresReported(
             enterprise_id=enterprise.id, year=year, employees=row.employees, rd_staff=row.rd_staff,
             operating_revenue_fen=row.operating_revenue_fen, rd_expense_fen=row.rd_expense_fen,
             net_profit_fen=row.net_profit_fen, size_class=size_class, tech_staff=row.tech_staff,
             main_business_revenue_fen=row.main_business_revenue_fen, total_assets_fen=row.total_assets_fen,
             equity_financing_fen=row.equity_financing_fen, flags=list(row.flags), corrected=not created,
-        ), subject=str(enterprise.id), actor=actor)
-        await _record_change(session, settings, actor, enterprise.id,
-                             action="figures.report" if created else "figures.correct", entity_type="annual_figures",
-                             changes=changes)
+        ), subject=str(enterprise.id))
+        await _record_change(uow, enterprise.id, action="figures.report" if created else "figures.correct",
+                             entity_type="annual_figures", changes=changes)
     return row, created
 
 
 async def get_figures(sessions: Sessions, actor: Actor, enterprise_id: uuid.UUID, year: int) -> AnnualFigures:
     async with sessions() as session:
-        await load_enterprise(session, actor, enterprise_id)
+        await ENTERPRISES.get(session, actor, enterprise_id)
         row = await session.scalar(
             select(AnnualFigures).where(AnnualFigures.enterprise_id == enterprise_id, AnnualFigures.year == year)
         )
@@ -198,17 +166,12 @@ async def get_figures(sessions: Sessions, actor: Actor, enterprise_id: uuid.UUID
 async def list_figures(
     sessions: Sessions, actor: Actor, enterprise_id: uuid.UUID, *, limit: int, cursor: str | None
 ) -> tuple[list[AnnualFigures], str | None]:
-    """The years reported, latest first."""
+    """The years reported, latest first (a year is unique within the enterprise: the one key of the order)."""
     query = select(AnnualFigures).where(AnnualFigures.enterprise_id == enterprise_id)
-    if cursor:
-        (year,) = decode_cursor(cursor, cursor_int)
-        query = query.where(AnnualFigures.year < year)
     async with sessions() as session:
-        await load_enterprise(session, actor, enterprise_id)
-        rows = list((await session.scalars(query.order_by(AnnualFigures.year.desc()).limit(limit + 1))).all())
-    if len(rows) > limit:
-        return rows[:limit], encode_cursor([rows[limit - 1].year])
-    return rows, None
+        await ENTERPRISES.get(session, actor, enterprise_id)
+        return await paginate(session, query, keys=(Key(AnnualFigures.year, cursor_int),), limit=limit, cursor=cursor,
+                              descending=True)
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -223,7 +186,6 @@ class Holdings:
     model: Any
     noun: str  # in NotFound messages
     entity: str  # the audit entity type, the prefix of its actions and of the row's id in their changes
-    fields: tuple[str, ...]  # the columns a write body sets
     removal_columns: tuple[str, ...]  # what the audit entry of a removal keeps of the row
     # Refuses a body that would clash with another row of the enterprise (Conflict); ``except_id`` is the row
     # being corrected.
@@ -232,44 +194,43 @@ class Holdings:
 
 
 async def replace_holding(
-    holdings: Holdings, sessions: Sessions, settings: ServiceSettings, actor: Actor, enterprise_id: uuid.UUID,
-    row_id: uuid.UUID, body: BaseModel, if_match: str | None,
+    holdings: Holdings, work: Work, actor: Actor, enterprise_id: uuid.UUID, row_id: uuid.UUID, body: BaseModel,
+    if_match: str | None,
 ) -> Any:
     """Correct one IP holding or honour (If-Match required); the same values again change nothing."""
-    async with sessions.begin() as session:
-        enterprise = await load_enterprise_for_change(session, actor, enterprise_id)
+    async with work(actor) as uow:
+        session = uow.session
+        enterprise = await ENTERPRISES.get_for_change(session, actor, enterprise_id)
         row = await owned_by(session, holdings.model, enterprise.id, row_id, holdings.noun)
         check_if_match(if_match, row.version)
         await holdings.ensure_no_clash(session, enterprise.id, body, row.id)
-        before = _columns(row, holdings.fields)
-        after = _row_values(body)
-        if not _apply_changes(row, before, after):
+        # Compared as column values (dates as dates), so that the audit names only what really changed.
+        changed = apply_changes(row, _row_values(body))
+        if not changed:
             return row
         for key, value in holdings.derived(body).items():
             setattr(row, key, value)
-        await session.flush()
-        # Compared as column values (dates as dates), so that the audit names only what really changed.
-        changes = {f"{holdings.entity}_id": str(row.id), **_diff(before, after)}
-        await _record_change(session, settings, actor, enterprise.id, action=f"{holdings.entity}.update",
-                             entity_type=holdings.entity, changes=changes)
+        await uow.flush()
+        await _record_change(uow, enterprise.id, action=f"{holdings.entity}.update", entity_type=holdings.entity,
+                             changes={f"{holdings.entity}_id": str(row.id), **changed})
     return row
 
 
 async def remove_holding(
-    holdings: Holdings, sessions: Sessions, settings: ServiceSettings, actor: Actor, enterprise_id: uuid.UUID,
-    row_id: uuid.UUID, if_match: str | None,
+    holdings: Holdings, work: Work, actor: Actor, enterprise_id: uuid.UUID, row_id: uuid.UUID, if_match: str | None,
 ) -> None:
     """Remove one IP holding or honour (lapsed, recorded in error); If-Match optional."""
-    async with sessions.begin() as session:
-        enterprise = await load_enterprise_for_change(session, actor, enterprise_id)
+    async with work(actor) as uow:
+        session = uow.session
+        enterprise = await ENTERPRISES.get_for_change(session, actor, enterprise_id)
         row = await owned_by(session, holdings.model, enterprise.id, row_id, holdings.noun)
         if if_match is not None:
             check_if_match(if_match, row.version)
         await session.delete(row)
-        await session.flush()
-        changes = {f"{holdings.entity}_id": str(row.id), **_columns(row, holdings.removal_columns)}
-        await _record_change(session, settings, actor, enterprise.id, action=f"{holdings.entity}.remove",
-                             entity_type=holdings.entity, changes=changes)
+        await uow.flush()
+        changes = {f"{holdings.entity}_id": str(row.id), **{name: getattr(row, name) for name in holdings.removal_columns}}
+        await _record_change(uow, enterprise.id, action=f"{holdings.entity}.remove", entity_type=holdings.entity,
+                             changes=changes)
 
 
 async def list_holdings(
@@ -299,24 +260,19 @@ async def _ensure_unique_reference(session: AsyncSession, enterprise_id: uuid.UU
                        existing=f"/v1/enterprises/{enterprise_id}/ip-holdings/{existing}")
 
 
-IP_HOLDINGS = Holdings(model=IpHolding, noun="IP holding", entity="ip_holding",
-                       fields=tuple(schemas.IpHoldingWrite.model_fields), removal_columns=("reference", "kind"),
+IP_HOLDINGS = Holdings(model=IpHolding, noun="IP holding", entity="ip_holding", removal_columns=("reference", "kind"),
                        ensure_no_clash=_ensure_unique_reference, derived=lambda body: {})
 
 
-async def add_ip_holding(
-    sessions: Sessions, settings: ServiceSettings, actor: Actor, enterprise_id: uuid.UUID, body: schemas.IpHoldingWrite
-) -> IpHolding:
-    async with sessions.begin() as session:
-        enterprise = await load_enterprise_for_change(session, actor, enterprise_id)
+async def add_ip_holding(work: Work, actor: Actor, enterprise_id: uuid.UUID, body: schemas.IpHoldingWrite) -> IpHolding:
+    async with work(actor) as uow:
+        session = uow.session
+        enterprise = await ENTERPRISES.get_for_change(session, actor, enterprise_id)
         await _ensure_unique_reference(session, enterprise.id, body)
         row = IpHolding(enterprise_id=enterprise.id, **_row_values(body))
         session.add(row)
-        try:
-            await session.flush()
-        except IntegrityError:
-            raise Conflict(f"{body.reference} is already recorded for this enterprise", field="reference") from None
-        await _record_change(session, settings, actor, enterprise.id, action="ip_holding.add", entity_type="ip_holding",
+        await uow.flush()
+        await _record_change(uow, enterprise.id, action="ip_holding.add", entity_type="ip_holding",
                              changes={"ip_holding_id": str(row.id), **body.model_dump(mode="json")})
     return row
 
@@ -344,21 +300,20 @@ async def _ensure_one_score_per_year(session: AsyncSession, enterprise_id: uuid.
                        field="year", existing=f"/v1/enterprises/{enterprise_id}/honours/{existing}")
 
 
-HONOURS = Holdings(model=Honour, noun="honour", entity="honour", fields=tuple(schemas.HonourWrite.model_fields),
+HONOURS = Holdings(model=Honour, noun="honour", entity="honour",
                    removal_columns=("kind", "name", "number"), ensure_no_clash=_ensure_one_score_per_year,
                    derived=lambda body: {"warnings": _honour_warnings(body)})
 
 
-async def add_honour(
-    sessions: Sessions, settings: ServiceSettings, actor: Actor, enterprise_id: uuid.UUID, body: schemas.HonourWrite
-) -> Honour:
-    async with sessions.begin() as session:
-        enterprise = await load_enterprise_for_change(session, actor, enterprise_id)
+async def add_honour(work: Work, actor: Actor, enterprise_id: uuid.UUID, body: schemas.HonourWrite) -> Honour:
+    async with work(actor) as uow:
+        session = uow.session
+        enterprise = await ENTERPRISES.get_for_change(session, actor, enterprise_id)
         await _ensure_one_score_per_year(session, enterprise.id, body)
         row = Honour(enterprise_id=enterprise.id, warnings=_honour_warnings(body), **_row_values(body))
         session.add(row)
-        await session.flush()
-        await _record_change(session, settings, actor, enterprise.id, action="honour.add", entity_type="honour",
+        await uow.flush()
+        await _record_change(uow, enterprise.id, action="honour.add", entity_type="honour",
                              changes={"honour_id": str(row.id), **body.model_dump(mode="json", exclude_none=True)})
     return row
 
@@ -367,44 +322,36 @@ async def add_honour(
 # Compliance declarations
 # --------------------------------------------------------------------------------------------------------------
 
-DECLARATION_FIELDS = tuple(schemas.DeclarationsWrite.model_fields)
-
-
 async def put_declarations(
-    sessions: Sessions, settings: ServiceSettings, actor: Actor, enterprise_id: uuid.UUID,
-    body: schemas.DeclarationsWrite, if_match: str | None,
+    work: Work, actor: Actor, enterprise_id: uuid.UUID, body: schemas.DeclarationsWrite, if_match: str | None,
 ) -> tuple[EnterpriseDeclarations, bool]:
     values = body.model_dump(mode="json")
     # Dates stay dates in their own column; the incidents list is JSON with ISO dates.
     values["niche_market_since"] = body.niche_market_since
-    async with sessions.begin() as session:
-        enterprise = await load_enterprise_for_change(session, actor, enterprise_id)
+    async with work(actor) as uow:
+        session = uow.session
+        enterprise = await ENTERPRISES.get_for_change(session, actor, enterprise_id)
         row = await session.get(EnterpriseDeclarations, enterprise.id, with_for_update=True)
         created = row is None
         if row is None:
-            _refuse_version_of_absent(if_match, "no declarations yet")
+            refuse_version_of_absent(if_match, "no declarations yet")
             row = EnterpriseDeclarations(enterprise_id=enterprise.id, **values)
             session.add(row)
             changes = body.model_dump(mode="json")
         else:
             check_if_match(if_match, row.version)
-            before = _columns(row, DECLARATION_FIELDS)
-            changed = _apply_changes(row, before, values)
-            if not changed:
+            changes = apply_changes(row, values)
+            if not changes:
                 return row, False
-            changes = _diff(before, changed)
-        try:
-            await session.flush()
-        except IntegrityError:
-            raise Conflict("the declarations were just made by someone else; read them and retry") from None
-        await _record_change(session, settings, actor, enterprise.id, action="declarations.put",
-                             entity_type="declarations", changes=changes)
+        await uow.flush()
+        await _record_change(uow, enterprise.id, action="declarations.put", entity_type="declarations",
+                             changes=changes)
     return row, created
 
 
 async def get_declarations(sessions: Sessions, actor: Actor, enterprise_id: uuid.UUID) -> EnterpriseDeclarations:
     async with sessions() as session:
-        await load_enterprise(session, actor, enterprise_id)
+        await ENTERPRISES.get(session, actor, enterprise_id)
         row = await session.get(EnterpriseDeclarations, enterprise_id)
     if row is None:
         raise NotFound("no declarations made yet")
