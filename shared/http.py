@@ -98,6 +98,9 @@ def _field_path(loc: tuple[Any, ...]) -> str:
     return ".".join(parts) or "body"
 
 
+_PROBLEM_MEMBERS = frozenset({*Problem.model_fields, "headers"})
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -112,7 +115,9 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def _domain(_: Request, exc: DomainError) -> JSONResponse:
         status = next((s for cls, s in _STATUS_OF.items() if isinstance(exc, cls)), 400)
         errors = [{"field": exc.field, "reason": exc.detail}] if exc.field else None
-        return problem_response(status, exc.title, exc.detail, errors=errors, **exc.extra)
+        # An extension member must not displace a member RFC 9457 defines (a "status" of the record is not ours).
+        extra = {k: v for k, v in exc.extra.items() if k not in _PROBLEM_MEMBERS}
+        return problem_response(status, exc.title, exc.detail, errors=errors, **extra)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -62,7 +62,9 @@ def _unique_slots(metadata: MetaData) -> dict[str, tuple[str, str]]:
         uniques.append(table.primary_key)  # natural keys (a year and a district, a version) are slots too
         for unique in uniques:
             names = [c.name for c in unique.columns]
-            slot = unique.info.get("conflict") or (
+            # The words: the constraint's own, or its one column's (``mapped_column(unique=True, info=...)``).
+            declared = unique.info.get("conflict") or (len(names) == 1 and list(unique.columns)[0].info.get("conflict"))
+            slot = declared or (
                 names[-1], f"a record with this {' and '.join(n.replace('_', ' ') for n in names)} already exists")
             slots[f"{table.name}({', '.join(names)})"] = slot
             if isinstance(unique.name, str):

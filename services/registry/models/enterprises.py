@@ -18,7 +18,8 @@ class Enterprise(Versioned, Base):
     __tablename__ = "enterprises"
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
-    uscc: Mapped[str] = mapped_column(String(18), unique=True)
+    uscc: Mapped[str] = mapped_column(String(18), unique=True, info={
+        "conflict": ("uscc", "an enterprise with this USCC is already registered")})
     name: Mapped[str] = mapped_column(String(200))
     short_name: Mapped[str | None] = mapped_column(String(100))
     # Personal data: masked for roles that do not need it (see services.registry.service.enterprises).

@@ -71,7 +71,8 @@ class AnnualFigures(Versioned, Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     source: Mapped[str] = mapped_column(String(20), default="api")  # api | import
 
-    __table_args__ = (UniqueConstraint("enterprise_id", "year", name="uq_annual_figures_enterprise_id_year"),)
+    __table_args__ = (UniqueConstraint("enterprise_id", "year", name="uq_annual_figures_enterprise_id_year", info={
+        "conflict": ("year", "figures for this year were just reported by someone else; read them and retry")}),)
 
 
 class IpHolding(Versioned, Base):

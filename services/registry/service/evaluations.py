@@ -577,7 +577,7 @@ def _end(certification: Certification, ending: certification_rules.Ending) -> No
     try:
         certification_rules.end(certification.status, ending)
     except certification_rules.CertificationTransitionError as exc:
-        raise Conflict(str(exc), field="status", status=certification.status) from None
+        raise Conflict(str(exc), field="status", current_status=certification.status) from None
     certification.status, certification.ended_on, certification.end_reason = (
         ending.status.value, ending.ended_on, ending.reason)
     certification.version += 1
