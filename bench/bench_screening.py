@@ -30,6 +30,7 @@ from sqlalchemy import text
 from bench._support import fresh_database
 from services.registry.evaluation_jobs import reevaluate_in_processes
 from services.registry.service import pools as service
+from services.registry.service import work_of
 from services.registry.settings import Settings
 from shared.auth import Actor, Principal, Role
 from shared.db import create_engine, session_factory
@@ -100,14 +101,14 @@ async def main(n: int) -> None:
         quotas = {d: per_district for d in HUZHOU_DISTRICTS}
         settings = Settings(database_url=database)
         actor = Actor(Principal(subject="bench", role=Role.SERVICE), request_id="bench")
-        sessions = session_factory(engine)
+        work = work_of(session_factory(engine), settings)
 
         raw_io = min([await baseline(engine) for _ in range(2)])
         started = time.perf_counter()
-        outcome = await service.run_screening(sessions, settings, actor, YEAR, quotas=quotas)
+        outcome = await service.run_screening(work, actor, YEAR, quotas=quotas)
         wall = time.perf_counter() - started
         started = time.perf_counter()
-        again = await service.run_screening(sessions, settings, actor, YEAR, quotas=quotas)
+        again = await service.run_screening(work, actor, YEAR, quotas=quotas)
         second = time.perf_counter() - started
 
         run = outcome.run

@@ -19,6 +19,7 @@ from decimal import Decimal, InvalidOperation
 from services.registry import evaluation_jobs
 from services.registry.domain import pools as domain
 from services.registry.service import pools as service
+from services.registry.service import work_of
 from services.registry.service.clock import programme_today
 from services.registry.settings import Settings
 from shared.auth import Actor, Principal, Role
@@ -88,7 +89,7 @@ async def screening(settings: Settings, args: argparse.Namespace) -> int:
     actor = Actor(Principal(subject=JOB_SUBJECT, role=Role.SERVICE), request_id=f"job-{uuid.uuid4().hex}")
     engine = create_engine(settings.database_url, pool_size=2)
     try:
-        outcome = await service.run_screening(session_factory(engine), settings, actor, args.year,
+        outcome = await service.run_screening(work_of(session_factory(engine), settings), actor, args.year,
                                               figures_year=args.figures_year, quotas=quotas, scoring=scoring)
     finally:
         await engine.dispose()

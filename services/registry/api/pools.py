@@ -12,7 +12,7 @@ from services.registry.domain import pools as domain
 from services.registry.domain.plain import from_plain, to_plain
 from services.registry.schemas import pools as schemas
 from services.registry.service import pools as service
-from shared.app import Sessions, Settings
+from shared.app import Sessions, WorkOf
 from shared.auth import Actor, Role, require_actor
 from shared.errors import InvalidInput
 from shared.http import Page
@@ -53,14 +53,13 @@ def _assessment(assessment: service.Assessment) -> schemas.EntryAssessmentRead:
                412: {"description": "If-Match names an older version of the enterprise"},
                422: {"description": "Invalid request, or the entry criteria are not met (`assessment` explains)"}},
 )
-async def change_pool(enterprise_id: uuid.UUID, body: schemas.PoolChangeCreate, actor: PoolManager,
-                      sessions: Sessions, settings: Settings,
+async def change_pool(enterprise_id: uuid.UUID, body: schemas.PoolChangeCreate, actor: PoolManager, work: WorkOf,
                       if_match: Annotated[str | None, Header()] = None) -> schemas.PoolChangeResult:
     request = service.PoolChangeRequest(
         to_pool=body.to_pool, basis=domain.ChangeBasis(body.basis), reason=body.reason, year=body.year,
         valuation_fen=body.valuation_fen, criteria_version=body.criteria_version,
     )
-    change, assessment = await service.change_pool(sessions, settings, actor, enterprise_id, request, if_match)
+    change, assessment = await service.change_pool(work, actor, enterprise_id, request, if_match)
     read = schemas.PoolChangeRead.model_validate(change)
     return schemas.PoolChangeResult(**read.model_dump(), assessment=_assessment(assessment) if assessment else None)
 
@@ -94,10 +93,10 @@ async def list_criteria(actor: CriteriaReader, sessions: Sessions) -> list[schem
 @router.post("/v1/pools/criteria", status_code=201, response_model=schemas.EntryCriteriaRead,
              summary="Publish a new version of the seedling-pool entry criteria",
              responses={409: {"description": "The version exists already"}})
-async def publish_criteria(body: schemas.EntryCriteriaBody, actor: Administrator, sessions: Sessions,
+async def publish_criteria(body: schemas.EntryCriteriaBody, actor: Administrator, work: WorkOf,
                            response: Response) -> schemas.EntryCriteriaRead:
     criteria = from_plain(domain.EntryCriteria, body.model_dump(mode="json"))
-    in_force = await service.publish_criteria(sessions, actor, criteria)
+    in_force = await service.publish_criteria(work, actor, criteria)
     response.headers["Location"] = "/v1/pools/criteria"
     return schemas.EntryCriteriaRead(**to_plain(criteria), built_in=False, in_force=in_force)
 
@@ -105,9 +104,8 @@ async def publish_criteria(body: schemas.EntryCriteriaBody, actor: Administrator
 @router.put("/v1/pools/quotas/{year}", response_model=schemas.QuotasRead,
             summary="Set a year's per-district promotion quotas (replaces them)",
             responses={409: {"description": "The year was screened already"}})
-async def set_quotas(year: YearPath, body: schemas.QuotasBody, actor: CityWide,
-                     sessions: Sessions) -> schemas.QuotasRead:
-    quotas = await service.set_quotas(sessions, actor, year, body.quotas)
+async def set_quotas(year: YearPath, body: schemas.QuotasBody, actor: CityWide, work: WorkOf) -> schemas.QuotasRead:
+    quotas = await service.set_quotas(work, actor, year, body.quotas)
     return schemas.QuotasRead(year=year, quotas=quotas, screened=False)
 
 
@@ -135,7 +133,7 @@ def _run(run, already_run: bool | None = None) -> schemas.ScreeningRead:  # type
                409: {"description": "A concurrent run screened the year"},
                422: {"description": "Invalid year, or no quotas for the year"}},
 )
-async def run_screening(body: schemas.ScreeningCreate, actor: CityWide, sessions: Sessions, settings: Settings,
+async def run_screening(body: schemas.ScreeningCreate, actor: CityWide, work: WorkOf,
                         response: Response) -> schemas.ScreeningRead:
     try:
         scoring = domain.GrowthScoring(
@@ -145,7 +143,7 @@ async def run_screening(body: schemas.ScreeningCreate, actor: CityWide, sessions
         )
     except ValueError as exc:  # e.g. weights that are all zero
         raise InvalidInput(str(exc), field="weights") from None
-    outcome = await service.run_screening(sessions, settings, actor, body.year, figures_year=body.figures_year,
+    outcome = await service.run_screening(work, actor, body.year, figures_year=body.figures_year,
                                           quotas=body.quotas, scoring=scoring)
     response.headers["Location"] = f"/v1/pools/screenings/{outcome.run.year}"
     if not outcome.created:

@@ -9,7 +9,6 @@ from fastapi import APIRouter, Query
 
 from services.registry.schemas import statistics as schemas
 from services.registry.service import statistics as service
-from services.registry.service.access import scope_for
 from shared.app import Sessions
 from shared.auth import Actor, Role, require_actor
 
@@ -25,20 +24,20 @@ IndustryDoors = Annotated[str, Query(pattern=r"^[A-T](,[A-T])*$", description="G
 @router.get("/progress", response_model=schemas.ProgressRead,
             summary="Firms registered toward the programme's 3,000-firm target, by year")
 async def progress(actor: Staff, sessions: Sessions, district_code: District = None) -> schemas.ProgressRead:
-    return schemas.ProgressRead(**await service.progress(sessions, scope_for(actor, district_code)))
+    return schemas.ProgressRead(**await service.progress(sessions, actor, district_code))
 
 
 @router.get("/counts", response_model=schemas.CountsRead,
             summary="Firms by tier held, pool, district, sector or size class")
 async def counts(actor: Staff, sessions: Sessions, by: schemas.Dimension,
                  district_code: District = None) -> schemas.CountsRead:
-    return schemas.CountsRead(**await service.counts(sessions, scope_for(actor, district_code), by))
+    return schemas.CountsRead(**await service.counts(sessions, actor, by, district_code))
 
 
 @router.get("/funnel", response_model=schemas.FunnelRead,
             summary="The ladder funnel: registered → 科技和创新型 → 专精特新 → 小巨人, with HNTE beside it")
 async def funnel(actor: Staff, sessions: Sessions, district_code: District = None) -> schemas.FunnelRead:
-    return schemas.FunnelRead(**await service.funnel(sessions, scope_for(actor, district_code)))
+    return schemas.FunnelRead(**await service.funnel(sessions, actor, district_code))
 
 
 @router.get("/digital-coverage", response_model=schemas.DigitalCoverageRead,
@@ -50,5 +49,5 @@ async def digital_coverage(
 ) -> schemas.DigitalCoverageRead:
     doors = tuple(sorted(set(industry_doors.split(","))))
     return schemas.DigitalCoverageRead(**await service.digital_coverage(
-        sessions, scope_for(actor, district_code), year=year, min_revenue_wan=min_revenue_wan,
+        sessions, actor, district_code, year=year, min_revenue_wan=min_revenue_wan,
         industry_doors=doors))

@@ -10,7 +10,20 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, Numeric, String, Text, Uuid
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    PrimaryKeyConstraint,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.registry.models.base import Base
@@ -53,6 +66,10 @@ class PoolEntryCriteria(Base):
     created_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
+    # Two administrators publishing one version at once: the key decides, the unit of work answers the loser 409.
+    __table_args__ = (PrimaryKeyConstraint("version", info={"conflict": (
+        "version", "this criteria version already exists; publish a new version")}),)
+
 
 class PoolQuota(Base):
     """How many seedlings a district may promote to 培育库 in a year's screening."""
@@ -65,6 +82,10 @@ class PoolQuota(Base):
     updated_by: Mapped[str] = mapped_column(String(200))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
+    # A year's quotas are replaced as a whole: two replacements racing collide on the key, and the loser is 409.
+    __table_args__ = (PrimaryKeyConstraint("year", "district_code", info={"conflict": (
+        "year", "the year's quotas were set by another request at the same moment; read them and retry")}),)
+
 
 class ScreeningRun(Base):
     """The annual screening (年度遴选) of a year: at most one per year (that is what makes the job idempotent),
@@ -73,7 +94,7 @@ class ScreeningRun(Base):
     __tablename__ = "screening_runs"
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
-    year: Mapped[int] = mapped_column(Integer, unique=True)
+    year: Mapped[int] = mapped_column(Integer)
     figures_year: Mapped[int] = mapped_column(Integer)
     parameters: Mapped[dict[str, Any]] = mapped_column(JSON)  # domain.plain.to_plain(ScreeningParameters)
     candidates: Mapped[int] = mapped_column(Integer)  # seedlings at the time of the run
@@ -84,6 +105,10 @@ class ScreeningRun(Base):
     actor_role: Mapped[str] = mapped_column(String(40))
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    # The year's slot: of two runs of one year, the second to claim it is answered 409.
+    __table_args__ = (UniqueConstraint("year", info={"conflict": (
+        "year", "the year was screened by a concurrent run; read its screening")}),)
 
 
 class ScreeningResult(Base):

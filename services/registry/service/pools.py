@@ -17,24 +17,27 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import String, and_, case, cast, func, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.registry.domain import pools as domain
 from services.registry.domain.evaluation import Outcome
 from services.registry.domain.plain import from_plain, to_plain
-from services.registry.models import Enterprise, bus
+from services.registry.models import Enterprise
 from services.registry.models.figures import AnnualFigures, IpHolding
 from services.registry.models.pools import PoolChange, PoolEntryCriteria, PoolQuota, ScreeningResult, ScreeningRun
-from services.registry.service.access import ensure_may_manage, load_enterprise, scope_for
+from services.registry.service.access import ENTERPRISES
 from services.registry.service.clock import programme_today
+from services.registry.service.statistics import DistrictScope
 from shared.auth import Actor, Role
-from shared.bus.outbox import audit, audit_row, emit, event_row, insert_rows
-from shared.db import after_key, is_postgres, utcnow
+from shared.bus.outbox import audit_row, event_row
+from shared.db import is_postgres, utcnow
 from shared.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from shared.events.registry import EnterprisePoolChanged
-from shared.http import check_if_match, cursor_datetime, cursor_int, cursor_uuid, decode_cursor, encode_cursor
-from shared.settings import ServiceSettings
+from shared.http import cursor_datetime, cursor_int, cursor_uuid
+from shared.pagination import Key, paginate
+from shared.repository import apply_changes
+from shared.scope import EVERYWHERE, InDistrict, ScopeRule
+from shared.uow import UnitOfWork, Work
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -43,6 +46,14 @@ _NOT_COUNTED_IP_KINDS = ("trademark", "other")
 
 # SQLite allows 32,766 bound parameters per statement; chunks keep IN lists far below it on every backend.
 _CHUNK = 500
+
+# Who reads a screening's ranking: programme staff, officers by the district the firm was ranked in (the run's,
+# not where the firm may have moved since). Results are written by the screening run alone, never changed.
+SCREENING_RESULTS = ScopeRule(
+    noun="screening result",
+    readers={Role.ADMIN: EVERYWHERE, Role.SERVICE: EVERYWHERE, Role.OFFICER: InDistrict(ScreeningResult.district_code)},
+    managers={},
+)
 
 
 def _ensure_city_wide(actor: Actor, what: str) -> None:
@@ -75,7 +86,7 @@ async def list_criteria(sessions: Sessions) -> list[tuple[domain.EntryCriteria, 
     return [(c, c is domain.DEFAULT_ENTRY_CRITERIA, c.version == in_force.version) for c in versions]
 
 
-async def publish_criteria(sessions: Sessions, actor: Actor, criteria: domain.EntryCriteria) -> bool:
+async def publish_criteria(work: Work, actor: Actor, criteria: domain.EntryCriteria) -> bool:
     """Store a new version; returns whether it is the one in force today."""
     if actor.principal.role != Role.ADMIN:
         raise PermissionDenied("only an administrator publishes entry criteria")
@@ -83,19 +94,17 @@ async def publish_criteria(sessions: Sessions, actor: Actor, criteria: domain.En
         raise InvalidInput("a criteria version needs at least one category (seed or good_seedling)", field="seed")
     if criteria.version == domain.DEFAULT_ENTRY_CRITERIA.version:
         raise Conflict(f"{criteria.version} is the built-in version", field="version")
-    async with sessions.begin() as session:
+    async with work(actor) as uow:
+        session = uow.session
+        # Criteria are public to every reader: naming the existing version reveals nothing.
         if await session.get(PoolEntryCriteria, criteria.version) is not None:
             raise Conflict(f"criteria version {criteria.version} already exists; publish a new version",
                            field="version", existing=f"/v1/pools/criteria/{criteria.version}")
         parameters = to_plain(criteria)
         session.add(PoolEntryCriteria(version=criteria.version, effective_from=criteria.effective_from,
                                       parameters=parameters, created_by=actor.principal.subject))
-        try:
-            await session.flush()
-        except IntegrityError:
-            raise Conflict(f"criteria version {criteria.version} already exists", field="version") from None
-        await audit(session, bus, actor, action="pool.criteria.publish", entity_type="pool_entry_criteria",
-                    entity_id=criteria.version, changes=parameters)
+        await uow.flush()
+        uow.audit("pool.criteria.publish", "pool_entry_criteria", criteria.version, parameters)
         in_force = domain.select_criteria(await _stored_criteria(session), programme_today())
     return in_force.version == criteria.version
 
@@ -144,7 +153,7 @@ async def _assess(session: AsyncSession, enterprise: Enterprise, *, year: int, v
 async def assess_entry(sessions: Sessions, actor: Actor, enterprise_id: uuid.UUID, *, valuation_fen: int | None = None,
                        version: str | None = None) -> Assessment:
     async with sessions() as session:
-        enterprise = await load_enterprise(session, actor, enterprise_id)
+        enterprise = await ENTERPRISES.get(session, actor, enterprise_id)
         return await _assess(session, enterprise, year=programme_today().year, valuation_fen=valuation_fen,
                              version=version)
 
@@ -162,10 +171,13 @@ class PoolChangeRequest:
     criteria_version: str | None = None
 
 
-async def change_pool(sessions: Sessions, settings: ServiceSettings, actor: Actor, enterprise_id: uuid.UUID,
-                      request: PoolChangeRequest, if_match: str | None = None) -> tuple[PoolChange, Assessment | None]:
+async def change_pool(work: Work, actor: Actor, enterprise_id: uuid.UUID, request: PoolChangeRequest,
+                      if_match: str | None = None) -> tuple[PoolChange, Assessment | None]:
     """Entry (by rule or decision), promotion by decision, demotion or exit, with its history row, event and audit
-    entry in one transaction. ``If-Match`` is optional: the move itself is guarded by the pool the firm is in."""
+    entry in one transaction. ``If-Match`` is optional: the move itself is guarded by the pool the firm is in, read
+    under the firm's lock, so that of two concurrent moves of one firm the second sees the first's pool (409)."""
+    if actor.principal.role == Role.ENTERPRISE:
+        raise PermissionDenied("an enterprise cannot move itself between pools")
     year = request.year or programme_today().year
     _ensure_not_future(year, "year")
     reason = (request.reason or "").strip()
@@ -176,13 +188,10 @@ async def change_pool(sessions: Sessions, settings: ServiceSettings, actor: Acto
                            field="basis")
     if request.basis == domain.ChangeBasis.SCREENING:
         raise InvalidInput("promotions by screening are made by the annual screening run", field="basis")
-    async with sessions.begin() as session:
-        enterprise = await load_enterprise(session, actor, enterprise_id)
-        ensure_may_manage(actor, enterprise.district_code, enterprise.uscc)
-        if actor.principal.role == Role.ENTERPRISE:
-            raise PermissionDenied("an enterprise cannot move itself between pools")
-        if if_match is not None:
-            check_if_match(if_match, enterprise.version)
+    async with work(actor) as uow:
+        session = uow.session
+        enterprise = await ENTERPRISES.get_for_change(session, actor, enterprise_id, if_match=if_match,
+                                                      optional_if_match=True)
         from_pool = domain.Pool(enterprise.pool) if enterprise.pool else None
         try:
             move = domain.classify_move(from_pool, request.to_pool)
@@ -198,33 +207,19 @@ async def change_pool(sessions: Sessions, settings: ServiceSettings, actor: Acto
                 raise InvalidInput(result.summary(), field="basis", assessment=_plain_assessment(assessment))
             category, criteria_version = result.category, result.criteria_version
             reason = f"{result.summary()}, figures of {assessment.figures_year}" + (f"; {reason}" if reason else "")
-        # Compare-and-set: a concurrent move of the same firm makes this one fail instead of overwriting it.
-        moved = await session.execute(
-            update(Enterprise)
-            .where(Enterprise.id == enterprise.id, Enterprise.pool.is_not_distinct_from(enterprise.pool))
-            .values(pool=request.to_pool.value if request.to_pool else None, version=Enterprise.version + 1,
-                    updated_at=utcnow())
-            .execution_options(synchronize_session=False)
-        )
-        if moved.rowcount != 1:
-            raise Conflict("the enterprise's pool changed meanwhile; read it again", field="to_pool")
-        await session.refresh(enterprise)
+        to_pool = request.to_pool.value if request.to_pool else None
+        changed = apply_changes(enterprise, {"pool": to_pool})
         change = PoolChange(
-            enterprise_id=enterprise.id, from_pool=from_pool.value if from_pool else None,
-            to_pool=request.to_pool.value if request.to_pool else None, move=move.value, year=year,
-            basis=request.basis.value, category=category.value if category else None, reason=reason,
-            criteria_version=criteria_version, actor=actor.principal.subject, actor_role=actor.principal.role.value,
-            changed_at=utcnow(),
+            enterprise_id=enterprise.id, from_pool=from_pool.value if from_pool else None, to_pool=to_pool,
+            move=move.value, year=year, basis=request.basis.value, category=category.value if category else None,
+            reason=reason, criteria_version=criteria_version, actor=actor.principal.subject,
+            actor_role=actor.principal.role.value, changed_at=utcnow(),
         )
         session.add(change)
-        await session.flush()
-        await emit(session, bus, settings, _event(change, enterprise.district_code), subject=str(enterprise.id),
-                   actor=actor)
-        await audit(session, bus, actor, action=f"pool.{move.value}", entity_type="enterprise",
-                    entity_id=str(enterprise.id),
-                    changes={"pool": {"from": change.from_pool, "to": change.to_pool}, "year": year,
-                             "basis": change.basis, "category": change.category, "reason": reason,
-                             "criteria_version": criteria_version})
+        uow.emit(_event(change, enterprise.district_code), subject=str(enterprise.id))
+        uow.audit(f"pool.{move.value}", "enterprise", str(enterprise.id),
+                  {**changed, "year": year, "basis": change.basis, "category": change.category, "reason": reason,
+                   "criteria_version": criteria_version})
     return change, assessment
 
 
@@ -243,18 +238,12 @@ def _plain_assessment(assessment: Assessment) -> dict[str, Any]:
 
 async def pool_history(sessions: Sessions, actor: Actor, enterprise_id: uuid.UUID, *, limit: int,
                        cursor: str | None) -> tuple[list[PoolChange], str | None]:
-    """The firm's pool changes, oldest first (keyset on changed_at, id)."""
-    query = select(PoolChange).where(PoolChange.enterprise_id == enterprise_id)
-    if cursor:
-        at, after = decode_cursor(cursor, cursor_datetime, cursor_uuid)
-        query = query.where(after_key(PoolChange.changed_at, PoolChange.id, at, after))
-    query = query.order_by(PoolChange.changed_at, PoolChange.id).limit(limit + 1)
+    """The firm's pool changes, oldest first."""
     async with sessions() as session:
-        await load_enterprise(session, actor, enterprise_id)
-        rows = list((await session.scalars(query)).all())
-    next_cursor = encode_cursor([rows[limit - 1].changed_at.isoformat(), str(rows[limit - 1].id)]) \
-        if len(rows) > limit else None
-    return rows[:limit], next_cursor
+        await ENTERPRISES.get(session, actor, enterprise_id)
+        return await paginate(session, select(PoolChange).where(PoolChange.enterprise_id == enterprise_id),
+                              keys=(Key(PoolChange.changed_at, cursor_datetime), Key(PoolChange.id, cursor_uuid)),
+                              limit=limit, cursor=cursor)
 
 
 # --- quotas ------------------------------------------------------------------------------------------------------
@@ -265,31 +254,31 @@ async def _quotas(session: AsyncSession, year: int) -> dict[str, int]:
     return {district: quota for district, quota in rows}
 
 
-async def _replace_quotas(session: AsyncSession, actor: Actor, year: int, quotas: Mapping[str, int]) -> None:
+async def _replace_quotas(uow: UnitOfWork, actor: Actor, year: int, quotas: Mapping[str, int]) -> None:
+    session = uow.session
     before = await _quotas(session, year)
     await session.execute(PoolQuota.__table__.delete().where(PoolQuota.year == year))
     now = utcnow()
-    if quotas:
-        await session.execute(PoolQuota.__table__.insert(), [
-            {"year": year, "district_code": d, "quota": q, "updated_by": actor.principal.subject, "updated_at": now}
-            for d, q in sorted(quotas.items())
-        ])
-    await audit(session, bus, actor, action="pool.quotas.set", entity_type="pool_quotas", entity_id=str(year),
-                changes={"from": before, "to": dict(quotas)})
+    session.add_all(PoolQuota(year=year, district_code=d, quota=q, updated_by=actor.principal.subject, updated_at=now)
+                    for d, q in sorted(quotas.items()))
+    # Inserted by the unit of work's flush, where a concurrent replacement that took the same (year, district) keys
+    # first is answered 409 (pool_quotas' key), not left to fail as a 500 in some later autoflush.
+    await uow.flush()
+    uow.audit("pool.quotas.set", "pool_quotas", str(year), {"from": before, "to": dict(quotas)})
 
 
 async def _screened(session: AsyncSession, year: int) -> bool:
     return await session.scalar(select(ScreeningRun.id).where(ScreeningRun.year == year)) is not None
 
 
-async def set_quotas(sessions: Sessions, actor: Actor, year: int, quotas: Mapping[str, int]) -> dict[str, int]:
+async def set_quotas(work: Work, actor: Actor, year: int, quotas: Mapping[str, int]) -> dict[str, int]:
     """Replace a year's per-district quotas. Refused once that year was screened: the run used them."""
     _ensure_city_wide(actor, "setting quotas")
-    async with sessions.begin() as session:
-        if await _screened(session, year):
+    async with work(actor) as uow:
+        if await _screened(uow.session, year):
             raise Conflict(f"{year} was already screened with its quotas; they can no longer change", field="year",
                            screening=f"/v1/pools/screenings/{year}")
-        await _replace_quotas(session, actor, year, quotas)
+        await _replace_quotas(uow, actor, year, quotas)
     return dict(quotas)
 
 
@@ -307,7 +296,7 @@ class ScreeningOutcome:
     created: bool  # False: the year had been screened before; nothing changed
 
 
-async def run_screening(sessions: Sessions, settings: ServiceSettings, actor: Actor, year: int, *,
+async def run_screening(work: Work, actor: Actor, year: int, *,
                         figures_year: int | None = None, quotas: Mapping[str, int] | None = None,
                         scoring: domain.GrowthScoring | None = None) -> ScreeningOutcome:
     """The annual screening (年度遴选) of ``year``: rank every seedling with figures for ``figures_year`` (default
@@ -316,7 +305,7 @@ async def run_screening(sessions: Sessions, settings: ServiceSettings, actor: Ac
 
     Idempotent per year: the run row is unique per year, so a second call returns the first run and changes
     nothing (two concurrent calls: one wins, the other gets 409). ``quotas``, when given, replace the year's
-    stored quotas before the run.
+    stored quotas for the run.
     """
     _ensure_city_wide(actor, "the annual screening")
     _ensure_not_future(year, "year")
@@ -324,13 +313,12 @@ async def run_screening(sessions: Sessions, settings: ServiceSettings, actor: Ac
     if figures_year > year:
         raise InvalidInput("the figures scored cannot be later than the screening year", field="figures_year")
     scoring = scoring or domain.GrowthScoring()
-    async with sessions.begin() as session:
+    async with work(actor) as uow:
+        session = uow.session
         existing = await session.scalar(select(ScreeningRun).where(ScreeningRun.year == year))
         if existing is not None:
             return ScreeningOutcome(existing, created=False)
-        if quotas is not None:
-            await _replace_quotas(session, actor, year, quotas)
-        year_quotas = await _quotas(session, year)
+        year_quotas = dict(quotas) if quotas is not None else await _quotas(session, year)
         if not year_quotas:
             raise InvalidInput(f"no quotas are set for {year}: set them (PUT /v1/pools/quotas/{year}) or pass them "
                                "with the screening", field="quotas")
@@ -339,16 +327,15 @@ async def run_screening(sessions: Sessions, settings: ServiceSettings, actor: Ac
                            ranked=0, promoted=0, districts=[], actor=actor.principal.subject,
                            actor_role=actor.principal.role.value, started_at=utcnow())
         session.add(run)
-        try:
-            # Claims the year: a concurrent run of the same year waits here and then fails on the unique key.
-            await session.flush()
-        except IntegrityError:
-            raise Conflict(f"{year} was screened by a concurrent run", field="year",
-                           screening=f"/v1/pools/screenings/{year}") from None
+        # Claims the year before anything else is written: a concurrent run of the same year waits here and is
+        # then answered 409 by the year's unique key (screening_runs.year).
+        await uow.flush()
+        if quotas is not None:
+            await _replace_quotas(uow, actor, year, quotas)
 
         seedlings, candidates = await _load_candidates(session, figures_year)
         outcome = domain.screen(candidates, year_quotas, scoring)
-        promoted = await _promote(session, settings, actor, run, outcome.promoted, seedlings)
+        promoted = await _promote(uow, actor, run, outcome.promoted, seedlings)
         await _write_results(session, run, outcome, promoted)
 
         run.candidates = len(seedlings)
@@ -361,9 +348,9 @@ async def run_screening(sessions: Sessions, settings: ServiceSettings, actor: Ac
             for d in outcome.districts
         ]
         run.finished_at = utcnow()
-        await audit(session, bus, actor, action="pool.screening.run", entity_type="screening_run",
-                    entity_id=str(run.id), changes={"parameters": run.parameters, "candidates": run.candidates,
-                                                    "ranked": run.ranked, "promoted": run.promoted})
+        uow.audit("pool.screening.run", "screening_run", str(run.id),
+                  {"parameters": run.parameters, "candidates": run.candidates, "ranked": run.ranked,
+                   "promoted": run.promoted})
     return ScreeningOutcome(run, created=True)
 
 
@@ -422,10 +409,12 @@ def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]
         yield items[start:start + size]
 
 
-async def _promote(session: AsyncSession, settings: ServiceSettings, actor: Actor, run: ScreeningRun,
-                   winners: Sequence[domain.Ranked], seedlings: Mapping[str, _Seedling]) -> set[uuid.UUID]:
+async def _promote(uow: UnitOfWork, actor: Actor, run: ScreeningRun, winners: Sequence[domain.Ranked],
+                   seedlings: Mapping[str, _Seedling]) -> set[uuid.UUID]:
     """Move the winners to 培育库 in bulk; returns the ids actually moved (a firm an officer moved meanwhile is
-    left alone). History, events and audit entries are written with executemany."""
+    left alone). History rows are written with executemany; events and audit entries go to the unit of work,
+    which writes them the same way at commit."""
+    session, settings = uow.session, uow.settings
     ids = [uuid.UUID(r.candidate.key) for r in winners]
     now = utcnow()
     moved: set[uuid.UUID] = set()
@@ -468,8 +457,8 @@ async def _promote(session: AsyncSession, settings: ServiceSettings, actor: Acto
             "quota": ranked.district_quota, "reason": reason,
         }))
     await session.execute(PoolChange.__table__.insert(), changes)
-    await insert_rows(session, bus.outbox, events)
-    await insert_rows(session, bus.audit_log, audits)
+    uow.event_rows(events)
+    uow.audit_rows(audits)
     return moved
 
 
@@ -509,21 +498,16 @@ async def get_screening(sessions: Sessions, year: int) -> ScreeningRun:
 
 async def list_screenings(sessions: Sessions, *, limit: int,
                           cursor: str | None) -> tuple[list[ScreeningRun], str | None]:
-    """Runs, latest year first."""
-    query = select(ScreeningRun)
-    if cursor:
-        (year,) = decode_cursor(cursor, cursor_int)
-        query = query.where(ScreeningRun.year < year)
+    """Runs, latest year first (a year has one run: the year alone orders them)."""
     async with sessions() as session:
-        rows = list((await session.scalars(query.order_by(ScreeningRun.year.desc()).limit(limit + 1))).all())
-    next_cursor = encode_cursor([rows[limit - 1].year]) if len(rows) > limit else None
-    return rows[:limit], next_cursor
+        return await paginate(session, select(ScreeningRun), keys=(Key(ScreeningRun.year, cursor_int),),
+                              limit=limit, cursor=cursor, descending=True)
 
 
 async def screening_results(sessions: Sessions, actor: Actor, year: int, *, district_code: str | None,
                             promoted: bool | None, limit: int, cursor: str | None) -> tuple[list[Any], str | None]:
     """A run's ranking by district and rank. Officers see their districts' firms only."""
-    scope = scope_for(actor, district_code)
+    scope = DistrictScope(SCREENING_RESULTS, ScreeningResult.district_code, actor, district_code)
     async with sessions() as session:
         run = await session.scalar(select(ScreeningRun).where(ScreeningRun.year == year))
         if run is None:
@@ -534,14 +518,10 @@ async def screening_results(sessions: Sessions, actor: Actor, year: int, *, dist
             .join(Enterprise, Enterprise.id == ScreeningResult.enterprise_id)
             .where(ScreeningResult.run_id == run.id)
         )
-        # The district the firm was ranked in (the run's), not where it may have moved since.
-        query = scope.apply(query, ScreeningResult.district_code)
+        query = scope.apply(query)
         if promoted is not None:
             query = query.where(ScreeningResult.promoted == promoted)
-        if cursor:
-            d, r = decode_cursor(cursor, str, cursor_int)
-            query = query.where(after_key(ScreeningResult.district_code, ScreeningResult.rank, d, r))
-        query = query.order_by(ScreeningResult.district_code, ScreeningResult.rank).limit(limit + 1)
-        rows = list((await session.execute(query)).all())
-    next_cursor = encode_cursor([rows[limit - 1].district_code, rows[limit - 1].rank]) if len(rows) > limit else None
-    return rows[:limit], next_cursor
+        # A rank is unique within a run's district: (district, rank) orders the ranking without ties.
+        return await paginate(session, query, keys=(Key(ScreeningResult.district_code, str),
+                                                    Key(ScreeningResult.rank, cursor_int)),
+                              limit=limit, cursor=cursor)

@@ -1,5 +1,6 @@
 """Programme statistics (统计): progress toward the 3,000-firm target, counts by dimension, the ladder funnel and
-the digital-ladder coverage of above-scale (规上) firms. Read-only; officers see their districts' numbers only.
+the digital-ladder coverage of above-scale (规上) firms. Read-only; every number counts the firms the caller may
+read (ENTERPRISE_SCOPE: officers see their districts' numbers only), optionally narrowed to one district.
 
 Definitions (the numbers mean exactly this):
 
@@ -25,7 +26,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import String, cast, func, literal, or_, select, union
+from sqlalchemy import Select, String, cast, func, literal, or_, select, union
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.registry.domain.classification import SECTORS
@@ -35,13 +36,49 @@ from services.registry.domain.size_class import INDUSTRY_GROUP_BY_PREFIX, Indust
 from services.registry.models import Enterprise
 from services.registry.models.evaluations import Certification
 from services.registry.models.figures import AnnualFigures, Honour
-from services.registry.service.access import Scope
+from services.registry.service.access import ENTERPRISE_SCOPE
 from services.registry.service.clock import programme_today
+from shared.auth import Actor
 from shared.db import is_postgres
-from shared.errors import InvalidInput
+from shared.errors import InvalidInput, PermissionDenied
 from shared.ids import HUZHOU_DISTRICTS
+from shared.scope import ScopeRule
 
 Sessions = async_sessionmaker[AsyncSession]
+
+
+@dataclass(frozen=True)
+class DistrictScope:
+    """The rows a caller's numbers (or a ranking) cover: those ``rule`` lets it read, narrowed to one district when
+    it asks for one. Which districts a caller reaches is the rule's tie (an officer's districts), never restated
+    here; ``column`` is the district the rows count under."""
+
+    rule: ScopeRule
+    column: Any
+    actor: Actor
+    district_code: str | None = None
+
+    def __post_init__(self) -> None:
+        # Asking for a district outside one's reach is refused (403), not answered with empty numbers.
+        if self.district_code is not None and not self.covers(self.district_code):
+            tie = self.rule.readers.get(self.actor.principal.role)
+            row = {self.column.key: self.district_code}
+            reason = tie.refusal(row)[0] if tie is not None else f"district {self.district_code} is out of reach"
+            raise PermissionDenied(reason, field="district_code")
+
+    def covers(self, district_code: str) -> bool:
+        """Whether the numbers include the rows of ``district_code``."""
+        return (self.district_code in (None, district_code)
+                and self.rule.may_read(self.actor, {self.column.key: district_code}))
+
+    def apply(self, query: Select[Any]) -> Select[Any]:
+        query = query.where(self.rule.readable(self.actor))
+        return query if self.district_code is None else query.where(self.column == self.district_code)
+
+
+def _firms_of(actor: Actor, district_code: str | None) -> DistrictScope:
+    """The firms a caller's statistics count, by the district the firm is registered in."""
+    return DistrictScope(ENTERPRISE_SCOPE, Enterprise.district_code, actor, district_code)
 
 
 @dataclass(frozen=True)
@@ -94,7 +131,9 @@ def _registration_year(session: AsyncSession) -> Any:
     return func.strftime("%Y", Enterprise.created_at, "+8 hours")
 
 
-async def progress(sessions: Sessions, scope: Scope, target: ProgrammeTarget = PROGRAMME_TARGET) -> dict[str, Any]:
+async def progress(sessions: Sessions, actor: Actor, district_code: str | None = None,
+                   target: ProgrammeTarget = PROGRAMME_TARGET) -> dict[str, Any]:
+    scope = _firms_of(actor, district_code)
     async with sessions() as session:
         year = _registration_year(session)
         rows = (await session.execute(scope.apply(select(year.label("year"), func.count()).select_from(Enterprise)
@@ -112,7 +151,7 @@ async def progress(sessions: Sessions, scope: Scope, target: ProgrammeTarget = P
             "remaining": max(target.firms - cumulative, 0), "years": years}
 
 
-async def _held_tiers(session: AsyncSession, scope: Scope, on: date) -> set[tuple[Any, str]]:
+async def _held_tiers(session: AsyncSession, scope: DistrictScope, on: date) -> set[tuple[Any, str]]:
     """(enterprise id, tier) for every tier held on ``on`` by a firm in scope."""
     certified = scope.apply(
         select(Certification.enterprise_id, Certification.tier)
@@ -129,13 +168,14 @@ async def _held_tiers(session: AsyncSession, scope: Scope, on: date) -> set[tupl
     return {(row[0], row[1]) for row in await session.execute(union(certified, hnte_honours))}
 
 
-async def _total(session: AsyncSession, scope: Scope) -> int:
+async def _total(session: AsyncSession, scope: DistrictScope) -> int:
     return int(await session.scalar(scope.apply(select(func.count()).select_from(Enterprise))) or 0)
 
 
-async def counts(sessions: Sessions, scope: Scope, by: str) -> dict[str, Any]:
+async def counts(sessions: Sessions, actor: Actor, by: str, district_code: str | None = None) -> dict[str, Any]:
     """Firms per value of one dimension. ``key: null`` counts the firms without a value (no pool, no tier …).
     Tiers: a firm holding several counts under each, so tier counts add up to more than the total."""
+    scope = _firms_of(actor, district_code)
     async with sessions() as session:
         total = await _total(session, scope)
         found: Counter[str | None] = Counter()
@@ -148,15 +188,16 @@ async def counts(sessions: Sessions, scope: Scope, by: str) -> dict[str, Any]:
             rows = await session.execute(scope.apply(select(column, func.count()).group_by(column)))
             found.update({key: n for key, n in rows})
     keys: list[str | None] = list(_KNOWN_KEYS[by])
-    if scope.districts is not None and by == "district":
-        keys = [k for k in keys if k in scope.districts]
+    if by == "district":
+        keys = [k for k in keys if k is not None and scope.covers(k)]
     keys += sorted(k for k in found if k is not None and k not in keys)
     groups = [{"key": k, "count": found.get(k, 0)} for k in keys]
     groups.append({"key": None, "count": found.get(None, 0)})
     return {"by": by, "total": total, "groups": groups}
 
 
-async def funnel(sessions: Sessions, scope: Scope) -> dict[str, Any]:
+async def funnel(sessions: Sessions, actor: Actor, district_code: str | None = None) -> dict[str, Any]:
+    scope = _firms_of(actor, district_code)
     async with sessions() as session:
         total = await _total(session, scope)
         held = await _held_tiers(session, scope, programme_today())
@@ -178,9 +219,10 @@ async def funnel(sessions: Sessions, scope: Scope) -> dict[str, Any]:
             "hnte": {"holding": hnte, "share_of_registered": ratio(hnte, total)}}
 
 
-async def digital_coverage(sessions: Sessions, scope: Scope, *, year: int | None,
-                           min_revenue_wan: int = ABOVE_SCALE_REVENUE_WAN,
+async def digital_coverage(sessions: Sessions, actor: Actor, district_code: str | None = None, *,
+                           year: int | None, min_revenue_wan: int = ABOVE_SCALE_REVENUE_WAN,
                            industry_doors: tuple[str, ...] = INDUSTRIAL_DOORS) -> dict[str, Any]:
+    scope = _firms_of(actor, district_code)
     if year is not None and year > programme_today().year:
         raise InvalidInput(f"{year} is in the future", field="year")
     min_revenue_fen = min_revenue_wan * FEN_PER_WAN
