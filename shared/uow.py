@@ -23,13 +23,14 @@ What cannot be left to each use case is done here, once:
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import MetaData, UniqueConstraint, event
+from sqlalchemy import MetaData, UniqueConstraint, event, false, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
@@ -37,6 +38,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from shared.bus.outbox import audit_row, event_row, insert_rows
 from shared.bus.tables import BusTables
+from shared.db import is_postgres
 from shared.errors import Conflict, PreconditionFailed
 
 if TYPE_CHECKING:
@@ -170,6 +172,21 @@ class UnitOfWork:
     def event_rows(self, rows: list[dict[str, Any]]) -> None:
         """Outbox rows made elsewhere with :func:`shared.bus.outbox.event_row` (bulk use cases)."""
         self._events.extend(rows)
+
+    async def lock(self, *name: object) -> None:
+        """Hold a lock named by ``name`` (e.g. ``"pool_quotas", 2026``) until this unit of work ends: for an
+        invariant over a set of rows that no single row, version or unique key can hold (a year's quotas replaced
+        as a whole). Concurrent units of work taking the same name run one after the other.
+
+        PostgreSQL: a transaction-level advisory lock on a stable 64-bit hash of the name. SQLite: the database's
+        one write lock, taken now rather than at the first write (a write that matches no row takes it), so that
+        what this unit reads next is what it will write over."""
+        if is_postgres(self.session):
+            digest = hashlib.blake2b(repr(name).encode(), digest_size=8).digest()
+            await self.session.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                                       {"key": int.from_bytes(digest, "big", signed=True)})
+        else:
+            await self.session.execute(self.work.tables.idempotency_keys.delete().where(false()))
 
     # The transaction -------------------------------------------------------------------------------------------
 

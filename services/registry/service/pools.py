@@ -275,6 +275,9 @@ async def set_quotas(work: Work, actor: Actor, year: int, quotas: Mapping[str, i
     """Replace a year's per-district quotas. Refused once that year was screened: the run used them."""
     _ensure_city_wide(actor, "setting quotas")
     async with work(actor) as uow:
+        # A year's quotas are replaced as a whole, and never after its screening read them: replacements and the
+        # screening of one year take turns (two replacements naming different districts must not merge).
+        await uow.lock("pool_quotas", year)
         if await _screened(uow.session, year):
             raise Conflict(f"{year} was already screened with its quotas; they can no longer change", field="year",
                            screening=f"/v1/pools/screenings/{year}")
@@ -318,20 +321,22 @@ async def run_screening(work: Work, actor: Actor, year: int, *,
         existing = await session.scalar(select(ScreeningRun).where(ScreeningRun.year == year))
         if existing is not None:
             return ScreeningOutcome(existing, created=False)
-        year_quotas = dict(quotas) if quotas is not None else await _quotas(session, year)
-        if not year_quotas:
-            raise InvalidInput(f"no quotas are set for {year}: set them (PUT /v1/pools/quotas/{year}) or pass them "
-                               "with the screening", field="quotas")
-        parameters = domain.ScreeningParameters(year, figures_year, year_quotas, scoring)
-        run = ScreeningRun(year=year, figures_year=figures_year, parameters=to_plain(parameters), candidates=0,
-                           ranked=0, promoted=0, districts=[], actor=actor.principal.subject,
-                           actor_role=actor.principal.role.value, started_at=utcnow())
+        run = ScreeningRun(year=year, figures_year=figures_year, parameters={}, candidates=0, ranked=0, promoted=0,
+                           districts=[], actor=actor.principal.subject, actor_role=actor.principal.role.value,
+                           started_at=utcnow())
         session.add(run)
         # Claims the year before anything else is written: a concurrent run of the same year waits here and is
         # then answered 409 by the year's unique key (screening_runs.year).
         await uow.flush()
+        # Then the year's quotas, which no replacement may change between this read and this run's commit.
+        await uow.lock("pool_quotas", year)
         if quotas is not None:
             await _replace_quotas(uow, actor, year, quotas)
+        year_quotas = dict(quotas) if quotas is not None else await _quotas(session, year)
+        if not year_quotas:
+            raise InvalidInput(f"no quotas are set for {year}: set them (PUT /v1/pools/quotas/{year}) or pass them "
+                               "with the screening", field="quotas")
+        run.parameters = to_plain(domain.ScreeningParameters(year, figures_year, year_quotas, scoring))
 
         seedlings, candidates = await _load_candidates(session, figures_year)
         outcome = domain.screen(candidates, year_quotas, scoring)
