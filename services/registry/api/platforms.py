@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from services.registry.schemas import platforms as schemas
 from services.registry.schemas.enterprises import Cluster, DistrictCode
 from services.registry.service import platforms as service
-from shared.app import Sessions, Settings
+from shared.app import Sessions, WorkOf
 from shared.auth import Actor, Role, require_actor
 from shared.http import Page, etag
 
@@ -67,27 +67,26 @@ async def list_flagships(
              summary="Put a platform on a year's flagship list",
              responses={409: {"description": "already on that year's list"}})
 async def add_flagship(
-    body: schemas.FlagshipListingCreate, actor: ListKeeper, sessions: Sessions, settings: Settings, response: Response
+    body: schemas.FlagshipListingCreate, actor: ListKeeper, work: WorkOf, response: Response
 ) -> schemas.FlagshipListingRead:
-    listing = await service.add_flagship(sessions, settings, actor, body)
+    listing = await service.add_flagship(work, actor, body)
     response.headers["Location"] = f"/v1/platforms/flagships/{listing.year}/{listing.platform_id}"
     return listing
 
 
 @router.delete("/flagships/{year}/{platform_id}", status_code=204, response_class=Response,
                summary="Take a platform off a year's flagship list")
-async def remove_flagship(year: int, platform_id: uuid.UUID, actor: ListKeeper, sessions: Sessions,
-                          settings: Settings) -> Response:
-    await service.remove_flagship(sessions, settings, actor, year, platform_id)
+async def remove_flagship(year: int, platform_id: uuid.UUID, actor: ListKeeper, work: WorkOf) -> Response:
+    await service.remove_flagship(work, actor, year, platform_id)
     return Response(status_code=204)
 
 
 @router.post("", status_code=201, response_model=schemas.PlatformRead, summary="Register a platform",
              responses={409: {"description": "a platform of that name exists; `existing` points to it"}})
 async def register_platform(
-    body: schemas.PlatformCreate, actor: Registrar, sessions: Sessions, settings: Settings, response: Response
+    body: schemas.PlatformCreate, actor: Registrar, work: WorkOf, response: Response
 ) -> schemas.PlatformRead:
-    platform = await service.register_platform(sessions, settings, actor, body)
+    platform = await service.register_platform(work, actor, body)
     response.headers["Location"] = f"/v1/platforms/{platform.id}"
     response.headers["ETag"] = etag(platform.version)
     return platform
@@ -131,12 +130,11 @@ async def update_platform(
     platform_id: uuid.UUID,
     body: schemas.PlatformUpdate,
     actor: Manager,
-    sessions: Sessions,
-    settings: Settings,
+    work: WorkOf,
     response: Response,
     if_match: Annotated[str | None, Header(description="the ETag you read")] = None,
 ) -> schemas.PlatformRead:
-    platform = await service.update_platform(sessions, settings, actor, platform_id, body, if_match)
+    platform = await service.update_platform(work, actor, platform_id, body, if_match)
     response.headers["ETag"] = etag(platform.version)
     return platform
 
@@ -159,10 +157,9 @@ async def list_tenancies(
              summary="An enterprise enters the platform (入驻)",
              responses={409: {"description": "the platform is full, or the firm is a current tenant elsewhere"}})
 async def enter_tenant(
-    platform_id: uuid.UUID, body: schemas.TenancyCreate, actor: Manager, sessions: Sessions, settings: Settings,
-    response: Response,
+    platform_id: uuid.UUID, body: schemas.TenancyCreate, actor: Manager, work: WorkOf, response: Response,
 ) -> schemas.TenancyRead:
-    tenancy = await service.enter_tenant(sessions, settings, actor, platform_id, body)
+    tenancy = await service.enter_tenant(work, actor, platform_id, body)
     response.headers["Location"] = f"/v1/platforms/{platform_id}/tenancies/{tenancy.id}"
     return tenancy
 
@@ -177,7 +174,6 @@ async def get_tenancy(platform_id: uuid.UUID, tenancy_id: uuid.UUID, actor: Tena
              summary="The tenant graduates (毕业) or leaves (迁出)",
              responses={409: {"description": "the tenancy has already ended"}})
 async def end_tenancy(
-    platform_id: uuid.UUID, tenancy_id: uuid.UUID, body: schemas.TenancyExit, actor: Manager, sessions: Sessions,
-    settings: Settings,
+    platform_id: uuid.UUID, tenancy_id: uuid.UUID, body: schemas.TenancyExit, actor: Manager, work: WorkOf,
 ) -> schemas.TenancyRead:
-    return await service.end_tenancy(sessions, settings, actor, platform_id, tenancy_id, body)
+    return await service.end_tenancy(work, actor, platform_id, tenancy_id, body)

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Response
 from services.registry.schemas import visits as schemas
 from services.registry.schemas.enterprises import DistrictCode
 from services.registry.service import visits as service
-from shared.app import Sessions
+from shared.app import Sessions, WorkOf
 from shared.auth import Actor, Role, require_actor
 from shared.http import Page
 
@@ -27,9 +27,9 @@ Limit = Annotated[int, Query(ge=1, le=200)]
 @router.post("/v1/visits", status_code=201, response_model=schemas.VisitRead, response_model_exclude_unset=True,
              summary="Log a guidance visit (跟踪辅导) with its follow-ups")
 async def log_visit(
-    body: schemas.VisitCreate, actor: Officer, sessions: Sessions, response: Response
+    body: schemas.VisitCreate, actor: Officer, work: WorkOf, response: Response
 ) -> schemas.VisitRead:
-    visit = await service.log_visit(sessions, actor, body)
+    visit = await service.log_visit(work, actor, body)
     response.headers["Location"] = f"/v1/visits/{visit.id}"
     return visit
 
@@ -71,6 +71,6 @@ async def list_follow_ups(
 @router.post("/v1/follow-ups/{follow_up_id}/close", response_model=schemas.FollowUpRead, summary="Close a follow-up",
              responses={409: {"description": "already closed"}})
 async def close_follow_up(
-    follow_up_id: uuid.UUID, body: schemas.FollowUpClose, actor: Officer, sessions: Sessions
+    follow_up_id: uuid.UUID, body: schemas.FollowUpClose, actor: Officer, work: WorkOf
 ) -> schemas.FollowUpRead:
-    return await service.close_follow_up(sessions, actor, follow_up_id, body)
+    return await service.close_follow_up(work, actor, follow_up_id, body)

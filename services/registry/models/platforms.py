@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    PrimaryKeyConstraint,
     String,
     Text,
     Uuid,
@@ -34,7 +35,8 @@ class Platform(Versioned, Base):
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     platform_type: Mapped[str] = mapped_column(String(20), index=True)
     # Unique: a second registration of the same park is a mistake, reported as 409 with the existing record.
-    name: Mapped[str] = mapped_column(String(200), unique=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True,
+                                      info={"conflict": ("name", "a platform of this name is already registered")})
     operator_name: Mapped[str] = mapped_column(String(200))
     operator_uscc: Mapped[str] = mapped_column(String(18), index=True)
     address: Mapped[str] = mapped_column(String(400))
@@ -74,7 +76,8 @@ class PlatformTenancy(Base):
         # A firm sits in one platform at a time (enterprises.platform_id is a single column): at most one current
         # tenancy per enterprise, enforced by the database against concurrent entries.
         Index("ix_platform_tenancies_enterprise_id", "enterprise_id", unique=True,
-              postgresql_where=text("left_on IS NULL"), sqlite_where=text("left_on IS NULL")),
+              postgresql_where=text("left_on IS NULL"), sqlite_where=text("left_on IS NULL"),
+              info={"conflict": ("enterprise_id", "the enterprise just entered another platform")}),
         CheckConstraint("left_on IS NULL OR left_on >= entered_on", name="left_after_entry"),
     )
 
@@ -96,8 +99,13 @@ class FlagshipListing(Base):
 
     __tablename__ = "platform_flagship_listings"
 
-    year: Mapped[int] = mapped_column(Integer, primary_key=True)
-    platform_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("platforms.id"), primary_key=True, index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    platform_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("platforms.id"), index=True)
     note: Mapped[str | None] = mapped_column(Text)
     listed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     listed_by: Mapped[str] = mapped_column(String(200))
+
+    __table_args__ = (
+        PrimaryKeyConstraint("year", "platform_id",
+                             info={"conflict": ("platform_id", "the platform is already on that year's flagship list")}),
+    )

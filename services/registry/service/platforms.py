@@ -2,8 +2,9 @@
 occupancy and each enterprise's ``platform_id``; the yearly flagship lists (旗舰园区名单); the investment-attraction
 map (招商地图).
 
-Every change to a platform, its occupancy or its flagship listing takes the platform's row lock first, bumps its
-version (the ETag) and emits ``platform.updated`` with the state after the change, in the same transaction.
+Every change to a platform, its occupancy or its flagship listing loads the platform for change first (its row
+lock), moves its version (the ETag) and emits ``platform.updated`` with the state after the change, in the same
+unit of work.
 """
 
 from __future__ import annotations
@@ -15,22 +16,23 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import String, cast, exists, func, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.registry.domain.platforms import FIRST_FLAGSHIP_YEAR, is_flagship, vacancy
-from services.registry.models import Enterprise, bus
+from services.registry.models import Enterprise
 from services.registry.models.platforms import FlagshipListing, Platform, PlatformTenancy
 from services.registry.schemas import platforms as schemas
 from services.registry.service.clock import programme_today
-from shared.auth import Actor, Principal, Role
-from shared.bus.outbox import audit, emit
-from shared.db import after_key
+from shared.auth import Actor, Role
+from shared.db import is_postgres
 from shared.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from shared.events.registry import PlatformRegistered, PlatformState, PlatformUpdated
-from shared.http import check_if_match, cursor_date, cursor_datetime, cursor_uuid, decode_cursor, encode_cursor
+from shared.http import cursor_date, cursor_datetime, cursor_uuid
 from shared.ids import HUZHOU_DISTRICTS
-from shared.settings import ServiceSettings
+from shared.pagination import Key, paginate
+from shared.repository import Records, apply_changes
+from shared.scope import EVERYWHERE, InDistrict, OnPlatform, ScopeRule
+from shared.uow import UnitOfWork, Work
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -40,41 +42,58 @@ PROFILE_FIELDS = tuple(schemas.PlatformUpdate.model_fields)
 
 # --- who may do what ----------------------------------------------------------------------------------------------
 
-def _operates(principal: Principal, platform_id: uuid.UUID) -> bool:
-    """A park operator's token lists the platforms it runs."""
-    for raw in principal.platform_ids:
-        try:
-            if uuid.UUID(str(raw)) == platform_id:
-                return True
-        except ValueError:
-            continue
-    return False
+# Platforms are public within the programme: every role reads them (the routes say which roles come in).
+_EVERY_ROLE_READS = {role: EVERYWHERE for role in Role}
+
+# A platform's profile and tenants: admins, officers in the platform's district, the park operator that runs it.
+PLATFORM_SCOPE = ScopeRule(
+    noun="platform",
+    readers=_EVERY_ROLE_READS,
+    managers={Role.ADMIN: EVERYWHERE, Role.OFFICER: InDistrict(Platform.district_code),
+              Role.PARK_OPERATOR: OnPlatform(Platform.id)},
+)
+PLATFORMS = Records(Platform, PLATFORM_SCOPE)
+
+# Registering a platform, the district it belongs to and the flagship lists are the programme's decisions, never
+# the operator's: admins, and officers in the platform's district.
+PROGRAMME_SCOPE = ScopeRule(
+    noun="platform",
+    readers=_EVERY_ROLE_READS,
+    managers={Role.ADMIN: EVERYWHERE, Role.OFFICER: InDistrict(Platform.district_code)},
+)
+# A platform as the flagship-list use cases load it for change.
+LISTED_PLATFORMS = Records(Platform, PROGRAMME_SCOPE)
 
 
-def ensure_may_manage_platform(actor: Actor, platform: Platform, *, operator_may: bool) -> None:
-    """Admins everywhere, officers in their districts, a park operator on its own platforms where ``operator_may``
-    (profile and tenants, but not the flagship lists, which are the programme's decision)."""
-    p = actor.principal
-    if p.role == Role.ADMIN:
-        return
-    if p.role == Role.OFFICER:
-        if p.can_see_district(platform.district_code):
-            return
-        raise PermissionDenied(f"district {platform.district_code} is outside this officer's scope",
-                               field="district_code")
-    if p.role == Role.PARK_OPERATOR and operator_may:
-        if _operates(p, platform.id):
-            return
-        raise PermissionDenied("a park operator may act only on the platforms it runs")
-    raise PermissionDenied(f"role {p.role.value} may not change this platform")
+def _ensure_may_read_tenants(actor: Actor, platform: Platform) -> None:
+    """The tenant list names firms: those who keep the platform read it, and the service role reads every one.
+    Refused as 403, not 404: the platform itself is public."""
+    if actor.principal.role != Role.SERVICE:
+        PLATFORM_SCOPE.ensure_manageable(actor, platform)
 
 
-def _ensure_may_register(actor: Actor, district_code: str) -> None:
-    p = actor.principal
-    if p.role not in (Role.ADMIN, Role.OFFICER):
-        raise PermissionDenied(f"role {p.role.value} may not register platforms")
-    if not p.can_see_district(district_code):
-        raise PermissionDenied(f"district {district_code} is outside this officer's scope", field="district_code")
+async def _load_for_change(records: Records[Platform], session: AsyncSession, actor: Actor, platform_id: uuid.UUID,
+                           **guard: Any) -> Platform:
+    """The platform loaded for change through ``records`` (``guard``: get_for_change's If-Match arguments), its
+    occupancy counted once the lock is held.
+
+    SQLite has no FOR UPDATE, and its driver opens the transaction at the first write: there, a write that changes
+    nothing takes the database's write lock before anything is read, so that concurrent entries read the tenancies
+    the one before them committed and are refused as full (409) rather than all passing the capacity check and
+    then losing the version race (412)."""
+    if not is_postgres(session):
+        await session.execute(
+            update(Platform).where(Platform.id == platform_id)
+            # Naming updated_at keeps its onupdate from firing: taking the lock is not a change.
+            .values(version=Platform.version, updated_at=Platform.updated_at)
+            .execution_options(synchronize_session=False)
+        )
+    platform = await records.get_for_change(session, actor, platform_id, **guard)
+    # On PostgreSQL the locking SELECT re-reads the platform's row once the lock is granted, but counts the
+    # tenancies in the snapshot it took before waiting: without a recount, concurrent entries would each see the
+    # occupancy from before the others and overfill the platform.
+    await session.refresh(platform, ["occupied"])
+    return platform
 
 
 # --- reading ------------------------------------------------------------------------------------------------------
@@ -121,11 +140,8 @@ def _state(read: schemas.PlatformRead) -> dict[str, Any]:
 
 
 async def get_platform(sessions: Sessions, actor: Actor, platform_id: uuid.UUID) -> schemas.PlatformRead:
-    # Platforms are public within the programme: every authenticated role reads them (the route says which).
     async with sessions() as session:
-        platform = await session.get(Platform, platform_id)
-        if platform is None:
-            raise NotFound(f"no platform {platform_id}")
+        platform = await PLATFORMS.get(session, actor, platform_id)
         return await _read(session, platform)
 
 
@@ -155,7 +171,9 @@ def _filtered(  # type: ignore[no-untyped-def]
     return query
 
 
-_SORT_COLUMNS = {"name": Platform.name, "created_at": Platform.created_at}
+# The list's orders: the sort column, then the id (unique, so that ties never skip or repeat a platform).
+_SORT_KEYS = {"name": Key(Platform.name, str), "created_at": Key(Platform.created_at, cursor_datetime)}
+_BY_ID = Key(Platform.id, cursor_uuid)
 
 
 async def list_platforms(
@@ -172,25 +190,15 @@ async def list_platforms(
     has_vacancy: bool | None = None,
     min_vacancy: int | None = None,
 ) -> tuple[list[schemas.PlatformRead], str | None]:
-    """Filtered list with keyset pagination on (sort column, id): stable under inserts."""
+    """Filtered list in ``sort`` order (``-`` for descending): stable under inserts."""
     today = programme_today()
-    descending = sort.startswith("-")
-    column = _SORT_COLUMNS[sort.lstrip("-")]
-    query = _filtered(select(Platform), platform_type=platform_type, district_code=district_code,
+    query = _filtered(PLATFORMS.select(actor), platform_type=platform_type, district_code=district_code,
                       positioning=positioning, flagship=flagship, has_vacancy=has_vacancy, min_vacancy=min_vacancy,
                       year=today.year)
-    if cursor:
-        key, after_id = decode_cursor(cursor, cursor_datetime if column is Platform.created_at else str, cursor_uuid)
-        query = query.where(after_key(column, Platform.id, key, after_id, descending=descending))
-    order = (column.desc(), Platform.id.desc()) if descending else (column.asc(), Platform.id.asc())
     async with sessions() as session:
-        rows = list((await session.scalars(query.order_by(*order).limit(limit + 1))).all())
-        page = rows[:limit]
+        page, next_cursor = await paginate(session, query, keys=(_SORT_KEYS[sort.lstrip("-")], _BY_ID), limit=limit,
+                                           cursor=cursor, descending=sort.startswith("-"))
         years = await _flagship_years(session, [p.id for p in page])
-    next_cursor = None
-    if len(rows) > limit:
-        last = page[-1]
-        next_cursor = encode_cursor([getattr(last, column.key), str(last.id)])
     return [read_model(p, years.get(p.id, []), today) for p in page], next_cursor
 
 
@@ -209,7 +217,7 @@ async def platform_map(
     Not paginated: a FeatureCollection is one document, and the city has hundreds of platforms, not millions.
     """
     today = programme_today()
-    query = _filtered(select(Platform), platform_type=platform_type, district_code=district_code,
+    query = _filtered(PLATFORMS.select(actor), platform_type=platform_type, district_code=district_code,
                       positioning=positioning, flagship=None, has_vacancy=has_vacancy, min_vacancy=min_vacancy,
                       year=today.year)
     async with sessions() as session:
@@ -233,103 +241,65 @@ async def platform_map(
 
 # --- registering and updating -------------------------------------------------------------------------------------
 
-def _duplicate_name(name: str, existing: uuid.UUID) -> Conflict:
-    return Conflict(f"a platform named {name} is already registered", field="name",
-                    existing=f"/v1/platforms/{existing}")
+async def _ensure_name_free(session: AsyncSession, name: str) -> None:
+    """Checked first for the better answer (where the platform of that name is; platforms are public); a
+    concurrent registration of the same name that slips past it is refused by the unique key (409 from the unit
+    of work)."""
+    existing = await session.scalar(select(Platform.id).where(Platform.name == name))
+    if existing is not None:
+        raise Conflict(f"a platform named {name} is already registered", field="name",
+                       existing=f"/v1/platforms/{existing}")
 
 
-async def register_platform(
-    sessions: Sessions, settings: ServiceSettings, actor: Actor, data: schemas.PlatformCreate
-) -> schemas.PlatformRead:
-    _ensure_may_register(actor, data.district_code)
-    async with sessions.begin() as session:
-        existing = await session.scalar(select(Platform.id).where(Platform.name == data.name))
-        if existing is not None:
-            raise _duplicate_name(data.name, existing)
+async def register_platform(work: Work, actor: Actor, data: schemas.PlatformCreate) -> schemas.PlatformRead:
+    PROGRAMME_SCOPE.ensure_manageable(actor, {"district_code": data.district_code})
+    async with work(actor) as uow:
+        session = uow.session
+        await _ensure_name_free(session, data.name)
         platform = Platform(**data.model_dump())
         session.add(platform)
-        try:
-            await session.flush()
-        except IntegrityError:
-            # A concurrent request registered the same name between our check and our insert.
-            raise Conflict(f"a platform named {data.name} is already registered", field="name") from None
+        await uow.flush()
         await session.refresh(platform, ["occupied"])
         read = read_model(platform, [], programme_today())
-        await emit(session, bus, settings, PlatformRegistered(**_state(read)), subject=str(platform.id), actor=actor)
-        await audit(session, bus, actor, action="platform.register", entity_type="platform",
-                    entity_id=str(platform.id), changes=data.model_dump(mode="json"))
+        uow.emit(PlatformRegistered(**_state(read)), subject=str(platform.id))
+        uow.audit("platform.register", "platform", str(platform.id), data.model_dump(mode="json"))
     return read
 
 
-async def _lock_platform(session: AsyncSession, platform_id: uuid.UUID, *, field: str | None = None) -> Platform:
-    """The platform, locked for this transaction before anything is read, so that concurrent entries cannot
-    overfill it and concurrent updates cannot both pass the same If-Match.
-
-    The lock is a write that changes nothing: on PostgreSQL it takes the row lock, and on SQLite (where FOR UPDATE
-    does not exist and the driver opens the transaction at the first write) it takes the database's write lock
-    first, so the reads that follow see the latest committed tenancies instead of failing at commit."""
-    locked = await session.execute(
-        update(Platform).where(Platform.id == platform_id)
-        # Naming updated_at keeps its onupdate from firing: taking the lock is not a change.
-        .values(version=Platform.version, updated_at=Platform.updated_at)
-        .execution_options(synchronize_session=False)
-    )
-    if locked.rowcount == 0:  # type: ignore[attr-defined]
-        raise NotFound(f"no platform {platform_id}", field=field)
-    platform = await session.get(Platform, platform_id)
-    assert platform is not None
-    return platform
-
-
 async def update_platform(
-    sessions: Sessions,
-    settings: ServiceSettings,
-    actor: Actor,
-    platform_id: uuid.UUID,
-    data: schemas.PlatformUpdate,
-    if_match: str | None,
+    work: Work, actor: Actor, platform_id: uuid.UUID, data: schemas.PlatformUpdate, if_match: str | None
 ) -> schemas.PlatformRead:
     changes = data.model_dump(exclude_unset=True)
     for name in sorted(schemas.REQUIRED_FIELDS & changes.keys()):
         if changes[name] is None:
             raise InvalidInput(f"{name} may be changed but not cleared", field=name)
-    async with sessions.begin() as session:
-        platform = await _lock_platform(session, platform_id)
-        ensure_may_manage_platform(actor, platform, operator_may=True)
+    async with work(actor) as uow:
+        session = uow.session
+        platform = await _load_for_change(PLATFORMS, session, actor, platform_id, if_match=if_match)
         if actor.principal.role == Role.PARK_OPERATOR:
             forbidden = sorted(schemas.OFFICER_ONLY_FIELDS & changes.keys())
             if forbidden:
                 raise PermissionDenied(f"a park operator may not change {', '.join(forbidden)}; "
                                        "ask a programme officer", field=forbidden[0])
-        if "district_code" in changes and not actor.principal.can_see_district(changes["district_code"]):
+        if "district_code" in changes:
             # Moving a platform to another district needs authority over the new district too.
-            raise PermissionDenied(f"district {changes['district_code']} is outside this officer's scope",
-                                   field="district_code")
-        check_if_match(if_match, platform.version)
-        before = {k: getattr(platform, k) for k in changes}
-        changed = {k: v for k, v in changes.items() if before[k] != v}
+            PROGRAMME_SCOPE.ensure_manageable(actor, {"district_code": changes["district_code"]})
+        # Refusals first, on the values that would change: the checks read the database, whose autoflush must
+        # not write a change before it is allowed.
+        occupied = int(platform.occupied)  # type: ignore[attr-defined]
+        capacity = changes.get("capacity", platform.capacity)
+        if capacity != platform.capacity and capacity < occupied:
+            raise Conflict(f"capacity {capacity} is below the {occupied} current tenants; "
+                           "record their graduation first", field="capacity", occupied=occupied)
+        if changes.get("name", platform.name) != platform.name:
+            await _ensure_name_free(session, changes["name"])
+        changed = apply_changes(platform, changes)
         if not changed:
             return await _read(session, platform)  # nothing to record: no new version, no event
-        occupied = int(platform.occupied)  # type: ignore[attr-defined]
-        if "capacity" in changed and changed["capacity"] < occupied:
-            raise Conflict(f"capacity {changed['capacity']} is below the {occupied} current tenants; "
-                           "record their graduation first", field="capacity", occupied=occupied)
-        if "name" in changed:
-            existing = await session.scalar(select(Platform.id).where(Platform.name == changed["name"]))
-            if existing is not None:
-                raise _duplicate_name(changed["name"], existing)
-        for key, value in changed.items():
-            setattr(platform, key, value)
-        platform.version += 1
-        try:
-            await session.flush()
-        except IntegrityError:
-            raise Conflict(f"a platform named {changed.get('name')} is already registered", field="name") from None
+        await uow.flush()
         read = await _read(session, platform)
-        await emit(session, bus, settings, PlatformUpdated(**_state(read), changed_fields=sorted(changed)),
-                   subject=str(platform.id), actor=actor)
-        await audit(session, bus, actor, action="platform.update", entity_type="platform", entity_id=str(platform.id),
-                    changes={k: {"from": before[k], "to": v} for k, v in changed.items()})
+        uow.emit(PlatformUpdated(**_state(read), changed_fields=sorted(changed)), subject=str(platform.id))
+        uow.audit("platform.update", "platform", str(platform.id), changed)
     return read
 
 
@@ -344,42 +314,51 @@ def tenancy_read(tenancy: PlatformTenancy, enterprise: Enterprise) -> schemas.Te
     )
 
 
+async def _entering_enterprise(session: AsyncSession, data: schemas.TenancyCreate) -> Enterprise:
+    """The firm named by id or by USCC (as a park operator knows it), locked: its ``platform_id`` changes with
+    the tenancy."""
+    if data.enterprise_id is not None:
+        enterprise = await session.get(Enterprise, data.enterprise_id, with_for_update=True)
+        if enterprise is None:
+            raise NotFound(f"no enterprise {data.enterprise_id}", field="enterprise_id")
+        return enterprise
+    enterprise = await session.scalar(select(Enterprise).where(Enterprise.uscc == data.uscc).with_for_update())
+    if enterprise is None:
+        raise NotFound(f"no enterprise with USCC {data.uscc} is registered", field="uscc")
+    return enterprise
+
+
 async def _tenancy_changed(
-    session: AsyncSession, settings: ServiceSettings, actor: Actor, platform: Platform, enterprise: Enterprise,
-    *, change: str, occupied_before: int, details: dict[str, Any],
+    uow: UnitOfWork, platform: Platform, enterprise: Enterprise, tenancy: PlatformTenancy, *, change: str,
+    occupied_before: int, details: dict[str, Any],
 ) -> None:
     """After a tenancy changed: the occupancy recounted, the event with the new occupancy, and an audit entry on
     both the platform and the enterprise (whose ``platform_id`` moved)."""
-    await session.flush()
-    await session.refresh(platform, ["occupied"])
-    read = await _read(session, platform)
-    await emit(session, bus, settings,
-               PlatformUpdated(**_state(read), changed_fields=["occupied"], tenant_enterprise_id=enterprise.id,
-                               tenancy_change=change),
-               subject=str(platform.id), actor=actor)
+    # Occupancy is part of the platform's representation: a new ETag, though no column of its row changed.
+    platform.version += 1
+    await uow.flush()
+    details = {"tenancy_id": tenancy.id, **details}
+    await uow.session.refresh(platform, ["occupied"])
+    read = await _read(uow.session, platform)
+    uow.emit(PlatformUpdated(**_state(read), changed_fields=["occupied"], tenant_enterprise_id=enterprise.id,
+                             tenancy_change=change),
+             subject=str(platform.id))
     occupancy = {"from": occupied_before, "to": read.occupied}
-    await audit(session, bus, actor, action=f"platform.tenant_{change}", entity_type="platform",
-                entity_id=str(platform.id), changes={"enterprise_id": enterprise.id, "occupied": occupancy, **details})
-    await audit(session, bus, actor, action=f"enterprise.platform_{change}", entity_type="enterprise",
-                entity_id=str(enterprise.id), changes={"platform_id": platform.id, **details})
+    uow.audit(f"platform.tenant_{change}", "platform", str(platform.id),
+              {"enterprise_id": enterprise.id, "occupied": occupancy, **details})
+    uow.audit(f"enterprise.platform_{change}", "enterprise", str(enterprise.id),
+              {"platform_id": platform.id, **details})
 
 
 async def enter_tenant(
-    sessions: Sessions, settings: ServiceSettings, actor: Actor, platform_id: uuid.UUID, data: schemas.TenancyCreate
+    work: Work, actor: Actor, platform_id: uuid.UUID, data: schemas.TenancyCreate
 ) -> schemas.TenancyRead:
     if data.entered_on > programme_today():
         raise InvalidInput("entered_on is in the future; record the entry on the day it happens", field="entered_on")
-    async with sessions.begin() as session:
-        platform = await _lock_platform(session, platform_id)
-        ensure_may_manage_platform(actor, platform, operator_may=True)
-        if data.enterprise_id is not None:
-            enterprise = await session.get(Enterprise, data.enterprise_id)
-            if enterprise is None:
-                raise NotFound(f"no enterprise {data.enterprise_id}", field="enterprise_id")
-        else:
-            enterprise = await session.scalar(select(Enterprise).where(Enterprise.uscc == data.uscc))
-            if enterprise is None:
-                raise NotFound(f"no enterprise with USCC {data.uscc} is registered", field="uscc")
+    async with work(actor) as uow:
+        session = uow.session
+        platform = await _load_for_change(PLATFORMS, session, actor, platform_id)
+        enterprise = await _entering_enterprise(session, data)
         current = await session.scalar(select(PlatformTenancy).where(
             PlatformTenancy.enterprise_id == enterprise.id, PlatformTenancy.left_on.is_(None)))
         if current is not None:
@@ -395,31 +374,24 @@ async def enter_tenant(
         if occupied >= platform.capacity:
             raise Conflict(f"the platform is full ({occupied} of {platform.capacity} places taken)",
                            field="platform_id", occupied=occupied, capacity=platform.capacity)
+        # The same firm entering another platform at once is refused by the one-current-tenancy index (409).
         tenancy = PlatformTenancy(platform_id=platform.id, enterprise_id=enterprise.id, entered_on=data.entered_on)
         session.add(tenancy)
-        enterprise.platform_id = platform.id
-        enterprise.version += 1  # the enterprise's representation (platform_id) changed: a new ETag
-        platform.version += 1
-        try:
-            await session.flush()
-        except IntegrityError:
-            # The partial unique index: the same firm entered another platform concurrently.
-            raise Conflict("the enterprise just entered another platform", field="enterprise_id") from None
-        await _tenancy_changed(session, settings, actor, platform, enterprise, change="entered",
-                               occupied_before=occupied,
-                               details={"tenancy_id": tenancy.id, "entered_on": tenancy.entered_on})
-        return tenancy_read(tenancy, enterprise)
+        apply_changes(enterprise, {"platform_id": platform.id})
+        await _tenancy_changed(uow, platform, enterprise, tenancy, change="entered", occupied_before=occupied,
+                               details={"entered_on": tenancy.entered_on})
+        read = tenancy_read(tenancy, enterprise)
+    return read
 
 
 async def end_tenancy(
-    sessions: Sessions, settings: ServiceSettings, actor: Actor, platform_id: uuid.UUID, tenancy_id: uuid.UUID,
-    data: schemas.TenancyExit,
+    work: Work, actor: Actor, platform_id: uuid.UUID, tenancy_id: uuid.UUID, data: schemas.TenancyExit
 ) -> schemas.TenancyRead:
     if data.left_on > programme_today():
         raise InvalidInput("left_on is in the future; record the graduation on the day it happens", field="left_on")
-    async with sessions.begin() as session:
-        platform = await _lock_platform(session, platform_id)
-        ensure_may_manage_platform(actor, platform, operator_may=True)
+    async with work(actor) as uow:
+        session = uow.session
+        platform = await _load_for_change(PLATFORMS, session, actor, platform_id)
         tenancy = await session.get(PlatformTenancy, tenancy_id)
         if tenancy is None or tenancy.platform_id != platform.id:
             raise NotFound(f"no tenancy {tenancy_id} in platform {platform_id}")
@@ -427,70 +399,54 @@ async def end_tenancy(
             raise Conflict(f"the tenancy already ended on {tenancy.left_on} ({tenancy.exit_kind})")
         if data.left_on < tenancy.entered_on:
             raise InvalidInput(f"left_on is before the entry on {tenancy.entered_on}", field="left_on")
-        enterprise = await session.get(Enterprise, tenancy.enterprise_id)
+        enterprise = await session.get(Enterprise, tenancy.enterprise_id, with_for_update=True)
         assert enterprise is not None  # the foreign key cascades deletions
         occupied = int(platform.occupied)  # type: ignore[attr-defined]
         tenancy.left_on, tenancy.exit_kind, tenancy.exit_reason = data.left_on, data.kind, data.reason
         if enterprise.platform_id == platform.id:
-            enterprise.platform_id = None
-            enterprise.version += 1
-        platform.version += 1
-        await _tenancy_changed(session, settings, actor, platform, enterprise, change=data.kind,
-                               occupied_before=occupied,
-                               details={"tenancy_id": tenancy.id, "left_on": data.left_on, "reason": data.reason})
-        return tenancy_read(tenancy, enterprise)
-
-
-def _ensure_may_read_tenants(actor: Actor, platform: Platform) -> None:
-    p = actor.principal
-    if p.role in (Role.ADMIN, Role.SERVICE):
-        return
-    ensure_may_manage_platform(actor, platform, operator_may=True)
+            apply_changes(enterprise, {"platform_id": None})
+        await _tenancy_changed(uow, platform, enterprise, tenancy, change=data.kind, occupied_before=occupied,
+                               details={"left_on": data.left_on, "reason": data.reason})
+        read = tenancy_read(tenancy, enterprise)
+    return read
 
 
 async def get_tenancy(
     sessions: Sessions, actor: Actor, platform_id: uuid.UUID, tenancy_id: uuid.UUID
 ) -> schemas.TenancyRead:
     async with sessions() as session:
-        platform = await session.get(Platform, platform_id)
-        if platform is None:
-            raise NotFound(f"no platform {platform_id}")
+        platform = await PLATFORMS.get(session, actor, platform_id)
         _ensure_may_read_tenants(actor, platform)
         row = (await session.execute(
             select(PlatformTenancy, Enterprise).join(Enterprise, Enterprise.id == PlatformTenancy.enterprise_id)
-            .where(PlatformTenancy.id == tenancy_id, PlatformTenancy.platform_id == platform_id)
+            .where(PlatformTenancy.id == tenancy_id, PlatformTenancy.platform_id == platform.id)
         )).first()
     if row is None:
         raise NotFound(f"no tenancy {tenancy_id} in platform {platform_id}")
     return tenancy_read(*row)
 
 
+# Latest entry first; the keys are selected as columns of their own, for paginate to read the cursor off the row.
+_TENANCY_ORDER = (Key(PlatformTenancy.entered_on, cursor_date), Key(PlatformTenancy.id, cursor_uuid))
+
+
 async def list_tenancies(
     sessions: Sessions, actor: Actor, platform_id: uuid.UUID, *, status: str, limit: int, cursor: str | None
 ) -> tuple[list[schemas.TenancyRead], str | None]:
-    """The platform's tenants, latest entry first, keyset-paginated on (entered_on, id)."""
+    """The platform's tenants, latest entry first."""
     async with sessions() as session:
-        platform = await session.get(Platform, platform_id)
-        if platform is None:
-            raise NotFound(f"no platform {platform_id}")
+        platform = await PLATFORMS.get(session, actor, platform_id)
         _ensure_may_read_tenants(actor, platform)
-        query = (select(PlatformTenancy, Enterprise).join(Enterprise, Enterprise.id == PlatformTenancy.enterprise_id)
-                 .where(PlatformTenancy.platform_id == platform_id))
+        query = (select(PlatformTenancy, Enterprise, *(key.column for key in _TENANCY_ORDER))
+                 .join(Enterprise, Enterprise.id == PlatformTenancy.enterprise_id)
+                 .where(PlatformTenancy.platform_id == platform.id))
         if status == "current":
             query = query.where(PlatformTenancy.left_on.is_(None))
         elif status == "former":
             query = query.where(PlatformTenancy.left_on.is_not(None))
-        if cursor:
-            key, after_id = decode_cursor(cursor, cursor_date, cursor_uuid)
-            query = query.where(after_key(PlatformTenancy.entered_on, PlatformTenancy.id, key, after_id, descending=True))
-        query = query.order_by(PlatformTenancy.entered_on.desc(), PlatformTenancy.id.desc()).limit(limit + 1)
-        rows = list((await session.execute(query)).all())
-    page = rows[:limit]
-    next_cursor = None
-    if len(rows) > limit:
-        last = page[-1][0]
-        next_cursor = encode_cursor([last.entered_on.isoformat(), str(last.id)])
-    return [tenancy_read(t, e) for t, e in page], next_cursor
+        rows, next_cursor = await paginate(session, query, keys=_TENANCY_ORDER, limit=limit, cursor=cursor,
+                                           descending=True)
+    return [tenancy_read(row.PlatformTenancy, row.Enterprise) for row in rows], next_cursor
 
 
 # --- flagship lists (旗舰园区名单) -----------------------------------------------------------------------------------
@@ -502,48 +458,45 @@ def _check_list_year(year: int) -> None:
         raise InvalidInput(f"year must be between {FIRST_FLAGSHIP_YEAR} and {latest}", field="year")
 
 
-async def _flagship_changed(session: AsyncSession, settings: ServiceSettings, actor: Actor, platform: Platform,
-                            year: int, *, action: str, note: str | None) -> None:
+async def _flagship_changed(uow: UnitOfWork, platform: Platform, year: int, *, action: str, note: str | None) -> None:
+    # The flagship years are part of the platform's representation: a new ETag, though no column of its row changed.
     platform.version += 1
-    await session.flush()
-    read = await _read(session, platform)
+    await uow.flush()
+    read = await _read(uow.session, platform)
     changed = ["flagship_years"] + (["flagship"] if year == programme_today().year else [])
-    await emit(session, bus, settings, PlatformUpdated(**_state(read), changed_fields=changed),
-               subject=str(platform.id), actor=actor)
-    await audit(session, bus, actor, action=action, entity_type="platform", entity_id=str(platform.id),
-                changes={"year": year, "note": note})
+    uow.emit(PlatformUpdated(**_state(read), changed_fields=changed), subject=str(platform.id))
+    uow.audit(action, "platform", str(platform.id), {"year": year, "note": note})
 
 
-async def add_flagship(
-    sessions: Sessions, settings: ServiceSettings, actor: Actor, data: schemas.FlagshipListingCreate
-) -> schemas.FlagshipListingRead:
+async def add_flagship(work: Work, actor: Actor, data: schemas.FlagshipListingCreate) -> schemas.FlagshipListingRead:
     _check_list_year(data.year)
-    async with sessions.begin() as session:
-        platform = await _lock_platform(session, data.platform_id, field="platform_id")
-        ensure_may_manage_platform(actor, platform, operator_may=False)
+    async with work(actor) as uow:
+        session = uow.session
+        try:
+            platform = await _load_for_change(LISTED_PLATFORMS, session, actor, data.platform_id)
+        except NotFound as absent:
+            raise NotFound(absent.detail, field="platform_id") from None
+        # Checked first for the better answer; a concurrent listing is refused by the primary key (409).
         if await session.get(FlagshipListing, (data.year, platform.id)) is not None:
             raise Conflict(f"the platform is already on the {data.year} flagship list", field="platform_id",
                            existing=f"/v1/platforms/flagships?year={data.year}")
         listing = FlagshipListing(year=data.year, platform_id=platform.id, note=data.note,
                                   listed_by=actor.principal.subject)
         session.add(listing)
-        await _flagship_changed(session, settings, actor, platform, data.year, action="platform.flagship_listed",
-                                note=data.note)
-        return _listing_read(listing, platform)
+        await _flagship_changed(uow, platform, data.year, action="platform.flagship_listed", note=data.note)
+        read = _listing_read(listing, platform)
+    return read
 
 
-async def remove_flagship(
-    sessions: Sessions, settings: ServiceSettings, actor: Actor, year: int, platform_id: uuid.UUID
-) -> None:
-    async with sessions.begin() as session:
-        platform = await _lock_platform(session, platform_id)
-        ensure_may_manage_platform(actor, platform, operator_may=False)
+async def remove_flagship(work: Work, actor: Actor, year: int, platform_id: uuid.UUID) -> None:
+    async with work(actor) as uow:
+        session = uow.session
+        platform = await _load_for_change(LISTED_PLATFORMS, session, actor, platform_id)
         listing = await session.get(FlagshipListing, (year, platform.id))
         if listing is None:
             raise NotFound(f"the platform is not on the {year} flagship list")
         await session.delete(listing)
-        await _flagship_changed(session, settings, actor, platform, year, action="platform.flagship_delisted",
-                                note=listing.note)
+        await _flagship_changed(uow, platform, year, action="platform.flagship_delisted", note=listing.note)
 
 
 def _listing_read(listing: FlagshipListing, platform: Platform) -> schemas.FlagshipListingRead:
@@ -554,22 +507,18 @@ def _listing_read(listing: FlagshipListing, platform: Platform) -> schemas.Flags
     )
 
 
+# By platform name; the keys are selected as columns of their own, for paginate to read the cursor off the row.
+_FLAGSHIP_ORDER = (Key(Platform.name, str), Key(Platform.id, cursor_uuid))
+
+
 async def list_flagships(
     sessions: Sessions, actor: Actor, *, year: int | None, limit: int, cursor: str | None
 ) -> tuple[list[schemas.FlagshipListingRead], str | None]:
     """Year Y's flagship list (this year's by default), by platform name."""
     year = programme_today().year if year is None else year
-    query = (select(FlagshipListing, Platform).join(Platform, Platform.id == FlagshipListing.platform_id)
-             .where(FlagshipListing.year == year))
-    if cursor:
-        key, after_id = decode_cursor(cursor, str, cursor_uuid)
-        query = query.where(after_key(Platform.name, Platform.id, key, after_id))
-    query = query.order_by(Platform.name, Platform.id).limit(limit + 1)
+    query = (select(FlagshipListing, Platform, *(key.column for key in _FLAGSHIP_ORDER))
+             .join(Platform, Platform.id == FlagshipListing.platform_id)
+             .where(FlagshipListing.year == year, PLATFORM_SCOPE.readable(actor)))
     async with sessions() as session:
-        rows = list((await session.execute(query)).all())
-    page = rows[:limit]
-    next_cursor = None
-    if len(rows) > limit:
-        last = page[-1][1]
-        next_cursor = encode_cursor([last.name, str(last.id)])
-    return [_listing_read(listing, platform) for listing, platform in page], next_cursor
+        rows, next_cursor = await paginate(session, query, keys=_FLAGSHIP_ORDER, limit=limit, cursor=cursor)
+    return [_listing_read(row.FlagshipListing, row.Platform) for row in rows], next_cursor

@@ -15,16 +15,16 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.registry.domain.visits import is_overdue
-from services.registry.models import Enterprise, bus
+from services.registry.models import Enterprise
 from services.registry.models.visits import GuidanceVisit, VisitFollowUp
 from services.registry.schemas import visits as schemas
-from services.registry.service.access import ensure_may_manage, ensure_may_read, load_enterprise, scope_for
+from services.registry.service.access import ENTERPRISE_SCOPE, ENTERPRISES, scope_for
 from services.registry.service.clock import programme_today
 from shared.auth import Actor, Role
-from shared.bus.outbox import audit
-from shared.db import after_key
 from shared.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from shared.http import cursor_date, cursor_uuid, decode_cursor, encode_cursor
+from shared.http import cursor_date, cursor_uuid
+from shared.pagination import Key, paginate
+from shared.uow import Work
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -61,7 +61,7 @@ def visit_read(actor: Actor, visit: GuidanceVisit, follow_ups: list[VisitFollowU
     return schemas.VisitRead(**fields)
 
 
-async def log_visit(sessions: Sessions, actor: Actor, data: schemas.VisitCreate) -> schemas.VisitRead:
+async def log_visit(work: Work, actor: Actor, data: schemas.VisitCreate) -> schemas.VisitRead:
     _ensure_officer(actor)
     today = programme_today()
     if data.visited_on > today:
@@ -69,24 +69,25 @@ async def log_visit(sessions: Sessions, actor: Actor, data: schemas.VisitCreate)
     for i, item in enumerate(data.follow_ups):
         if item.due_on < data.visited_on:
             raise InvalidInput("a follow-up cannot be due before the visit", field=f"follow_ups.{i}.due_on")
-    async with sessions.begin() as session:
-        enterprise = await load_enterprise(session, actor, data.enterprise_id)
-        ensure_may_manage(actor, enterprise.district_code)
+    async with work(actor) as uow:
+        session = uow.session
+        # Read, not locked: a visit is the officers' note about the firm and changes nothing of its record.
+        enterprise = await ENTERPRISES.get(session, actor, data.enterprise_id)
+        ENTERPRISE_SCOPE.ensure_manageable(actor, enterprise)
         visit = GuidanceVisit(
             enterprise_id=enterprise.id, visited_on=data.visited_on, officer=actor.principal.subject,
             topics=data.topics, problems_raised=data.problems_raised, summary=data.summary,
             internal_notes=data.internal_notes,
         )
         session.add(visit)
-        await session.flush()
+        await uow.flush()
         follow_ups = [VisitFollowUp(visit_id=visit.id, position=i, description=f.description, owner=f.owner,
                                     due_on=f.due_on, status="open")
                       for i, f in enumerate(data.follow_ups)]
         session.add_all(follow_ups)
-        await session.flush()
-        await audit(session, bus, actor, action="guidance_visit.log", entity_type="guidance_visit",
-                    entity_id=str(visit.id),
-                    changes={"enterprise_id": enterprise.id, **data.model_dump(mode="json", exclude={"enterprise_id"})})
+        await uow.flush()
+        uow.audit("guidance_visit.log", "guidance_visit", str(visit.id),
+                  {"enterprise_id": enterprise.id, **data.model_dump(mode="json", exclude={"enterprise_id"})})
     return visit_read(actor, visit, follow_ups, today)
 
 
@@ -100,14 +101,13 @@ async def _follow_ups_of(session: AsyncSession, visit_ids: list[uuid.UUID]) -> d
 
 async def get_visit(sessions: Sessions, actor: Actor, visit_id: uuid.UUID) -> schemas.VisitRead:
     async with sessions() as session:
-        visit = await session.get(GuidanceVisit, visit_id)
+        # A visit of a firm outside the caller's scope reads as absent, like the firm itself.
+        visit = await session.scalar(
+            select(GuidanceVisit).join(Enterprise, Enterprise.id == GuidanceVisit.enterprise_id)
+            .where(GuidanceVisit.id == visit_id, ENTERPRISE_SCOPE.readable(actor))
+        )
         if visit is None:
             raise NotFound(f"no visit {visit_id}")
-        try:
-            await load_enterprise(session, actor, visit.enterprise_id)
-        except NotFound:
-            # Out of scope reads as absent, like the enterprise itself.
-            raise NotFound(f"no visit {visit_id}") from None
         follow_ups = await _follow_ups_of(session, [visit.id])
     return visit_read(actor, visit, follow_ups[visit.id], programme_today())
 
@@ -115,45 +115,39 @@ async def get_visit(sessions: Sessions, actor: Actor, visit_id: uuid.UUID) -> sc
 async def list_enterprise_visits(
     sessions: Sessions, actor: Actor, enterprise_id: uuid.UUID, *, limit: int, cursor: str | None
 ) -> tuple[list[schemas.VisitRead], str | None]:
-    """An enterprise's visits, latest first, keyset-paginated on (visited_on, id)."""
+    """An enterprise's visits, latest first."""
     async with sessions() as session:
-        enterprise = await load_enterprise(session, actor, enterprise_id)
-        query = select(GuidanceVisit).where(GuidanceVisit.enterprise_id == enterprise.id)
-        if cursor:
-            key, after_id = decode_cursor(cursor, cursor_date, cursor_uuid)
-            query = query.where(after_key(GuidanceVisit.visited_on, GuidanceVisit.id, key, after_id, descending=True))
-        query = query.order_by(GuidanceVisit.visited_on.desc(), GuidanceVisit.id.desc()).limit(limit + 1)
-        rows = list((await session.scalars(query)).all())
-        page = rows[:limit]
+        enterprise = await ENTERPRISES.get(session, actor, enterprise_id)
+        page, next_cursor = await paginate(
+            session, select(GuidanceVisit).where(GuidanceVisit.enterprise_id == enterprise.id),
+            keys=(Key(GuidanceVisit.visited_on, cursor_date), Key(GuidanceVisit.id, cursor_uuid)), limit=limit,
+            cursor=cursor, descending=True)
         follow_ups = await _follow_ups_of(session, [v.id for v in page])
     today = programme_today()
-    next_cursor = encode_cursor([page[-1].visited_on.isoformat(), str(page[-1].id)]) if len(rows) > limit else None
     return [visit_read(actor, v, follow_ups[v.id], today) for v in page], next_cursor
 
 
 async def close_follow_up(
-    sessions: Sessions, actor: Actor, follow_up_id: uuid.UUID, data: schemas.FollowUpClose
+    work: Work, actor: Actor, follow_up_id: uuid.UUID, data: schemas.FollowUpClose
 ) -> schemas.FollowUpRead:
     _ensure_officer(actor)
     today = programme_today()
     closed_on = data.closed_on or today
     if closed_on > today:
         raise InvalidInput("closed_on is in the future", field="closed_on")
-    async with sessions.begin() as session:
+    async with work(actor) as uow:
+        session = uow.session
+        # A follow-up of a firm outside the caller's scope reads as absent, like the firm itself.
         found = (await session.execute(
             select(VisitFollowUp, GuidanceVisit, Enterprise)
             .join(GuidanceVisit, GuidanceVisit.id == VisitFollowUp.visit_id)
             .join(Enterprise, Enterprise.id == GuidanceVisit.enterprise_id)
-            .where(VisitFollowUp.id == follow_up_id)
+            .where(VisitFollowUp.id == follow_up_id, ENTERPRISE_SCOPE.readable(actor))
         )).first()
         if found is None:
             raise NotFound(f"no follow-up {follow_up_id}")
         follow_up, visit, enterprise = found
-        try:
-            ensure_may_read(actor, enterprise)
-        except NotFound:
-            raise NotFound(f"no follow-up {follow_up_id}") from None
-        ensure_may_manage(actor, enterprise.district_code)
+        ENTERPRISE_SCOPE.ensure_manageable(actor, enterprise)
         if follow_up.status == "done":
             raise Conflict(f"the follow-up was already closed on {follow_up.closed_on} by {follow_up.closed_by}")
         if closed_on < visit.visited_on:
@@ -167,10 +161,13 @@ async def close_follow_up(
         if closed.rowcount == 0:  # type: ignore[attr-defined]
             raise Conflict("the follow-up was closed by someone else a moment ago")
         await session.refresh(follow_up)
-        await audit(session, bus, actor, action="guidance_visit.follow_up_closed", entity_type="guidance_visit",
-                    entity_id=str(visit.id),
-                    changes={"follow_up_id": follow_up.id, "closed_on": closed_on, "resolution": data.resolution})
+        uow.audit("guidance_visit.follow_up_closed", "guidance_visit", str(visit.id),
+                  {"follow_up_id": follow_up.id, "closed_on": closed_on, "resolution": data.resolution})
     return follow_up_read(follow_up, today)
+
+
+# By due date; the keys are selected as columns of their own, for paginate to read the cursor off the row.
+_FOLLOW_UP_ORDER = (Key(VisitFollowUp.due_on, cursor_date), Key(VisitFollowUp.id, cursor_uuid))
 
 
 async def list_follow_ups(
@@ -185,35 +182,27 @@ async def list_follow_ups(
     cursor: str | None,
 ) -> tuple[list[schemas.OpenFollowUpRead], str | None]:
     """Follow-ups per officer and per district, by due date: the overdue ones (due before today) therefore come
-    first, the most overdue at the top. Keyset-paginated on (due_on, id)."""
+    first, the most overdue at the top."""
     _ensure_officer(actor)
-    scope = scope_for(actor, district_code)
-    query = (select(VisitFollowUp, GuidanceVisit, Enterprise)
+    query = (select(VisitFollowUp, GuidanceVisit, Enterprise, *(key.column for key in _FOLLOW_UP_ORDER))
              .join(GuidanceVisit, GuidanceVisit.id == VisitFollowUp.visit_id)
              .join(Enterprise, Enterprise.id == GuidanceVisit.enterprise_id)
-             .where(VisitFollowUp.status == status))
-    query = scope.apply(query)
+             .where(VisitFollowUp.status == status, ENTERPRISE_SCOPE.readable(actor)))
+    if district_code is not None:
+        query = scope_for(actor, district_code).apply(query)  # 403 for a district outside the officer's
     if officer is not None:
         query = query.where(GuidanceVisit.officer == officer)
     if owner is not None:
         query = query.where(VisitFollowUp.owner == owner)
-    if cursor:
-        key, after_id = decode_cursor(cursor, cursor_date, cursor_uuid)
-        query = query.where(after_key(VisitFollowUp.due_on, VisitFollowUp.id, key, after_id))
-    query = query.order_by(VisitFollowUp.due_on, VisitFollowUp.id).limit(limit + 1)
     async with sessions() as session:
-        rows = list((await session.execute(query)).all())
+        rows, next_cursor = await paginate(session, query, keys=_FOLLOW_UP_ORDER, limit=limit, cursor=cursor)
     today = programme_today()
-    page = rows[:limit]
     items = [
         schemas.OpenFollowUpRead(
-            **follow_up_read(f, today).model_dump(), enterprise_id=e.id, enterprise_name=e.name,
-            district_code=e.district_code, officer=v.officer, visited_on=v.visited_on,
+            **follow_up_read(row.VisitFollowUp, today).model_dump(), enterprise_id=row.Enterprise.id,
+            enterprise_name=row.Enterprise.name, district_code=row.Enterprise.district_code,
+            officer=row.GuidanceVisit.officer, visited_on=row.GuidanceVisit.visited_on,
         )
-        for f, v, e in page
+        for row in rows
     ]
-    next_cursor = None
-    if len(rows) > limit:
-        last = page[-1][0]
-        next_cursor = encode_cursor([last.due_on.isoformat(), str(last.id)])
     return items, next_cursor
