@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import BigInteger, DateTime, Integer, MetaData, and_, event, or_
+from sqlalchemy import BigInteger, DateTime, Integer, MetaData, and_, event, false, or_
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
@@ -124,3 +124,12 @@ class Versioned:
     @declared_attr.directive
     def __mapper_args__(cls) -> dict[str, Any]:
         return {"version_id_col": cls.__table__.c.version, "version_id_generator": False}
+
+
+async def hold_write_lock(session: AsyncSession, table: Any) -> None:
+    """SQLite: take the database's one write lock now, for the rest of the transaction (a write that matches no
+    row of ``table`` takes it). Its driver opens a transaction only at the first write, so without this a use case
+    that checks and then writes reads outside any lock, and two of them pass the same check. PostgreSQL locks rows
+    instead (``FOR UPDATE``, advisory locks): nothing to do there."""
+    if not is_postgres(session):
+        await session.execute(table.delete().where(false()))

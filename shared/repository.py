@@ -4,8 +4,8 @@ Every service declares one :class:`Records` per aggregate (its model and its :cl
 loads through it, so that no use case reads a row outside the caller's scope or changes one without its guards:
 
 - :meth:`Records.get` — the row if the caller may read it; NotFound otherwise (existence is not revealed).
-- :meth:`Records.get_for_change` — the row read under ``FOR UPDATE`` (held to the end of the transaction, on
-  PostgreSQL), once the caller may manage it and its If-Match names the current version (428 without, 412 when
+- :meth:`Records.get_for_change` — the row read under ``FOR UPDATE`` on PostgreSQL (SQLite: under its write lock),
+  held to the end of the transaction, once the caller may manage it and its If-Match names the current version (428 without, 412 when
   stale). The version-checked UPDATE of :class:`shared.db.Versioned` guards the rest of the way on every backend.
 - :meth:`Records.select` — a select of the readable rows, for lists (with :func:`shared.pagination.paginate`).
 """
@@ -20,6 +20,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import Actor
+from shared.db import hold_write_lock
 from shared.errors import NotFound, PreconditionFailed
 from shared.http import check_if_match
 from shared.scope import ScopeRule
@@ -75,6 +76,9 @@ class Records(Generic[T]):
         """The row, locked, for a change by ``actor``. ``if_match``: the header as sent (checked against the
         row's version; None is 428 unless ``optional_if_match``); leave it out where the change is guarded by
         other means (a state the row must be in)."""
+        # PostgreSQL locks the row (FOR UPDATE); SQLite ignores that, and takes its database-wide write lock here
+        # instead, so that on both the checks a use case makes next are not overtaken before it commits.
+        await hold_write_lock(session, self.model.__table__)  # type: ignore[attr-defined]
         # populate_existing: a row this session read before is refreshed from the locked read, never stale.
         row = await session.get(self.model, row_id, with_for_update=True, populate_existing=True)
         if row is None:

@@ -30,7 +30,7 @@ from contextlib import contextmanager
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import MetaData, UniqueConstraint, event, false, text
+from sqlalchemy import MetaData, UniqueConstraint, event, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
@@ -38,7 +38,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from shared.bus.outbox import audit_row, event_row, insert_rows
 from shared.bus.tables import BusTables
-from shared.db import is_postgres
+from shared.db import hold_write_lock, is_postgres
 from shared.errors import Conflict, PreconditionFailed
 
 if TYPE_CHECKING:
@@ -186,7 +186,7 @@ class UnitOfWork:
             await self.session.execute(text("SELECT pg_advisory_xact_lock(:key)"),
                                        {"key": int.from_bytes(digest, "big", signed=True)})
         else:
-            await self.session.execute(self.work.tables.idempotency_keys.delete().where(false()))
+            await hold_write_lock(self.session, self.work.tables.outbox)
 
     # The transaction -------------------------------------------------------------------------------------------
 

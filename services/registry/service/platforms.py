@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import String, cast, exists, func, select, update
+from sqlalchemy import String, cast, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.registry.domain.platforms import FIRST_FLAGSHIP_YEAR, is_flagship, vacancy
@@ -24,7 +24,6 @@ from services.registry.models.platforms import FlagshipListing, Platform, Platfo
 from services.registry.schemas import platforms as schemas
 from services.registry.service.clock import programme_today
 from shared.auth import Actor, Role
-from shared.db import is_postgres
 from shared.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from shared.events.registry import PlatformRegistered, PlatformState, PlatformUpdated
 from shared.http import cursor_date, cursor_datetime, cursor_uuid
@@ -75,19 +74,7 @@ def _ensure_may_read_tenants(actor: Actor, platform: Platform) -> None:
 async def _load_for_change(records: Records[Platform], session: AsyncSession, actor: Actor, platform_id: uuid.UUID,
                            **guard: Any) -> Platform:
     """The platform loaded for change through ``records`` (``guard``: get_for_change's If-Match arguments), its
-    occupancy counted once the lock is held.
-
-    SQLite has no FOR UPDATE, and its driver opens the transaction at the first write: there, a write that changes
-    nothing takes the database's write lock before anything is read, so that concurrent entries read the tenancies
-    the one before them committed and are refused as full (409) rather than all passing the capacity check and
-    then losing the version race (412)."""
-    if not is_postgres(session):
-        await session.execute(
-            update(Platform).where(Platform.id == platform_id)
-            # Naming updated_at keeps its onupdate from firing: taking the lock is not a change.
-            .values(version=Platform.version, updated_at=Platform.updated_at)
-            .execution_options(synchronize_session=False)
-        )
+    occupancy counted once the lock is held."""
     platform = await records.get_for_change(session, actor, platform_id, **guard)
     # On PostgreSQL the locking SELECT re-reads the platform's row once the lock is granted, but counts the
     # tenancies in the snapshot it took before waiting: without a recount, concurrent entries would each see the
