@@ -15,7 +15,7 @@ from starlette.formparsers import MultiPartException
 from services.registry.schemas import imports as schemas
 from services.registry.service import imports as service
 from services.registry.service.clock import PROGRAMME_ZONE
-from shared.app import Sessions, Settings
+from shared.app import Sessions, WorkOf
 from shared.auth import Actor, Role, require_actor
 from shared.errors import InvalidInput
 from shared.http import problem_response
@@ -84,7 +84,7 @@ def _too_large() -> JSONResponse:
 
 @router.post("/v1/imports/enterprises", response_model=schemas.ImportReport, responses=_IMPORT_RESPONSES,
              openapi_extra=_UPLOAD_BODY, summary="Import enterprises from CSV or XLSX (upsert by USCC)")
-async def import_enterprises(request: Request, actor: Importer, sessions: Sessions, settings: Settings) -> Any:
+async def import_enterprises(request: Request, actor: Importer, work: WorkOf) -> Any:
     """Each valid row registers a firm (new USCC) or updates it; rows are validated as `POST /v1/enterprises`
     validates a body. Accepted rows commit even when others are rejected; a rejected row writes nothing. Importing
     the same file again changes nothing. Officers may import only firms of their districts."""
@@ -92,19 +92,19 @@ async def import_enterprises(request: Request, actor: Importer, sessions: Sessio
         file_name, content = await _read_upload(request)
     except _TooLarge:
         return _too_large()
-    return await service.import_enterprises(sessions, settings, actor, file_name, content)
+    return await service.import_enterprises(work, actor, file_name, content)
 
 
 @router.post("/v1/imports/figures", response_model=schemas.ImportReport, responses=_IMPORT_RESPONSES,
              openapi_extra=_UPLOAD_BODY, summary="Import annual figures from CSV or XLSX (upsert by USCC and year)")
-async def import_figures(request: Request, actor: Importer, sessions: Sessions, settings: Settings) -> Any:
+async def import_figures(request: Request, actor: Importer, work: WorkOf) -> Any:
     """Each valid row reports or corrects one firm's figures (年报) for one year. The firm must be registered.
     R&D expense above operating revenue is accepted and listed under `flags`."""
     try:
         file_name, content = await _read_upload(request)
     except _TooLarge:
         return _too_large()
-    return await service.import_figures(sessions, settings, actor, file_name, content)
+    return await service.import_figures(work, actor, file_name, content)
 
 
 @router.get("/v1/imports/enterprises/columns", response_model=schemas.ImportFormat,
