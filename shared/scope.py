@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, false, true
+from sqlalchemy import ColumnElement, Select, false, true
 
 from shared.auth import Actor, Principal, Role
 from shared.errors import NotFound, PermissionDenied
@@ -180,3 +180,32 @@ class ScopeRule:
         if not tie.holds(actor.principal, row):
             reason, field = tie.refusal(row)
             raise PermissionDenied(reason, field=field)
+
+
+@dataclass(frozen=True)
+class DistrictScope:
+    """The rows a caller's numbers (or a ranking) cover: those ``rule`` lets it read, narrowed to one district when
+    it asks for one. Which districts a caller reaches is the rule's tie (an officer's districts), never restated
+    here; ``column`` is the district the rows count under."""
+
+    rule: ScopeRule
+    column: Any
+    actor: Actor
+    district_code: str | None = None
+
+    def __post_init__(self) -> None:
+        # Asking for a district outside one's reach is refused (403), not answered with empty numbers.
+        if self.district_code is not None and not self.covers(self.district_code):
+            tie = self.rule.readers.get(self.actor.principal.role)
+            row = {self.column.key: self.district_code}
+            reason = tie.refusal(row)[0] if tie is not None else f"district {self.district_code} is out of reach"
+            raise PermissionDenied(reason, field="district_code")
+
+    def covers(self, district_code: str) -> bool:
+        """Whether the numbers include the rows of ``district_code``."""
+        return (self.district_code in (None, district_code)
+                and self.rule.may_read(self.actor, {self.column.key: district_code}))
+
+    def apply(self, query: Select[Any]) -> Select[Any]:
+        query = query.where(self.rule.readable(self.actor))
+        return query if self.district_code is None else query.where(self.column == self.district_code)

@@ -3,41 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.registry.models import Enterprise
 from shared.auth import Actor, Role
-from shared.errors import PermissionDenied
 from shared.repository import Records
 from shared.scope import EVERYWHERE, InDistrict, OnPlatform, OwnUscc, ScopeRule
-
-
-@dataclass(frozen=True)
-class Scope:
-    """The districts a caller's lists and numbers cover: None is the whole city."""
-
-    districts: tuple[str, ...] | None
-
-    def apply(self, query: Select[Any], column: Any = Enterprise.district_code) -> Select[Any]:
-        return query if self.districts is None else query.where(column.in_(self.districts))
-
-
-def scope_for(actor: Actor, district_code: str | None) -> Scope:
-    """Officers see their districts only; ``district_code`` narrows any caller to one district (refused if it is
-    outside the caller's)."""
-    p = actor.principal
-    if district_code is not None:
-        if not p.can_see_district(district_code):
-            raise PermissionDenied(f"district {district_code} is outside this officer's scope", field="district_code")
-        return Scope((district_code,))
-    if p.role == Role.OFFICER and p.districts:
-        return Scope(tuple(p.districts))
-    return Scope(None)
-
 
 # Who reads and who changes an enterprise record (DESIGN §6). Reviewers read every firm (they assess them);
 # park operators read their current tenants (tenancy sets platform_id).

@@ -27,7 +27,6 @@ from services.registry.models.figures import AnnualFigures, IpHolding
 from services.registry.models.pools import PoolChange, PoolEntryCriteria, PoolQuota, ScreeningResult, ScreeningRun
 from services.registry.service.access import ENTERPRISES
 from services.registry.service.clock import programme_today
-from services.registry.service.statistics import DistrictScope
 from shared.auth import Actor, Role
 from shared.bus.outbox import audit_row, event_row
 from shared.db import is_postgres, utcnow
@@ -36,7 +35,7 @@ from shared.events.registry import EnterprisePoolChanged
 from shared.http import cursor_datetime, cursor_int, cursor_uuid
 from shared.pagination import Key, paginate
 from shared.repository import apply_changes
-from shared.scope import EVERYWHERE, InDistrict, ScopeRule
+from shared.scope import EVERYWHERE, DistrictScope, InDistrict, ScopeRule
 from shared.uow import UnitOfWork, Work
 
 Sessions = async_sessionmaker[AsyncSession]

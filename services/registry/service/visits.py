@@ -18,12 +18,13 @@ from services.registry.domain.visits import is_overdue
 from services.registry.models import Enterprise
 from services.registry.models.visits import GuidanceVisit, VisitFollowUp
 from services.registry.schemas import visits as schemas
-from services.registry.service.access import ENTERPRISE_SCOPE, ENTERPRISES, scope_for
+from services.registry.service.access import ENTERPRISE_SCOPE, ENTERPRISES
 from services.registry.service.clock import programme_today
 from shared.auth import Actor, Role
 from shared.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from shared.http import cursor_date, cursor_uuid
 from shared.pagination import Key, paginate
+from shared.scope import DistrictScope
 from shared.uow import Work
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -187,9 +188,9 @@ async def list_follow_ups(
     query = (select(VisitFollowUp, GuidanceVisit, Enterprise, *(key.column for key in _FOLLOW_UP_ORDER))
              .join(GuidanceVisit, GuidanceVisit.id == VisitFollowUp.visit_id)
              .join(Enterprise, Enterprise.id == GuidanceVisit.enterprise_id)
-             .where(VisitFollowUp.status == status, ENTERPRISE_SCOPE.readable(actor)))
-    if district_code is not None:
-        query = scope_for(actor, district_code).apply(query)  # 403 for a district outside the officer's
+             .where(VisitFollowUp.status == status))
+    # The officer's districts, narrowed to one when asked (403 for a district outside them).
+    query = DistrictScope(ENTERPRISE_SCOPE, Enterprise.district_code, actor, district_code).apply(query)
     if officer is not None:
         query = query.where(GuidanceVisit.officer == officer)
     if owner is not None:
