@@ -126,10 +126,16 @@ class Versioned:
         return {"version_id_col": cls.__table__.c.version, "version_id_generator": False}
 
 
+# The execution option marking a statement that writes nothing and only takes a lock (the unit of work's audit
+# check passes it over).
+LOCK_ONLY = "seedbed_lock_only"
+
+
 async def hold_write_lock(session: AsyncSession, table: Any) -> None:
     """SQLite: take the database's one write lock now, for the rest of the transaction (a write that matches no
     row of ``table`` takes it). Its driver opens a transaction only at the first write, so without this a use case
     that checks and then writes reads outside any lock, and two of them pass the same check. PostgreSQL locks rows
     instead (``FOR UPDATE``, advisory locks): nothing to do there."""
     if not is_postgres(session):
-        await session.execute(table.delete().where(false()))
+        await session.execute(table.delete().where(false()).execution_options(**{LOCK_ONLY: True}))
+

@@ -33,12 +33,12 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import MetaData, UniqueConstraint, event, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from shared.bus.outbox import audit_row, event_row, insert_rows
 from shared.bus.tables import BusTables
-from shared.db import hold_write_lock, is_postgres
+from shared.db import LOCK_ONLY, hold_write_lock, is_postgres
 from shared.errors import Conflict, PreconditionFailed
 
 if TYPE_CHECKING:
@@ -137,6 +137,7 @@ class UnitOfWork:
     async def __aenter__(self) -> UnitOfWork:
         await self.session.begin()
         event.listen(self.session.sync_session, "before_flush", self._note_changes)
+        event.listen(self.session.sync_session, "do_orm_execute", self._note_statement)
         return self
 
     async def __aexit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> None:
@@ -147,10 +148,20 @@ class UnitOfWork:
             await self.commit()
         finally:
             event.remove(self.session.sync_session, "before_flush", self._note_changes)
+            event.remove(self.session.sync_session, "do_orm_execute", self._note_statement)
             await self.session.close()
 
     def _note_changes(self, session: Session, _context: Any, _instances: Any) -> None:
         if session.new or session.deleted or any(session.is_modified(o) for o in session.dirty):
+            self._changed_rows = True
+
+    def _note_statement(self, state: ORMExecuteState) -> None:
+        """Bulk writes (Core INSERT/UPDATE/DELETE through the session) count as changes too; the bus's own rows
+        and a statement that only takes a lock do not."""
+        if not (state.is_insert or state.is_update or state.is_delete) or state.execution_options.get(LOCK_ONLY):
+            return
+        table = getattr(state.statement, "table", None)
+        if table is None or table.name not in self.work.bus_table_names:
             self._changed_rows = True
 
     # What a use case records ------------------------------------------------------------------------------------
@@ -217,6 +228,7 @@ class Work:
         self.settings = settings
         self.tables = tables
         self.metadata = metadata
+        self.bus_table_names = frozenset(t.name for t in vars(tables).values())
 
     def __call__(self, actor: Actor | None, *, system_actor: str = "system") -> UnitOfWork:
         """A unit of work for ``actor`` (None: a job or consumer acting on its own, audited as ``system_actor``)."""
