@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import BigInteger, DateTime, Integer, MetaData, and_, event, false, or_
+from sqlalchemy import BigInteger, DateTime, Integer, MetaData, event, false
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
@@ -95,14 +95,6 @@ def create_engine(url: str, pool_size: int = 10, **kwargs: Any) -> AsyncEngine:
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     # expire_on_commit=False: use cases return rows after the commit without another round trip.
     return async_sessionmaker(engine, expire_on_commit=False)
-
-
-def after_key(column: Any, id_column: Any, key: Any, after_id: Any, *, descending: bool = False) -> Any:
-    """The keyset-pagination condition: rows after (``key``, ``after_id``) in (column, id) order, or before it when
-    the list runs ``descending``. The id breaks ties, so pages stay stable while rows are added."""
-    if descending:
-        return or_(column < key, and_(column == key, id_column < after_id))
-    return or_(column > key, and_(column == key, id_column > after_id))
 
 
 def is_postgres(engine_or_session: AsyncEngine | AsyncSession) -> bool:

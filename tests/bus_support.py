@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.matching.models import bus as matching_bus
 from shared.bus.consumer import Handler, InboxConsumer, Outcome, Subscription
 from shared.bus.kafka import create_topics, new_consumer, new_producer
-from shared.bus.outbox import add_audit
+from shared.bus.outbox import audit_row, insert_rows
 from shared.db import create_engine, session_factory
 from shared.events.catalog import TopicSpec
 from shared.events.envelope import CloudEvent
@@ -23,8 +23,8 @@ async def record_application(session: AsyncSession, event: CloudEvent) -> None:
     """The test handler's effect: one audit row per application of an event."""
     if event.data.get("fail"):
         raise ValueError("this record can never be applied")
-    await add_audit(session, matching_bus, actor="test", actor_role="service", action="applied", entity_type="event",
-                    entity_id=event.id, changes={}, request_id=None)
+    await insert_rows(session, matching_bus.audit_log, [
+        audit_row(None, action="applied", entity_type="event", entity_id=event.id, changes={}, system_actor="test")])
 
 
 def make_event(**data: object) -> CloudEvent:

@@ -1,7 +1,8 @@
 """Writing events and audit entries in the caller's transaction (DESIGN §4.3, §6).
 
-A use case calls :func:`add_event` inside its unit of work; the row commits or rolls back with the state change.
-Nothing here talks to Kafka: the relay (``shared.bus.relay``) publishes committed rows afterwards.
+The unit of work (``shared.uow``) makes these rows from what a use case records and inserts them at commit, so
+that they commit or roll back with the state change. Nothing here talks to Kafka: the relay
+(``shared.bus.relay``) publishes committed rows afterwards.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.bus.tables import BusTables
 from shared.db import json_dumps, utcnow
 from shared.events.envelope import CloudEvent
 
@@ -61,27 +61,6 @@ def audit_row(
     }
 
 
-async def add_event(session: AsyncSession, tables: BusTables, event: CloudEvent, *, topic: str, key: str) -> None:
-    await session.execute(tables.outbox.insert().values(**outbox_row(event, topic=topic, key=key)))
-
-
-async def add_audit(
-    session: AsyncSession,
-    tables: BusTables,
-    *,
-    actor: str,
-    actor_role: str,
-    action: str,
-    entity_type: str,
-    entity_id: str,
-    changes: dict[str, Any],
-    request_id: str | None,
-) -> None:
-    row = audit_row(None, action=action, entity_type=entity_type, entity_id=entity_id, changes=changes)
-    row.update(actor=actor, actor_role=actor_role, request_id=request_id)
-    await session.execute(tables.audit_log.insert().values(**row))
-
-
 async def insert_rows(session: AsyncSession, table: Any, rows: list[dict[str, Any]]) -> None:
     """Many outbox or audit rows (from outbox_row/audit_row) in one executemany; nothing when there are none."""
     if rows:
@@ -107,34 +86,3 @@ def event_row(
         causation_id=causation_id,
     )
     return outbox_row(event, topic=settings.topic(payload.topic), key=subject, created_at=created_at)
-
-
-async def emit(
-    session: AsyncSession,
-    tables: BusTables,
-    settings: ServiceSettings,
-    payload: EventPayload,
-    *,
-    subject: str,
-    actor: Actor | None = None,
-    causation_id: str | None = None,
-) -> None:
-    """The usual way a use case publishes: one event_row, in the caller's transaction."""
-    row = event_row(settings, payload, subject=subject, actor=actor, causation_id=causation_id)
-    await session.execute(tables.outbox.insert().values(**row))
-
-
-async def audit(
-    session: AsyncSession,
-    tables: BusTables,
-    actor: Actor | None,
-    *,
-    action: str,
-    entity_type: str,
-    entity_id: str,
-    changes: dict[str, Any],
-) -> None:
-    """The audit entry of a change made by ``actor`` (who, when, what, from which request), or by the system
-    (``actor`` None) when a job acts on its own."""
-    row = audit_row(actor, action=action, entity_type=entity_type, entity_id=entity_id, changes=changes)
-    await session.execute(tables.audit_log.insert().values(**row))

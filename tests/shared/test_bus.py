@@ -14,7 +14,7 @@ from aiokafka import AIOKafkaConsumer
 from services.registry.models import bus as registry_bus
 from shared.bus.consumer import Outcome
 from shared.bus.kafka import new_producer
-from shared.bus.outbox import add_event
+from shared.bus.outbox import insert_rows, outbox_row
 from shared.bus.relay import OutboxRelay
 from shared.db import create_engine, session_factory
 from shared.events.catalog import REGISTRY_ENTERPRISE
@@ -109,7 +109,7 @@ async def test_relay_publishes_rows_committed_while_it_was_down_in_order_per_agg
         for key in keys:
             async with sessions.begin() as session:
                 event = CloudEvent(type=TEST_EVENT_TYPE, source="/seedbed/registry", subject=key, data={"seq": seq})
-                await add_event(session, registry_bus, event, topic=TOPIC, key=key)
+                await insert_rows(session, registry_bus.outbox, [outbox_row(event, topic=TOPIC, key=key)])
     producer = new_producer(KAFKA, "test-relay")
     await producer.start()
     try:

@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.funding.models import bus
 from shared.app import Sessions, build_service_app
 from shared.auth import Actor, Role, require_actor
-from shared.bus.outbox import audit
+from shared.bus.outbox import audit_row, insert_rows
 from shared.db import create_engine, session_factory, utcnow
 from shared.errors import Conflict
 from shared.idempotency import (
@@ -71,8 +71,8 @@ def payments_app(database_url: str, behaviour: Behaviour, *, wait: timedelta = t
                 behaviour.failures_left -= 1
                 raise Conflict("the ledger is being closed; retry")
             payment_id = uuid.uuid4()
-            await audit(session, bus, actor, action="payment.pay", entity_type="payment", entity_id=str(payment_id),
-                        changes=data.model_dump())
+            await insert_rows(session, bus.audit_log, [audit_row(
+                actor, action="payment.pay", entity_type="payment", entity_id=str(payment_id), changes=data.model_dump())])
             return await idempotency.respond(session, 201, {"id": payment_id, **data.model_dump()},
                                              headers={"Location": f"/v1/payments/{payment_id}"})
 

@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-from typing import Any
-
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from services.registry.models import Enterprise
 from shared.auth import Actor, Role
 from shared.repository import Records
@@ -25,15 +20,6 @@ ENTERPRISE_SCOPE = ScopeRule(
 ENTERPRISES = Records(Enterprise, ENTERPRISE_SCOPE)
 
 
-def ensure_may_manage(actor: Actor, district_code: str, uscc: str | None = None) -> None:
-    """Write access to a firm of ``district_code`` and ``uscc`` (one about to be registered, or moved there)."""
-    ENTERPRISE_SCOPE.ensure_manageable(actor, {"district_code": district_code, "uscc": uscc})
-
-
-def ensure_may_read(actor: Actor, enterprise: Any) -> None:
-    ENTERPRISE_SCOPE.ensure_readable(actor, enterprise, enterprise.id)
-
-
 def sees_personal_data(actor: Actor, enterprise: Enterprise) -> bool:
     """Contacts and the legal representative are shown to those who work the case, masked for everyone else."""
     p = actor.principal
@@ -44,8 +30,3 @@ def sees_personal_data(actor: Actor, enterprise: Enterprise) -> bool:
     if p.role == Role.OFFICER:
         return p.can_see_district(enterprise.district_code)
     return False
-
-
-async def load_enterprise(session: AsyncSession, actor: Actor, enterprise_id: uuid.UUID) -> Enterprise:
-    """The enterprise if it exists and the actor may see it; NotFound otherwise."""
-    return await ENTERPRISES.get(session, actor, enterprise_id)
