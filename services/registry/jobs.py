@@ -20,9 +20,9 @@ from services.registry import evaluation_jobs
 from services.registry.domain import pools as domain
 from services.registry.service import pools as service
 from services.registry.service import work_of
-from services.registry.service.clock import programme_today
 from services.registry.settings import Settings
 from shared.auth import Actor, Principal, Role
+from shared.clock import programme_today
 from shared.db import create_engine, session_factory
 from shared.errors import DomainError
 from shared.ids import InvalidIdentifier, validate_district

@@ -7,8 +7,8 @@ from datetime import date
 
 import httpx
 
-from services.registry.service.clock import programme_today
 from shared.auth import Role
+from shared.clock import programme_today
 from tests.registry.pools_support import (
     ADMIN,
     WAN,

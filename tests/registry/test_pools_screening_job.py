@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from services.registry import jobs
-from services.registry.service.clock import programme_today
+from shared.clock import programme_today
 from tests.registry.pools_support import ADMIN, WAN, add_figures, pools_of, register
 from tests.support import count_rows
 

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
-from services.registry.service.clock import programme_today
 from shared.auth import Role
+from shared.clock import programme_today
 from tests.registry.pools_support import (
     ADMIN,
     WAN,

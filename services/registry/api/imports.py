@@ -14,9 +14,9 @@ from starlette.formparsers import MultiPartException
 
 from services.registry.schemas import imports as schemas
 from services.registry.service import imports as service
-from services.registry.service.clock import PROGRAMME_ZONE
 from shared.app import Sessions, WorkOf
 from shared.auth import Actor, Role, require_actor
+from shared.clock import PROGRAMME_ZONE
 from shared.errors import InvalidInput
 from shared.http import problem_response
 

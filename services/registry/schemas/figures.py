@@ -24,7 +24,7 @@ from services.registry.domain.figures import (
     StandardLevel,
     StandardRole,
 )
-from services.registry.service.clock import programme_today
+from shared.clock import programme_today
 from shared.ids import InvalidIdentifier, parse_patent_application_number
 
 # A bound far above any firm's figures (10^17 fen = 1 万亿元 × 100 000): catches unit mix-ups, fits BIGINT.

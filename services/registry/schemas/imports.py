@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from services.registry.domain.figures import wan
 from services.registry.schemas.enterprises import USCC
 from services.registry.schemas.figures import AnnualFiguresWrite
-from services.registry.service.clock import programme_today
+from shared.clock import programme_today
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,6 @@ from services.registry.schemas import evaluations as schemas
 from services.registry.schemas.figures import hnte_number_warnings
 from services.registry.service import work_of
 from services.registry.service.access import ENTERPRISES
-from services.registry.service.clock import programme_today
 from services.registry.service.evaluation_inputs import (
     EnterpriseFacts,
     Question,
@@ -49,6 +48,7 @@ from services.registry.service.evaluation_inputs import (
 from services.registry.settings import Settings as RegistrySettings
 from shared.auth import Actor
 from shared.bus.outbox import audit_row, event_row
+from shared.clock import programme_today
 from shared.db import utcnow
 from shared.errors import Conflict, InvalidInput, NotFound
 from shared.events.registry import EnterpriseEvaluated, EnterpriseTierChanged

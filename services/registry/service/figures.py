@@ -23,7 +23,6 @@ from services.registry.models import Enterprise
 from services.registry.models.figures import AnnualFigures, EnterpriseDeclarations, Honour, IpHolding
 from services.registry.schemas import figures as schemas
 from services.registry.service.access import ENTERPRISES
-from services.registry.service.clock import programme_today
 from services.registry.service.evaluations import (
     get_of_enterprise,
     list_of_enterprise,
@@ -31,6 +30,7 @@ from services.registry.service.evaluations import (
     reevaluate_enterprise,
 )
 from shared.auth import Actor
+from shared.clock import programme_today
 from shared.errors import Conflict, InvalidInput, NotFound
 from shared.events.registry import EnterpriseFiguresReported
 from shared.http import check_if_match, cursor_int

@@ -52,13 +52,13 @@ from services.registry.schemas import imports as schemas
 from services.registry.schemas.enterprises import EnterpriseCreate
 from services.registry.schemas.figures import FIGURE_FIELDS, AnnualFiguresWrite
 from services.registry.service.access import ENTERPRISE_SCOPE, sees_personal_data
-from services.registry.service.clock import PROGRAMME_ZONE
 from services.registry.service.enterprises import PERSONAL_DATA_MASKS, PUBLIC_STATE_FIELDS, list_enterprises
 from services.registry.service.evaluations import reevaluate_enterprises
 from services.registry.service.figures import figure_flags, refresh_size_class, size_class_of
 from shared.app import heap_frozen
 from shared.auth import Actor, Role
 from shared.bus.outbox import event_row
+from shared.clock import PROGRAMME_ZONE
 from shared.db import is_postgres, new_id, utcnow
 from shared.errors import DomainError, InvalidInput, PermissionDenied, PreconditionFailed
 from shared.events.envelope import EventPayload

@@ -22,8 +22,8 @@ from services.registry.domain.platforms import FIRST_FLAGSHIP_YEAR, is_flagship,
 from services.registry.models import Enterprise
 from services.registry.models.platforms import FlagshipListing, Platform, PlatformTenancy
 from services.registry.schemas import platforms as schemas
-from services.registry.service.clock import programme_today
 from shared.auth import Actor, Role
+from shared.clock import programme_today
 from shared.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from shared.events.registry import PlatformRegistered, PlatformState, PlatformUpdated
 from shared.http import cursor_date, cursor_datetime, cursor_uuid

@@ -26,9 +26,9 @@ from services.registry.models import Enterprise
 from services.registry.models.figures import AnnualFigures, IpHolding
 from services.registry.models.pools import PoolChange, PoolEntryCriteria, PoolQuota, ScreeningResult, ScreeningRun
 from services.registry.service.access import ENTERPRISES
-from services.registry.service.clock import programme_today
 from shared.auth import Actor, Role
 from shared.bus.outbox import audit_row, event_row
+from shared.clock import programme_today
 from shared.db import is_postgres, utcnow
 from shared.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from shared.events.registry import EnterprisePoolChanged

@@ -37,8 +37,8 @@ from services.registry.models import Enterprise
 from services.registry.models.evaluations import Certification
 from services.registry.models.figures import AnnualFigures, Honour
 from services.registry.service.access import ENTERPRISE_SCOPE
-from services.registry.service.clock import programme_today
 from shared.auth import Actor
+from shared.clock import programme_today
 from shared.db import is_postgres
 from shared.errors import InvalidInput
 from shared.ids import HUZHOU_DISTRICTS

@@ -19,8 +19,8 @@ from services.registry.models import Enterprise
 from services.registry.models.visits import GuidanceVisit, VisitFollowUp
 from services.registry.schemas import visits as schemas
 from services.registry.service.access import ENTERPRISE_SCOPE, ENTERPRISES
-from services.registry.service.clock import programme_today
 from shared.auth import Actor, Role
+from shared.clock import programme_today
 from shared.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from shared.http import cursor_date, cursor_uuid
 from shared.pagination import Key, paginate

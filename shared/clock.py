@@ -1,4 +1,5 @@
-"""The programme's calendar: "today" is a civil date in Asia/Shanghai (DESIGN §4.6), whatever the server's zone."""
+"""The programme's calendar, for every service: "today" is a civil date in Asia/Shanghai (DESIGN §4.6), whatever the
+server's zone."""
 
 from __future__ import annotations
 
