@@ -14,10 +14,11 @@ from typing import Any
 import httpx
 from sqlalchemy import select
 
+from services.registry.app import create_app
 from services.registry.models import bus
 from shared.auth import Role
 from shared.db import create_engine
-from tests.support import pg_url, running_app, settings_for, sqlite_url, token, truncate
+from tests.support import pg_url, settings_for, sqlite_url, token, truncate
 
 ADMIN = token(Role.ADMIN)
 # Concurrent requests per race: enough to interleave, few enough for the pool and a small machine.
@@ -32,11 +33,21 @@ async def registry_replicas(count: int = 1, *, database_url: str | None = None) 
     if database_url is None:
         await truncate("registry")
     async with AsyncExitStack() as stack:
-        clients = [await stack.enter_async_context(running_app("registry", settings_for("registry", url)))
-                   for _ in range(count)]
-        for client in clients:
-            client.database_url = url  # type: ignore[attr-defined]
+        clients = [await stack.enter_async_context(_running_registry(url)) for _ in range(count)]
         yield clients
+
+
+@asynccontextmanager
+async def _running_registry(url: str) -> AsyncIterator[httpx.AsyncClient]:
+    """tests.support.running_app, except that an exception in the app is answered 500 as a server would answer
+    it, instead of being raised into the test: a race must be judged on every answer, and no request may be left
+    running (holding a connection) when one of them fails."""
+    app = create_app(settings_for("registry", url))
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            client.database_url = url  # type: ignore[attr-defined]
+            yield client
 
 
 @asynccontextmanager
@@ -61,7 +72,11 @@ async def warm_up(clients: Sequence[httpx.AsyncClient], path: str, headers: dict
 
 async def race(send: Callable[[int], Awaitable[httpx.Response]], n: int = N) -> list[httpx.Response]:
     """``send(0)`` … ``send(n - 1)`` fired at once; the responses in the same order."""
-    return list(await asyncio.gather(*(send(i) for i in range(n))))
+    answers = await asyncio.gather(*(send(i) for i in range(n)), return_exceptions=True)
+    failed = [a for a in answers if isinstance(a, BaseException)]
+    if failed:
+        raise AssertionError(f"{len(failed)} of {n} requests failed without an answer") from failed[0]
+    return list(answers)  # type: ignore[arg-type]
 
 
 def statuses(responses: Sequence[httpx.Response]) -> Counter[int]:
