@@ -261,7 +261,10 @@ def cursor_uuid(value: Any) -> uuid.UUID:
 
 
 def cursor_datetime(value: Any) -> datetime:
-    return datetime.fromisoformat(str(value))
+    parsed = datetime.fromisoformat(str(value))
+    if parsed.tzinfo is None:  # this API writes UTC times with their offset; a time without one is forged
+        raise ValueError(f"{value!r} has no time zone")
+    return parsed
 
 
 def cursor_date(value: Any) -> date:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, tuple_
+from sqlalchemy import Select, literal, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from shared.http import decode_cursor, encode_cursor
@@ -47,7 +47,9 @@ def keyset(query: Select[Any], keys: Sequence[Key], limit: int, cursor: str | No
     """``query`` ordered by ``keys``, after the cursor's row, one row more than the page."""
     columns = [k.column for k in keys]
     if cursor:
-        values = decode_cursor(cursor, *(k.parse for k in keys))
+        # Bound with each column's own type, so that the column's conversions apply (a UTC time on SQLite).
+        values = [literal(value, type_=column.type)
+                  for value, column in zip(decode_cursor(cursor, *(k.parse for k in keys)), columns, strict=True)]
         if len(keys) == 1:
             query = query.where(columns[0] < values[0] if descending else columns[0] > values[0])
         else:
