@@ -261,6 +261,38 @@ async def test_quotas_first_set_race_is_never_a_500_and_loses_no_update() -> Non
         assert entries[-1]["changes"]["to"] == current["quotas"]
 
 
+async def test_quota_replacements_naming_different_districts_never_merge() -> None:
+    """A PUT replaces the year's quotas as a whole: racing replacements leave one of them, never their union."""
+    year = THIS_YEAR + 4
+    districts = ["330502", "330503", "330521", "330522", "330523"]
+    async with registry_replicas(2) as clients:
+        path = f"/v1/pools/quotas/{year}"
+        await warm_up(clients, path)
+        bodies = [{"quotas": {districts[i % len(districts)]: i + 1}} for i in range(N)]
+
+        responses = await race(lambda i: clients[i % 2].put(path, json=bodies[i], headers=ADMIN))
+
+        assert set(statuses(responses)) <= {200, 201, 409}, explain(responses)
+        won = [bodies[i]["quotas"] for i, r in enumerate(responses) if r.status_code in (200, 201)]
+        current = (await clients[0].get(path, headers=ADMIN)).json()["quotas"]
+        assert current in won, (current, won)
+
+
+async def test_screenings_of_one_year_racing_run_once() -> None:
+    async with registry_replicas(2) as clients:
+        await warm_up(clients, "/v1/pools/screenings")
+        body = {"year": THIS_YEAR, "quotas": {"330502": 1}}
+
+        responses = await race(lambda i: clients[i % 2].post("/v1/pools/screenings", json=body, headers=ADMIN))
+
+        counted = statuses(responses)
+        # One run; a request that arrives after it committed is told it already ran (200), one that raced it 409.
+        assert counted[201] == 1 and set(counted) <= {200, 201, 409}, explain(responses)
+        assert_problems(responses, {409})
+        assert all(r.json()["already_run"] for r in responses if r.status_code == 200)
+        assert await count_rows(database_url(clients[0]), "screening_runs") == 1
+
+
 # --- certifications --------------------------------------------------------------------------------------------------
 
 def _certificate(number: str) -> dict[str, str]:
