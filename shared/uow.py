@@ -43,7 +43,7 @@ from shared.errors import Conflict, PreconditionFailed
 
 if TYPE_CHECKING:
     from shared.auth import Actor
-    from shared.events.envelope import EventPayload
+    from shared.events.envelope import CloudEvent, EventPayload
     from shared.settings import ServiceSettings
 
 
@@ -121,10 +121,15 @@ def translated_errors(metadata: MetaData) -> Iterator[None]:
 class UnitOfWork:
     """One use case's transaction. Use through :class:`Work` (``async with work(actor) as uow``)."""
 
-    def __init__(self, work: Work, actor: Actor | None, *, system_actor: str = "system") -> None:
+    def __init__(self, work: Work, actor: Actor | None, *, system_actor: str = "system",
+                 caused_by: CloudEvent | None = None, audited: bool = True) -> None:
         self.work = work
         self.actor = actor
         self.system_actor = system_actor
+        # The event a consumer is applying: what this unit emits is caused by it and shares its correlation.
+        self.caused_by = caused_by
+        # A read model kept from another service's events copies changes audited at their source: no entry here.
+        self.audited = audited
         self.session: AsyncSession = work.sessions()
         self._events: list[dict[str, Any]] = []
         self._audits: list[dict[str, Any]] = []
@@ -168,8 +173,11 @@ class UnitOfWork:
 
     def emit(self, payload: EventPayload, *, subject: str, causation_id: str | None = None) -> None:
         """An event of this change, published by the relay once the transaction commits."""
-        self._events.append(event_row(self.settings, payload, subject=subject, actor=self.actor,
-                                      causation_id=causation_id))
+        cause = self.caused_by
+        self._events.append(event_row(
+            self.settings, payload, subject=subject, actor=self.actor,
+            causation_id=causation_id or (cause.id if cause else None),
+            correlation_id=cause.correlation_id if cause else None))
 
     def audit(self, action: str, entity_type: str, entity_id: str, changes: dict[str, Any]) -> None:
         """The audit entry of this change: who (the unit's actor, or the system), when, what, from which request."""
@@ -210,7 +218,7 @@ class UnitOfWork:
         tables = self.work.tables
         with translated_errors(self.work.metadata):
             await self.session.flush()
-            if self._changed_rows and not self._audits:
+            if self.audited and self._changed_rows and not self._audits:
                 raise UnauditedChange("this unit of work changed rows but recorded no audit entry")
             await insert_rows(self.session, tables.outbox, self._events)
             await insert_rows(self.session, tables.audit_log, self._audits)
@@ -230,6 +238,8 @@ class Work:
         self.metadata = metadata
         self.bus_table_names = frozenset(t.name for t in vars(tables).values())
 
-    def __call__(self, actor: Actor | None, *, system_actor: str = "system") -> UnitOfWork:
-        """A unit of work for ``actor`` (None: a job or consumer acting on its own, audited as ``system_actor``)."""
-        return UnitOfWork(self, actor, system_actor=system_actor)
+    def __call__(self, actor: Actor | None, *, system_actor: str = "system", caused_by: CloudEvent | None = None,
+                 audited: bool = True) -> UnitOfWork:
+        """A unit of work for ``actor`` (None: a job or consumer acting on its own, audited as ``system_actor``;
+        ``caused_by``: the event a consumer applies)."""
+        return UnitOfWork(self, actor, system_actor=system_actor, caused_by=caused_by, audited=audited)

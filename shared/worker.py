@@ -19,6 +19,7 @@ from shared.bus.tables import BusTables
 from shared.db import create_engine, session_factory
 from shared.idempotency import purge_expired
 from shared.settings import ServiceSettings
+from shared.uow import Work
 from shared.worker_http import worker_app
 
 log = logging.getLogger(__name__)
@@ -60,6 +61,7 @@ async def run_worker(
     stop = stop or asyncio.Event()
     engine = create_engine(settings.database_url, settings.database_pool_size)
     sessions = session_factory(engine)
+    work = Work(sessions, settings, tables, tables.outbox.metadata)
     service = settings.service_name
     producer = new_producer(settings.kafka_bootstrap, client_id=f"seedbed-{service}-relay")
     consumers: list[InboxConsumer] = []
@@ -90,8 +92,7 @@ async def run_worker(
                     subscription=sub,
                     consumer=kafka_consumer,
                     dead_letter_producer=producer,
-                    sessions=sessions,
-                    tables=tables,
+                    work=work,
                     max_attempts=settings.consumer_max_attempts,
                     retry_backoff_seconds=settings.consumer_retry_backoff_seconds,
                 )

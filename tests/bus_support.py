@@ -5,26 +5,23 @@ from __future__ import annotations
 
 import asyncio
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from services.matching.models import bus as matching_bus
 from shared.bus.consumer import Handler, InboxConsumer, Outcome, Subscription
 from shared.bus.kafka import create_topics, new_consumer, new_producer
-from shared.bus.outbox import audit_row, insert_rows
 from shared.db import create_engine, session_factory
 from shared.events.catalog import TopicSpec
 from shared.events.envelope import CloudEvent
-from tests.support import KAFKA, TOPIC_PREFIX, count_rows, pg_url
+from shared.uow import UnitOfWork, Work
+from tests.support import KAFKA, TOPIC_PREFIX, count_rows, pg_url, settings_for
 
 TEST_EVENT_TYPE = "seedbed.test.thing.happened.v1"
 
 
-async def record_application(session: AsyncSession, event: CloudEvent) -> None:
-    """The test handler's effect: one audit row per application of an event."""
+async def record_application(uow: UnitOfWork, event: CloudEvent) -> None:
+    """The test handler's effect: one audit entry per application of an event."""
     if event.data.get("fail"):
         raise ValueError("this record can never be applied")
-    await insert_rows(session, matching_bus.audit_log, [
-        audit_row(None, action="applied", entity_type="event", entity_id=event.id, changes={}, system_actor="test")])
+    uow.audit("applied", "event", event.id, {})
 
 
 def make_event(**data: object) -> CloudEvent:
@@ -66,8 +63,7 @@ class Harness:
             subscription=Subscription(self.name, (self.topic,), {TEST_EVENT_TYPE: handler}),
             consumer=kafka_consumer,
             dead_letter_producer=self.producer,
-            sessions=self.sessions,
-            tables=matching_bus,
+            work=Work(self.sessions, settings_for("matching"), matching_bus, matching_bus.outbox.metadata),
             max_attempts=max_attempts,
             retry_backoff_seconds=0.01,
         )

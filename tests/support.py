@@ -95,6 +95,15 @@ async def truncate(service: str, database_url: str | None = None) -> None:
         await engine.dispose()
 
 
+def service_work(service: str, sessions: Any) -> Any:
+    """A service's units of work on ``sessions`` (as its worker makes them), for tests that drive use cases or
+    event handlers directly."""
+    from shared.uow import Work
+
+    bus = importlib.import_module(f"services.{service}.models").bus
+    return Work(sessions, settings_for(service), bus, bus.outbox.metadata)
+
+
 @asynccontextmanager
 async def running_app(service: str, settings: Any) -> AsyncIterator[httpx.AsyncClient]:
     """The service's real app with its lifespan, called in process through httpx."""

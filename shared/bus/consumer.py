@@ -15,21 +15,26 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.errors import CommitFailedError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.bus.tables import BusTables
 from shared.db import utcnow
+from shared.errors import Conflict
 from shared.events.catalog import DEAD_LETTER_SUFFIX
 from shared.events.envelope import CloudEvent, MalformedEvent
 
+if TYPE_CHECKING:
+    from shared.uow import UnitOfWork, Work
+
 log = logging.getLogger(__name__)
 
-Handler = Callable[[AsyncSession, CloudEvent], Awaitable[None]]
+# A handler applies one event in the consumer's unit of work (``uow.session``, ``uow.emit``, ``uow.audit``).
+Handler = Callable[["UnitOfWork", CloudEvent], Awaitable[None]]
 
 # The headers a dead letter carries besides the record's own (read back by shared/bus/dead_letters.py).
 DLQ_HEADER_PREFIX = "dlq_"
@@ -49,6 +54,8 @@ class Subscription:
     name: str
     topics: tuple[str, ...]
     handlers: Mapping[str, Handler] = field(default_factory=dict)
+    # False for a read model of another service's records: their changes were audited where they were made.
+    audited: bool = True
 
 
 class Outcome(StrEnum):
@@ -66,8 +73,7 @@ class InboxConsumer:
         subscription: Subscription,
         consumer: AIOKafkaConsumer,
         dead_letter_producer: AIOKafkaProducer,
-        sessions: async_sessionmaker[AsyncSession],
-        tables: BusTables,
+        work: Work,
         max_attempts: int = 3,
         retry_backoff_seconds: float = 0.2,
     ) -> None:
@@ -75,8 +81,8 @@ class InboxConsumer:
         self.subscription = subscription
         self.consumer = consumer
         self.dead_letters = dead_letter_producer
-        self.sessions = sessions
-        self.inbox = tables.inbox
+        self.work = work
+        self.inbox = work.tables.inbox
         self.max_attempts = max_attempts
         self.retry_backoff_seconds = retry_backoff_seconds
         self.inbox_key = f"{service}.{subscription.name}"
@@ -109,32 +115,26 @@ class InboxConsumer:
         await self._dead_letter(record, last_error, attempts=self.max_attempts)
         return Outcome.DEAD_LETTERED
 
+    async def _seen(self, session: AsyncSession, event: CloudEvent) -> bool:
+        return await session.scalar(select(self.inbox.c.event_id).where(
+            self.inbox.c.consumer == self.inbox_key, self.inbox.c.event_id == event.id)) is not None
+
     async def _apply_once(self, event: CloudEvent, handler: Handler) -> Outcome:
         try:
-            async with self.sessions.begin() as session:
-                seen = await session.scalar(
-                    select(self.inbox.c.event_id).where(
-                        self.inbox.c.consumer == self.inbox_key, self.inbox.c.event_id == event.id
-                    )
-                )
-                if seen is not None:
+            # The handler's unit of work: what it emits is caused by this event; a read model it keeps copies
+            # changes audited where they were made (Subscription.audited).
+            async with self.work(None, system_actor=self.inbox_key, caused_by=event,
+                                 audited=self.subscription.audited) as uow:
+                if await self._seen(uow.session, event):
                     return Outcome.DUPLICATE
-                await session.execute(
-                    self.inbox.insert().values(
-                        consumer=self.inbox_key, event_id=event.id, event_type=event.type, processed_at=utcnow()
-                    )
-                )
-                await handler(session, event)
-        except IntegrityError:
+                await uow.session.execute(self.inbox.insert().values(
+                    consumer=self.inbox_key, event_id=event.id, event_type=event.type, processed_at=utcnow()))
+                await handler(uow, event)
+        except (IntegrityError, Conflict):
             # Another instance recorded the same event between our check and our insert: it was applied there.
-            async with self.sessions() as session:
-                seen = await session.scalar(
-                    select(self.inbox.c.event_id).where(
-                        self.inbox.c.consumer == self.inbox_key, self.inbox.c.event_id == event.id
-                    )
-                )
-            if seen is not None:
-                return Outcome.DUPLICATE
+            async with self.work.sessions() as session:
+                if await self._seen(session, event):
+                    return Outcome.DUPLICATE
             raise
         return Outcome.APPLIED
 

@@ -75,14 +75,16 @@ def event_row(
     actor: Actor | None = None,
     causation_id: str | None = None,
     created_at: datetime | None = None,
+    correlation_id: str | None = None,
 ) -> dict[str, Any]:
     """The outbox row of the usual event: the payload's topic (with the settings' prefix), keyed by ``subject``
-    (the aggregate id), correlated with the request that caused it. Bulk use cases insert many with insert_rows."""
+    (the aggregate id), correlated with the request that caused it (or ``correlation_id``: the flow an applied
+    event belongs to). Bulk use cases insert many with insert_rows."""
     event = CloudEvent.of(
         payload,
         service=settings.service_name,
         subject=subject,
-        correlation_id=actor.request_id if actor else None,
+        correlation_id=correlation_id or (actor.request_id if actor else None),
         causation_id=causation_id,
     )
     return outbox_row(event, topic=settings.topic(payload.topic), key=subject, created_at=created_at)

@@ -35,6 +35,7 @@ from shared.events.registry import (
     EnterpriseTierChanged,
     EnterpriseUpdated,
 )
+from shared.uow import UnitOfWork
 
 
 class EnterpriseReadModel:
@@ -76,8 +77,9 @@ PROFILE_FIELDS = (
 def enterprise_handlers(model: type[EnterpriseReadModel]) -> dict[str, Handler]:
     """The handlers that keep ``model``'s rows, by event type. Each runs inside the consumer's inbox transaction."""
 
-    async def on_enterprise_state(session: AsyncSession, event: CloudEvent) -> None:
+    async def on_enterprise_state(uow: UnitOfWork, event: CloudEvent) -> None:
         """registered / updated carry the whole public profile: upsert it, unless a newer version is already here."""
+        session = uow.session
         payload = event.payload(EnterpriseState)  # both events carry the state; nothing else is read
         profile = await session.get(model, payload.enterprise_id)
         version = payload.version or 0
@@ -103,18 +105,18 @@ def enterprise_handlers(model: type[EnterpriseReadModel]) -> dict[str, Handler]:
             raise LookupError(f"no profile for enterprise {enterprise_id} yet")
         return profile
 
-    async def on_tier_changed(session: AsyncSession, event: CloudEvent) -> None:
+    async def on_tier_changed(uow: UnitOfWork, event: CloudEvent) -> None:
         payload = event.payload(EnterpriseTierChanged)
         # The event lists every tier held after the change: no history to keep.
-        (await existing(session, payload.enterprise_id)).held_tiers = sorted(payload.held_tiers)
+        (await existing(uow.session, payload.enterprise_id)).held_tiers = sorted(payload.held_tiers)
 
-    async def on_pool_changed(session: AsyncSession, event: CloudEvent) -> None:
+    async def on_pool_changed(uow: UnitOfWork, event: CloudEvent) -> None:
         payload = event.payload(EnterprisePoolChanged)
-        (await existing(session, payload.enterprise_id)).pool = payload.to_pool
+        (await existing(uow.session, payload.enterprise_id)).pool = payload.to_pool
 
-    async def on_figures_reported(session: AsyncSession, event: CloudEvent) -> None:
+    async def on_figures_reported(uow: UnitOfWork, event: CloudEvent) -> None:
         payload = event.payload(EnterpriseFiguresReported)
-        profile = await existing(session, payload.enterprise_id)
+        profile = await existing(uow.session, payload.enterprise_id)
         if payload.size_class is not None:  # figures too incomplete to classify leave the known class alone
             profile.size_class = payload.size_class
 
@@ -129,7 +131,9 @@ def enterprise_handlers(model: type[EnterpriseReadModel]) -> dict[str, Handler]:
 
 def enterprise_subscription(model: type[EnterpriseReadModel]) -> Subscription:
     """The consumer that keeps ``model``'s rows from the registry's enterprise events."""
-    return Subscription(name="enterprises", topics=(REGISTRY_ENTERPRISE.name,), handlers=enterprise_handlers(model))
+    # A copy of the registry's records: their changes were audited in the registry, not again here.
+    return Subscription(name="enterprises", topics=(REGISTRY_ENTERPRISE.name,), handlers=enterprise_handlers(model),
+                        audited=False)
 
 
 def create_enterprise_profiles_v1() -> None:

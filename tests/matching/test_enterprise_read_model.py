@@ -21,6 +21,7 @@ from tests.support import (
     make_uscc,
     pg_url,
     running_app,
+    service_work,
     settings_for,
     token,
     truncate,
@@ -101,10 +102,11 @@ async def test_a_replayed_older_profile_does_not_undo_a_newer_one_and_tiers_foll
                          service="registry", subject=str(enterprise_id))
     engine = create_engine(pg_url("matching"))
     sessions = session_factory(engine)
+    work = service_work("matching", sessions)
     try:
         for event in (v1, v2, v1, tier):  # v1 again: a replay after v2
-            async with sessions.begin() as session:
-                await SUBSCRIPTION.handlers[event.type](session, event)
+            async with work(None, caused_by=event, audited=SUBSCRIPTION.audited) as uow:
+                await SUBSCRIPTION.handlers[event.type](uow, event)
         async with sessions() as session:
             profile = await session.get(EnterpriseProfile, enterprise_id)
         assert profile is not None

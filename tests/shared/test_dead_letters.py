@@ -7,11 +7,11 @@ import uuid
 
 import pytest
 from aiokafka import TopicPartition
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.bus.consumer import Outcome
 from shared.bus.dead_letters import run as dlq
 from shared.events.envelope import CloudEvent
+from shared.uow import UnitOfWork
 from tests.bus_support import Harness, handle_all, make_event, next_records, record_application
 from tests.support import TOPIC_PREFIX, settings_for, truncate
 
@@ -27,10 +27,10 @@ async def test_dead_letters_are_listed_and_replayed_once_the_cause_is_fixed(caps
     await truncate("matching")
     cause_fixed = False
 
-    async def handler(session: AsyncSession, event: CloudEvent) -> None:
+    async def handler(uow: UnitOfWork, event: CloudEvent) -> None:
         if event.data.get("needs_fix") and not cause_fixed:
             raise ValueError("the cause is not fixed yet")
-        await record_application(session, event)
+        await record_application(uow, event)
 
     settings = settings_for("matching")
     async with Harness(f"dlq-{uuid.uuid4().hex[:6]}") as h:

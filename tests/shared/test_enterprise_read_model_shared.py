@@ -24,7 +24,7 @@ from shared.events.registry import (
     EnterpriseUpdated,
 )
 from shared.read_models.enterprises import EnterpriseReadModel
-from tests.support import make_uscc, pg_url, running_app, settings_for, token, truncate, wait_for
+from tests.support import make_uscc, pg_url, running_app, service_work, settings_for, token, truncate, wait_for
 
 OFFICER = token(Role.OFFICER)
 KEEPERS = ("scenarios", "matching", "funding", "licensing")
@@ -67,17 +67,17 @@ async def test_each_service_keeps_its_own_copy_with_the_same_rules(service: str,
                       subject=subject),
     ]
     engine = create_engine(pg_url(service))
-    sessions = session_factory(engine)
+    work = service_work(service, session_factory(engine))
     try:
         for event in events:
-            async with sessions.begin() as session:
-                await subscription.handlers[event.type](session, event)
+            async with work(None, caused_by=event, audited=subscription.audited) as uow:
+                await subscription.handlers[event.type](uow, event)
         # A tier event for a firm the service never heard of is retried (then dead-lettered), never dropped.
         stray = CloudEvent.of(EnterpriseTierChanged(enterprise_id=uuid.uuid4(), tier="hnte", change="certified"),
                               service="registry", subject="stray")
         with pytest.raises(LookupError):
-            async with sessions.begin() as session:
-                await subscription.handlers[stray.type](session, stray)
+            async with work(None, caused_by=stray, audited=subscription.audited) as uow:
+                await subscription.handlers[stray.type](uow, stray)
     finally:
         await engine.dispose()
     profile = await read_profile(service, enterprise_id)

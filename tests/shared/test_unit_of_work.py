@@ -19,7 +19,7 @@ from shared.auth import Actor, Principal, Role
 from shared.bus.tables import bus_tables
 from shared.db import UTCDateTime, Versioned, create_engine, new_metadata, session_factory
 from shared.errors import Conflict, InvalidInput, NotFound, PermissionDenied, PreconditionFailed
-from shared.events.envelope import EventPayload
+from shared.events.envelope import CloudEvent, EventPayload
 from shared.http import cursor_datetime, cursor_int, encode_cursor
 from shared.pagination import Key, paginate
 from shared.repository import Records, apply_changes
@@ -277,6 +277,23 @@ async def test_nothing_is_written_when_the_unit_of_work_raises(work: Work) -> No
             raise RuntimeError("the use case failed")
     assert await count(work, Gadget.__table__) == 0
     assert await count(work, BUS.outbox) == 0 and await count(work, BUS.audit_log) == 0
+
+
+async def test_a_consumers_unit_emits_events_caused_by_the_event_it_applies(work: Work) -> None:
+    applied = CloudEvent.of(GadgetRenamed(gadget_id=7, name="elsewhere"), service="registry", subject="7",
+                            correlation_id="flow-42")
+    # A read model copies changes audited at their source: its unit needs no audit entry of its own.
+    async with work(None, system_actor="kit.gadgets", caused_by=applied, audited=False) as uow:
+        uow.session.add(Gadget(id=7, name="elsewhere"))
+        uow.emit(GadgetRenamed(gadget_id=7, name="copied"), subject="7")
+    async with work.sessions() as session:
+        (event,) = (await session.execute(select(BUS.outbox))).all()
+    headers = dict(event.headers)
+    assert (headers["ce_causationid"], headers["ce_correlationid"]) == (applied.id, "flow-42")
+    assert await count(work, BUS.audit_log) == 0
+    with pytest.raises(UnauditedChange):  # the same change in an audited unit is refused
+        async with work(None, caused_by=applied) as uow:
+            uow.session.add(Gadget(id=8, name="unaudited"))
 
 
 # --- keyset pages ----------------------------------------------------------------------------------------------------
