@@ -277,18 +277,13 @@ async def test_tenancy_refusals_write_nothing(registry_client: httpx.AsyncClient
     assert expect_problem(unknown, 404)["errors"][0]["field"] == "uscc"
     expect_problem(await _enter(registry_client, str(uuid.uuid4()), firm["id"]), 404)
     assert (await registry_client.post(f"/v1/platforms/{pid}/tenancies", json={})).status_code == 401
-    expect_problem(await _enter(registry_client, pid, firm["id"], headers=token(Role.ENTERPRISE, uscc=firm["uscc"])), 403)
-    expect_problem(await _enter(registry_client, pid, firm["id"], headers=OTHER_OFFICER), 403)
-    expect_problem(await _enter(registry_client, pid, firm["id"],
-                          headers=token(Role.PARK_OPERATOR, platform_ids=[other["id"]])), 403)
     assert await count_rows(url, "platform_tenancies") == 0
     assert await count_rows(url, "outbox", "WHERE event_type = 'seedbed.registry.platform.updated.v1'") == 0
 
-    # The platform's operator may record entries and exits; the tenant list is its to read, not another's.
-    operator = token(Role.PARK_OPERATOR, platform_ids=[pid])
-    entered = await _enter(registry_client, pid, firm["id"], headers=operator)
-    assert entered.status_code == 201, entered.text
+    entered = await _enter(registry_client, pid, firm["id"], headers=token(Role.ENTERPRISE, uscc=firm["uscc"]))
+    assert entered.status_code == 201, entered.text  # the firm places itself
     tid = entered.json()["id"]
+    operator = token(Role.PARK_OPERATOR, platform_ids=[pid])
     assert (await registry_client.get(f"/v1/platforms/{pid}/tenancies/{tid}", headers=operator)).status_code == 200
     expect_problem(await registry_client.get(f"/v1/platforms/{pid}/tenancies",
                                        headers=token(Role.PARK_OPERATOR, platform_ids=[other["id"]])), 403)
@@ -305,6 +300,7 @@ async def test_tenancy_refusals_write_nothing(registry_client: httpx.AsyncClient
     expect_problem(await registry_client.post(f"/v1/platforms/{pid}/tenancies/{uuid.uuid4()}/exit",
                                         json={"left_on": TODAY.isoformat(), "kind": "left", "reason": "迁出"},
                                         headers=operator), 404)
+    # The park operator ends the stay of its own current tenant (the firm is in its scope as its tenant).
     done = await registry_client.post(exit_path, json={"left_on": TODAY.isoformat(), "kind": "graduated", "reason": "毕业"},
                                       headers=operator)
     assert done.status_code == 200, done.text
@@ -312,6 +308,58 @@ async def test_tenancy_refusals_write_nothing(registry_client: httpx.AsyncClient
                                        headers=operator)
     expect_problem(twice, 409)
     assert [e["tenancy_change"] for e in await outbox_payloads(database_url(registry_client), PLATFORM_UPDATED)] == ["entered", "graduated"]
+
+
+async def test_only_who_manages_the_firm_places_it(registry_client: httpx.AsyncClient) -> None:
+    """Entering a firm in a platform changes the firm's record (its platform_id, and who reads it): a park operator
+    (or an officer of another district, or another firm) naming a firm it cannot manage is refused, and learns
+    nothing of the firm; the firm itself or an officer of its district places it."""
+    platform = await _platform(registry_client)  # in 330502
+    pid = platform["id"]
+    firm = await create_enterprise(registry_client, 30)  # in 330502
+    url = database_url(registry_client)
+    operator = token(Role.PARK_OPERATOR, platform_ids=[pid])
+    by_id = {"enterprise_id": firm["id"], "entered_on": (TODAY - timedelta(days=5)).isoformat()}
+    by_uscc = {"uscc": firm["uscc"], "entered_on": (TODAY - timedelta(days=5)).isoformat()}
+
+    # The platform's own operator: not a role that places firms (a firm it names would become readable to it).
+    for body in (by_id, by_uscc):
+        refused = await registry_client.post(f"/v1/platforms/{pid}/tenancies", json=body, headers=operator)
+        expect_problem(refused, 403)
+        # A firm outside the caller's scope is answered like one that does not exist: same status, same words.
+        for headers in (OTHER_OFFICER, token(Role.ENTERPRISE, uscc=make_uscc(31))):
+            hidden = await registry_client.post(f"/v1/platforms/{pid}/tenancies", json=body, headers=headers)
+            problem = expect_problem(hidden, 404)
+            assert "uscc" not in body or firm["id"] not in hidden.text
+            absent_body = {**body, **({"enterprise_id": str(uuid.uuid4())} if "enterprise_id" in body
+                                       else {"uscc": make_uscc(99998)})}
+            absent = await registry_client.post(f"/v1/platforms/{pid}/tenancies", json=absent_body, headers=headers)
+            assert expect_problem(absent, 404)["errors"][0]["field"] == problem["errors"][0]["field"]
+    assert await count_rows(url, "platform_tenancies") == 0
+    assert await count_rows(url, "outbox", "WHERE event_type = 'seedbed.registry.platform.updated.v1'") == 0
+    assert (await registry_client.get(f"/v1/enterprises/{firm['id']}", headers=operator)).status_code == 404
+    read = await registry_client.get(f"/v1/enterprises/{firm['id']}", headers=ADMIN)
+    assert read.json()["platform_id"] is None and read.headers["etag"] == '"1"'
+
+    # An officer of the firm's district places it, in a platform of another district too.
+    elsewhere = await _platform(registry_client, name="长兴小微企业园", district_code="330522", platform_type="micro_park")
+    entered = await _enter(registry_client, elsewhere["id"], firm["id"], headers=OFFICER)
+    assert entered.status_code == 201, entered.text
+    tid = entered.json()["id"]
+    exit_path = f"/v1/platforms/{elsewhere['id']}/tenancies/{tid}/exit"
+    leave = {"left_on": TODAY.isoformat(), "kind": "left", "reason": "迁出"}
+
+    # Ending the stay: not by the operator of another platform, nor another firm (the tenancy does not exist for
+    # them), nor an officer of the platform's district who does not reach the firm (403: the tenant list shows it).
+    for headers, status in ((operator, 404), (token(Role.ENTERPRISE, uscc=make_uscc(31)), 404),
+                            (token(Role.OFFICER, districts=["330503"]), 404),
+                            (token(Role.OFFICER, districts=["330522"]), 403)):
+        expect_problem(await registry_client.post(exit_path, json=leave, headers=headers), status)
+    assert await count_rows(url, "platform_tenancies", "WHERE left_on IS NOT NULL") == 0
+    # The firm itself may record that it left.
+    left = await registry_client.post(exit_path, json=leave, headers=token(Role.ENTERPRISE, uscc=firm["uscc"]))
+    assert left.status_code == 200, left.text
+    assert (await registry_client.get(f"/v1/enterprises/{firm['id']}", headers=ADMIN)).json()["platform_id"] is None
 
 
 # --- flagship lists -----------------------------------------------------------------------------------------------

@@ -24,6 +24,10 @@ Registrar = Annotated[Actor, require_actor(Role.ADMIN, Role.OFFICER)]
 # Profile and tenants: officers in their districts, park operators on the platforms they run.
 Manager = Annotated[Actor, require_actor(Role.ADMIN, Role.OFFICER, Role.PARK_OPERATOR)]
 TenantReader = Annotated[Actor, require_actor(Role.ADMIN, Role.OFFICER, Role.PARK_OPERATOR, Role.SERVICE)]
+# Entering a firm changes the firm's record: the firm itself or who manages it places it, never a park operator
+# (service.platforms.TENANCY_PLATFORMS says why). A stay is ended by the firm's side or by the platform's keepers.
+Placer = Annotated[Actor, require_actor(Role.ADMIN, Role.OFFICER, Role.ENTERPRISE)]
+StayEnder = Annotated[Actor, require_actor(Role.ADMIN, Role.OFFICER, Role.PARK_OPERATOR, Role.ENTERPRISE)]
 # Flagship lists are the programme's decision, not the operator's.
 ListKeeper = Annotated[Actor, require_actor(Role.ADMIN, Role.OFFICER)]
 
@@ -154,10 +158,12 @@ async def list_tenancies(
 
 
 @router.post("/{platform_id}/tenancies", status_code=201, response_model=schemas.TenancyRead,
-             summary="An enterprise enters the platform (入驻)",
-             responses={409: {"description": "the platform is full, or the firm is a current tenant elsewhere"}})
+             summary="An enterprise enters the platform (入驻): recorded by the firm, or by an officer of its district",
+             responses={403: {"description": "the caller may not manage the firm"},
+                        404: {"description": "no such platform, or no such firm in the caller's scope"},
+                        409: {"description": "the platform is full, or the firm is a current tenant elsewhere"}})
 async def enter_tenant(
-    platform_id: uuid.UUID, body: schemas.TenancyCreate, actor: Manager, work: WorkOf, response: Response,
+    platform_id: uuid.UUID, body: schemas.TenancyCreate, actor: Placer, work: WorkOf, response: Response,
 ) -> schemas.TenancyRead:
     tenancy = await service.enter_tenant(work, actor, platform_id, body)
     response.headers["Location"] = f"/v1/platforms/{platform_id}/tenancies/{tenancy.id}"
@@ -171,9 +177,10 @@ async def get_tenancy(platform_id: uuid.UUID, tenancy_id: uuid.UUID, actor: Tena
 
 
 @router.post("/{platform_id}/tenancies/{tenancy_id}/exit", response_model=schemas.TenancyRead,
-             summary="The tenant graduates (毕业) or leaves (迁出)",
-             responses={409: {"description": "the tenancy has already ended"}})
+             summary="The tenant graduates (毕业) or leaves (迁出): recorded by the firm's side or the platform's keepers",
+             responses={403: {"description": "the tenant is outside the caller's scope"},
+                        409: {"description": "the tenancy has already ended"}})
 async def end_tenancy(
-    platform_id: uuid.UUID, tenancy_id: uuid.UUID, body: schemas.TenancyExit, actor: Manager, work: WorkOf,
+    platform_id: uuid.UUID, tenancy_id: uuid.UUID, body: schemas.TenancyExit, actor: StayEnder, work: WorkOf,
 ) -> schemas.TenancyRead:
     return await service.end_tenancy(work, actor, platform_id, tenancy_id, body)

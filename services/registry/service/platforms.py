@@ -22,6 +22,7 @@ from services.registry.domain.platforms import FIRST_FLAGSHIP_YEAR, is_flagship,
 from services.registry.models import Enterprise
 from services.registry.models.platforms import FlagshipListing, Platform, PlatformTenancy
 from services.registry.schemas import platforms as schemas
+from services.registry.service.access import ENTERPRISE_SCOPE
 from shared.auth import Actor, Role
 from shared.clock import programme_today
 from shared.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -62,6 +63,17 @@ PROGRAMME_SCOPE = ScopeRule(
 )
 # A platform as the flagship-list use cases load it for change.
 LISTED_PLATFORMS = Records(Platform, PROGRAMME_SCOPE)
+
+# A platform as a tenancy's entry or exit loads it: locked for its occupancy, and open to every caller the route
+# admits, because who may place a firm or end its stay is decided by the firm, not by the platform:
+#
+# * entering (入驻) changes the firm's record (its platform_id, and with it who reads the firm): the firm itself or
+#   who manages it (an officer of the firm's district, an admin) places it. A park operator does not: it manages no
+#   firm, and placing one would bring any firm it names into its own scope;
+# * ending a stay (毕业/迁出) is open to the firm's managers, and to the platform's keepers for a firm they read (a
+#   park operator's current tenant): ending it only takes the firm out of their scope.
+TENANCY_PLATFORMS = Records(Platform, ScopeRule(noun="platform", readers=_EVERY_ROLE_READS,
+                                                managers=_EVERY_ROLE_READS))
 
 
 def _ensure_may_read_tenants(actor: Actor, platform: Platform) -> None:
@@ -301,17 +313,18 @@ def tenancy_read(tenancy: PlatformTenancy, enterprise: Enterprise) -> schemas.Te
     )
 
 
-async def _entering_enterprise(session: AsyncSession, data: schemas.TenancyCreate) -> Enterprise:
-    """The firm named by id or by USCC (as a park operator knows it), locked: its ``platform_id`` changes with
-    the tenancy."""
+async def _entering_enterprise(session: AsyncSession, actor: Actor, data: schemas.TenancyCreate) -> Enterprise:
+    """The firm named by id or by USCC, locked (its ``platform_id`` changes with the tenancy), once the caller may
+    manage it. A firm outside the caller's reading scope is answered like one that does not exist."""
     if data.enterprise_id is not None:
         enterprise = await session.get(Enterprise, data.enterprise_id, with_for_update=True)
-        if enterprise is None:
-            raise NotFound(f"no enterprise {data.enterprise_id}", field="enterprise_id")
-        return enterprise
-    enterprise = await session.scalar(select(Enterprise).where(Enterprise.uscc == data.uscc).with_for_update())
-    if enterprise is None:
-        raise NotFound(f"no enterprise with USCC {data.uscc} is registered", field="uscc")
+        absent = NotFound(f"no enterprise {data.enterprise_id}", field="enterprise_id")
+    else:
+        enterprise = await session.scalar(select(Enterprise).where(Enterprise.uscc == data.uscc).with_for_update())
+        absent = NotFound(f"no enterprise with USCC {data.uscc} is registered", field="uscc")
+    if enterprise is None or not ENTERPRISE_SCOPE.may_read(actor, enterprise):
+        raise absent
+    ENTERPRISE_SCOPE.ensure_manageable(actor, enterprise)
     return enterprise
 
 
@@ -344,8 +357,8 @@ async def enter_tenant(
         raise InvalidInput("entered_on is in the future; record the entry on the day it happens", field="entered_on")
     async with work(actor) as uow:
         session = uow.session
-        platform = await _load_for_change(PLATFORMS, session, actor, platform_id)
-        enterprise = await _entering_enterprise(session, data)
+        platform = await _load_for_change(TENANCY_PLATFORMS, session, actor, platform_id)
+        enterprise = await _entering_enterprise(session, actor, data)
         current = await session.scalar(select(PlatformTenancy).where(
             PlatformTenancy.enterprise_id == enterprise.id, PlatformTenancy.left_on.is_(None)))
         if current is not None:
@@ -378,16 +391,26 @@ async def end_tenancy(
         raise InvalidInput("left_on is in the future; record the graduation on the day it happens", field="left_on")
     async with work(actor) as uow:
         session = uow.session
-        platform = await _load_for_change(PLATFORMS, session, actor, platform_id)
+        platform = await _load_for_change(TENANCY_PLATFORMS, session, actor, platform_id)
         tenancy = await session.get(PlatformTenancy, tenancy_id)
+        absent = NotFound(f"no tenancy {tenancy_id} in platform {platform_id}")
         if tenancy is None or tenancy.platform_id != platform.id:
-            raise NotFound(f"no tenancy {tenancy_id} in platform {platform_id}")
-        if tenancy.left_on is not None:
-            raise Conflict(f"the tenancy already ended on {tenancy.left_on} ({tenancy.exit_kind})")
-        if data.left_on < tenancy.entered_on:
-            raise InvalidInput(f"left_on is before the entry on {tenancy.entered_on}", field="left_on")
+            raise absent
         enterprise = await session.get(Enterprise, tenancy.enterprise_id, with_for_update=True)
         assert enterprise is not None  # the foreign key cascades deletions
+        keeps_platform = PLATFORM_SCOPE.may_manage(actor, platform)
+        reads_firm = ENTERPRISE_SCOPE.may_read(actor, enterprise)
+        # The tenancy is known to the platform's keepers (their tenant list) and to the firm's readers: to anyone
+        # else it does not exist.
+        if not (keeps_platform or reads_firm):
+            raise absent
+        if tenancy.left_on is not None:
+            raise Conflict(f"the tenancy already ended on {tenancy.left_on} ({tenancy.exit_kind})")
+        if not (ENTERPRISE_SCOPE.may_manage(actor, enterprise) or (keeps_platform and reads_firm)):
+            raise PermissionDenied("the tenant is outside your scope: its own officers or the firm end its stay",
+                                   field="enterprise_id")
+        if data.left_on < tenancy.entered_on:
+            raise InvalidInput(f"left_on is before the entry on {tenancy.entered_on}", field="left_on")
         occupied = int(platform.occupied)  # type: ignore[attr-defined]
         tenancy.left_on, tenancy.exit_kind, tenancy.exit_reason = data.left_on, data.kind, data.reason
         if enterprise.platform_id == platform.id:
