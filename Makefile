@@ -18,7 +18,7 @@ help:
 	@echo "make run     start Kafka and the five services (SQLite under var/) with demo data"
 	@echo "make test    run the whole suite against real Kafka and PostgreSQL"
 	@echo "make stop    stop what make run started"
-	@echo "make token ROLE=officer [USCC=...] [DISTRICT=330502]   print a local bearer token"
+	@echo "make token ROLE=officer [USCC=...] [DISTRICT=330502 | CITY=1]   print a local bearer token"
 	@echo "make docs    regenerate docs/openapi/*.json and docs/asyncapi.json"
 	@echo "make bench   run the benchmarks in bench/"
 
@@ -52,7 +52,7 @@ run: setup kafka topics migrate
 	@python3 -m shared.catalogue ports | while read -r s p; do \
 	  printf '  %-10s http://127.0.0.1:%s/docs   (health /healthz, ready /readyz, metrics /metrics)\n' $$s $$p; done
 	@echo "  Kafka      127.0.0.1:19092"
-	@echo "A token for the API docs' Authorize button: make token ROLE=officer"
+	@echo "A token for the API docs' Authorize button: make token ROLE=officer CITY=1"
 	@echo "Stop everything with: make stop"
 
 demo: setup
@@ -67,7 +67,7 @@ test: setup
 	@bash deploy/local/test.sh $(PYTEST_ARGS)
 
 token: setup
-	@$(SEEDBED) token --role $(ROLE) $(if $(USCC),--uscc $(USCC)) $(if $(DISTRICT),--district $(DISTRICT))
+	@$(SEEDBED) token --role $(ROLE) $(if $(USCC),--uscc $(USCC)) $(if $(DISTRICT),--district $(DISTRICT)) $(if $(CITY),--city)
 
 docs: setup
 	@$(SEEDBED) docs

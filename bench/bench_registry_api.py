@@ -247,7 +247,7 @@ def main() -> int:
     generator = args.generator if args.generator != "auto" else ("wrk" if shutil.which("wrk") else "python")
 
     ids, sample = asyncio.run(prepare(args.firms))
-    token = issue_token(secret=LOCAL_JWT_SECRET, role=Role.OFFICER, subject="bench-officer")
+    token = issue_token(secret=LOCAL_JWT_SECRET, role=Role.OFFICER, subject="bench-officer", city_wide=True)
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
         json.dump(sample, handle)
     env = {**os.environ, "SEEDBED_REGISTRY_DATABASE_URL": database_url(DATABASE_NAME), "SEEDBED_REGISTRY_HTTP_HOST": HOST,

@@ -121,7 +121,8 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        title = {401: "Not authenticated", 403: "Forbidden", 404: "Not found", 405: "Method not allowed"}.get(
+        title = {401: "Not authenticated", 403: "Forbidden", 404: "Not found", 405: "Method not allowed",
+                 429: "Too many requests", 503: "Service unavailable"}.get(
             exc.status_code, "Error"
         )
         return problem_response(exc.status_code, title, str(exc.detail) if exc.detail else None, headers=getattr(exc, "headers", None))

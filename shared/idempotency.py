@@ -199,7 +199,7 @@ def idempotency_key(*, required: bool, wait: timedelta = DEFAULT_WAIT) -> Any:
         key: str | None = Header(None, alias=IDEMPOTENCY_KEY, description=description),
     ) -> Idempotency:
         # Who asks comes first: a caller without a token hears 401, never 428, whatever the route's parameter order.
-        principal = authenticate(request, credentials)
+        principal = await authenticate(request, credentials)
         table = request.app.state.tables.idempotency_keys
         ttl = timedelta(hours=request.app.state.settings.idempotency_ttl_hours)
         caller, operation = f"{principal.role.value}:{principal.subject}", f"{request.method} {request.url.path}"

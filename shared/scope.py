@@ -66,15 +66,16 @@ def _value(row: Any, column: Any) -> Any:
 
 @dataclass(frozen=True)
 class InDistrict:
-    """An officer's rows: those of the districts in the token (an officer with none listed works city-wide)."""
+    """An officer's rows: those of the districts in the token, or all of them for a city-wide officer (an officer
+    with neither reaches none)."""
 
     column: Any
 
     def condition(self, principal: Principal) -> ColumnElement[bool]:
-        return true() if not principal.districts else self.column.in_(principal.districts)
+        return true() if principal.city_wide else self.column.in_(principal.districts)
 
     def holds(self, principal: Principal, row: Any) -> bool:
-        return not principal.districts or _value(row, self.column) in principal.districts
+        return principal.city_wide or _value(row, self.column) in principal.districts
 
     def refusal(self, row: Any) -> tuple[str, str | None]:
         return f"district {_value(row, self.column)} is outside this officer's scope", self.column.key

@@ -20,6 +20,9 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # Only for environment=local/test. Production refuses to start with it (see _refuse_default_secret).
 LOCAL_JWT_SECRET = "seedbed-local-development-secret-not-for-production"
 
+# RFC 7518 §3.2: an HS256 key is at least as long as the SHA-256 output.
+MIN_HS256_SECRET_BYTES = 32
+
 # Each service's API port, from the service catalogue.
 SERVICE_PORTS = PORTS
 
@@ -44,8 +47,18 @@ class ServiceSettings(BaseSettings):
     jwt_secret: SecretStr = SecretStr(LOCAL_JWT_SECRET)
     jwt_algorithm: Literal["HS256", "RS256"] = "HS256"
     jwt_jwks_url: str = ""
+    # The identity provider's keys are kept this long, then fetched again (shared/auth.py SigningKeys) ...
+    jwt_jwks_lifetime_seconds: float = 600.0
+    # ... and a token naming a key not among them causes a fetch at most this often; such tokens are refused
+    # meanwhile (so a rotated key is picked up within this delay, and forged kids cannot make every request fetch).
+    jwt_jwks_refetch_seconds: float = 30.0
+    jwt_jwks_timeout_seconds: float = 5.0
     jwt_audience: str = "seedbed"
     jwt_issuer: str = "seedbed"
+    # A client address that presented this many bad tokens within the window is answered 429 until the window
+    # ends (counted per process: each replica keeps its own count).
+    auth_failure_limit: int = 20
+    auth_failure_window_seconds: float = 60.0
     http_host: str = "127.0.0.1"
     http_port: int = 0
     # The worker's own small HTTP server (/healthz for the liveness probe, /metrics); 0 = the API port + 1000.
@@ -73,8 +86,15 @@ class ServiceSettings(BaseSettings):
         if self.environment == "production":
             if self.jwt_algorithm == "HS256" and self.jwt_secret.get_secret_value() == LOCAL_JWT_SECRET:
                 raise ValueError("jwt_secret must be set in production; the local default is public")
+            # RFC 7518 §3.2: an HS256 key must be at least as long as the hash (256 bits); a shorter secret, and
+            # an empty one all the more, can be guessed offline from any one token.
+            if self.jwt_algorithm == "HS256" and len(self.jwt_secret.get_secret_value().encode()) < MIN_HS256_SECRET_BYTES:
+                raise ValueError(f"jwt_secret must be at least {MIN_HS256_SECRET_BYTES} bytes in production (HS256)")
             if self.jwt_algorithm == "RS256" and not self.jwt_jwks_url:
                 raise ValueError("jwt_jwks_url must be set when jwt_algorithm is RS256")
+            # Keys fetched over plain HTTP could be swapped on the way, and whoever swaps them signs any token.
+            if self.jwt_algorithm == "RS256" and not self.jwt_jwks_url.startswith("https://"):
+                raise ValueError("jwt_jwks_url must be an https:// URL in production")
             if self.database_url.startswith("sqlite"):
                 raise ValueError("production needs a PostgreSQL database_url")
         return self

@@ -195,7 +195,7 @@ def stand_in_secrets(overlay: str) -> dict[str, dict[str, str]]:
     """The Secrets the deployment expects (values are stand-ins; only their presence matters here)."""
     secrets = {f"seedbed-{s}-db": {"password": "stand-in"} for s in SERVICES}
     if overlay == "dev":
-        secrets["seedbed-jwt"] = {"hs256-secret": "stand-in-development-secret"}
+        secrets["seedbed-jwt"] = {"hs256-secret": "stand-in-development-secret-of-32-bytes"}
     return secrets
 
 

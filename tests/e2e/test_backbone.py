@@ -28,7 +28,7 @@ from tests.support import (
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("postgres", "kafka")]
 
-OFFICER = token(Role.OFFICER)
+OFFICER = token(Role.OFFICER, city_wide=True)
 
 
 def service_env(service: str, bootstrap: str = KAFKA, prefix: str = TOPIC_PREFIX, **extra: str) -> dict[str, str]:

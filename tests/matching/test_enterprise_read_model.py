@@ -56,7 +56,7 @@ async def test_registered_enterprise_appears_in_matching(workers: None) -> None:
             "/v1/enterprises",
             json={"uscc": uscc, "name": "湖州绿色家居科技有限公司", "district_code": "330523", "industry_code": "C2110",
                   "main_products": "竹木复合家具"},
-            headers=token(Role.OFFICER),
+            headers=token(Role.OFFICER, city_wide=True),
         )
         assert created.status_code == 201, created.text
         enterprise_id = created.json()["id"]
@@ -72,7 +72,7 @@ async def test_registered_enterprise_appears_in_matching(workers: None) -> None:
         assert profile["main_products"] == "竹木复合家具"
 
         renamed = await registry.patch(f"/v1/enterprises/{enterprise_id}", json={"name": "湖州绿色家居集团有限公司"},
-                                       headers={**token(Role.OFFICER), "If-Match": created.headers["etag"]})
+                                       headers={**token(Role.OFFICER, city_wide=True), "If-Match": created.headers["etag"]})
         assert renamed.status_code == 200, renamed.text
 
         async def renamed_in_matching():  # type: ignore[no-untyped-def]

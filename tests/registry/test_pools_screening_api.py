@@ -22,7 +22,7 @@ from tests.registry.pools_support import (
 from tests.support import count_rows, token
 
 POOL_CHANGED = "seedbed.registry.enterprise.pool_changed.v1"
-CITY_OFFICER = token(Role.OFFICER, subject="officer-city")  # no district listed: works for the whole city
+CITY_OFFICER = token(Role.OFFICER, subject="officer-city", city_wide=True)  # "districts": ["*"]
 YEAR = programme_today().year
 T = YEAR - 1  # the financial year scored by default
 

@@ -26,7 +26,7 @@ from shared.events.registry import (
 from shared.read_models.enterprises import EnterpriseReadModel
 from tests.support import make_uscc, pg_url, running_app, service_work, settings_for, token, truncate, wait_for
 
-OFFICER = token(Role.OFFICER)
+OFFICER = token(Role.OFFICER, city_wide=True)
 KEEPERS = ("scenarios", "matching", "funding", "licensing")
 
 

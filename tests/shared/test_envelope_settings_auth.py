@@ -54,8 +54,9 @@ def test_production_refuses_the_public_default_secret_and_sqlite() -> None:
     with pytest.raises(ValidationError, match="jwt_secret must be set"):
         RegistrySettings(environment="production", database_url="postgresql+asyncpg://u@h/db")
     with pytest.raises(ValidationError, match="PostgreSQL"):
-        RegistrySettings(environment="production", jwt_secret="a-real-secret")
-    ok = RegistrySettings(environment="production", jwt_secret="a-real-secret", database_url="postgresql+asyncpg://u@h/db")
+        RegistrySettings(environment="production", jwt_secret="a-real-secret-of-at-least-32-bytes")
+    ok = RegistrySettings(environment="production", jwt_secret="a-real-secret-of-at-least-32-bytes",
+                          database_url="postgresql+asyncpg://u@h/db")
     assert ok.http_port == 8001
 
 
@@ -65,16 +66,16 @@ def test_local_defaults_are_sqlite_under_var_and_the_service_port() -> None:
     assert settings.topic("seedbed.registry.enterprise") == "seedbed.registry.enterprise"
 
 
-def test_token_verification() -> None:
+async def test_token_verification() -> None:
     verifier = TokenVerifier(RegistrySettings())
-    principal = verifier.verify(issue_token(secret=LOCAL_JWT_SECRET, role=Role.OFFICER, districts=["330502"]))
+    principal = await verifier.verify(issue_token(secret=LOCAL_JWT_SECRET, role=Role.OFFICER, districts=["330502"]))
     assert principal.role is Role.OFFICER and principal.districts == ("330502",)
     assert principal.can_see_district("330502") and not principal.can_see_district("330521")
     with pytest.raises(jwt.ExpiredSignatureError):
-        verifier.verify(issue_token(secret=LOCAL_JWT_SECRET, role=Role.ADMIN, ttl=timedelta(seconds=-5)))
+        await verifier.verify(issue_token(secret=LOCAL_JWT_SECRET, role=Role.ADMIN, ttl=timedelta(seconds=-5)))
     with pytest.raises(jwt.InvalidSignatureError):
-        verifier.verify(issue_token(secret="another-secret", role=Role.ADMIN))
+        await verifier.verify(issue_token(secret="another-secret", role=Role.ADMIN))
     unknown_role = jwt.encode({"sub": "s", "role": "king", "exp": 9999999999, "aud": "seedbed", "iss": "seedbed"},
                               LOCAL_JWT_SECRET, algorithm="HS256")
     with pytest.raises(jwt.InvalidTokenError, match="unknown role"):
-        verifier.verify(unknown_role)
+        await verifier.verify(unknown_role)

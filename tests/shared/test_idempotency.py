@@ -42,7 +42,7 @@ from shared.migrations import upgrade
 from shared.worker import keep_house
 from tests.support import count_rows, pg_url, settings_for, sqlite_url, token, truncate, wait_for
 
-OFFICER = token(Role.OFFICER)
+OFFICER = token(Role.OFFICER, city_wide=True)
 PAYMENT = {"enterprise": "湖州绿色家居科技有限公司", "amount_fen": 5_000_000}
 
 
@@ -165,7 +165,7 @@ async def test_a_retry_gets_the_first_response_again_and_pays_once(payments: Pay
     assert retry.headers[REPLAYED_HEADER] == "true"
     assert await payments.effects() == 1
     # A key is its caller's own: another officer using the same value makes a payment of their own.
-    other = await payments.pay("pay-2026-0001", headers=token(Role.OFFICER, subject="officer-2"))
+    other = await payments.pay("pay-2026-0001", headers=token(Role.OFFICER, city_wide=True, subject="officer-2"))
     assert other.status_code == 201 and REPLAYED_HEADER not in other.headers
     assert other.json()["id"] != first.json()["id"]
     assert await payments.effects() == 2

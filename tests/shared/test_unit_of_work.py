@@ -377,7 +377,8 @@ REACH: list[tuple[Principal, set[int], set[int]]] = [
     (Principal("admin", Role.ADMIN), EVERY, EVERY),
     (Principal("o1", Role.OFFICER, districts=("330502",)), {1, 2}, {1, 2}),
     (Principal("o2", Role.OFFICER, districts=("330502", "330503")), {1, 2, 3, 5}, {1, 2, 3, 5}),
-    (Principal("city", Role.OFFICER), EVERY, EVERY),  # an officer with no district listed works city-wide
+    (Principal("city", Role.OFFICER, city_wide=True), EVERY, EVERY),  # the token said "districts": ["*"]
+    (Principal("o0", Role.OFFICER), set(), set()),  # an officer with no district listed reaches none
     (Principal("e1", Role.ENTERPRISE, uscc=U1), {1, 3, 6}, {1, 3, 6}),
     (Principal("e0", Role.ENTERPRISE), set(), set()),  # an enterprise token without its USCC reaches nothing
     (Principal("p1", Role.PARK_OPERATOR, platform_ids=(str(P1),)), {1, 4}, set()),

@@ -56,9 +56,9 @@ SCREENING_RESULTS = ScopeRule(
 
 
 def _ensure_city_wide(actor: Actor, what: str) -> None:
-    """Quotas and screenings are city business: admins, services, and officers without a district scope."""
+    """Quotas and screenings are city business: admins, services, and city-wide officers."""
     p = actor.principal
-    if p.role in (Role.ADMIN, Role.SERVICE) or (p.role == Role.OFFICER and not p.districts):
+    if p.role in (Role.ADMIN, Role.SERVICE) or (p.role == Role.OFFICER and p.city_wide):
         return
     raise PermissionDenied(f"{what} is for city-wide programme officers")
 
