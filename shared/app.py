@@ -20,6 +20,7 @@ from shared.bus.tables import BusTables
 from shared.db import create_engine, session_factory
 from shared.http import (
     PROBLEM_RESPONSES,
+    ControlCharacterGuard,
     RequestContextMiddleware,
     install_operational_routes,
     install_problem_handlers,
@@ -84,6 +85,7 @@ def build_service_app(
     app.state.tables = tables
     app.state.token_verifier = TokenVerifier(settings)
     metrics = CollectorRegistry()
+    app.add_middleware(ControlCharacterGuard)  # innermost: its 422s carry a request id and are counted
     app.add_middleware(RequestContextMiddleware, registry=metrics, service=settings.service_name)
     install_problem_handlers(app)
 

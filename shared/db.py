@@ -72,6 +72,8 @@ def json_dumps(value: Any) -> str:
 
 
 def create_engine(url: str, pool_size: int = 10, **kwargs: Any) -> AsyncEngine:
+    # A failed statement's error would otherwise print its values, and they may be personal data (DESIGN §6).
+    kwargs.setdefault("hide_parameters", True)
     kwargs.setdefault("json_serializer", json_dumps)
     kwargs.setdefault("json_deserializer", orjson.loads)
     if url.startswith("sqlite"):

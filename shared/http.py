@@ -10,18 +10,23 @@ import base64
 import contextvars
 import json
 import logging
+import re
 import time
+import traceback
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Generic, TypeVar
+from urllib.parse import parse_qsl
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from pydantic import BaseModel
+from sqlalchemy.exc import StatementError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.errors import (
@@ -33,6 +38,7 @@ from shared.errors import (
     PreconditionFailed,
     PreconditionRequired,
 )
+from shared.types import INT64_MAX, INT64_MIN, control_character_in
 
 log = logging.getLogger(__name__)
 
@@ -127,10 +133,31 @@ def install_problem_handlers(app: FastAPI) -> None:
         )
         return problem_response(exc.status_code, title, str(exc.detail) if exc.detail else None, headers=getattr(exc, "headers", None))
 
+    # Registered for its own class, so that it is answered here and not passed on to the server, whose log would
+    # print the error's words (the catch-all below re-raises to it).
+    @app.exception_handler(StatementError)
+    async def _database(_: Request, exc: StatementError) -> JSONResponse:
+        log.error("unhandled database error: %s\n%s", _database_error_summary(exc),
+                  "".join(traceback.format_tb(exc.__traceback__)).rstrip())
+        return problem_response(500, "Internal error", _UNEXPECTED)
+
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error", exc_info=exc)
-        return problem_response(500, "Internal error", "An unexpected error occurred; quote the request id when reporting it.")
+        return problem_response(500, "Internal error", _UNEXPECTED)
+
+
+_UNEXPECTED = "An unexpected error occurred; quote the request id when reporting it."
+
+
+def _database_error_summary(exc: StatementError) -> str:
+    """What failed and where, never the words: the driver's and PostgreSQL's messages quote the statement's values
+    ("invalid input for query argument $1: …", "value "…" is out of range", a unique key's DETAIL), and those may be
+    personal data. The engine hides the parameters themselves (shared.db.create_engine)."""
+    original = exc.orig if exc.orig is not None else exc
+    cause = original.__cause__ or original  # the driver's own error, under SQLAlchemy's adapter
+    sqlstate = getattr(original, "sqlstate", None) or getattr(cause, "sqlstate", None)
+    return f"{type(cause).__module__}.{type(cause).__qualname__} (SQLSTATE {sqlstate}) in: {exc.statement}"
 
 
 class RequestContextMiddleware:
@@ -205,6 +232,59 @@ def install_operational_routes(app: FastAPI, registry: CollectorRegistry, readin
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
 
+# --- query strings and paths -------------------------------------------------------------------------------------
+
+class ControlCharacterGuard:
+    """Refuses a query parameter or a path parameter holding a control character (``%00`` …): 422 naming it.
+
+    Those values reach the database as text, and PostgreSQL refuses NUL outright (the driver's error was a 500); the
+    other controls are never meant. Body fields are checked by their schemas' types (shared.types). Plain ASGI: a
+    clean request costs two scans (under a microsecond); only a refusal parses the query string or looks up the
+    route, to name the parameter at fault."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            faults = _control_characters(scope)
+            if faults:
+                detail = "; ".join(f"{f['field']}: {f['reason']}" for f in faults)
+                await problem_response(422, "Invalid input", detail, errors=faults)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+# %00–%1F, %7F, and %C2%80–%C2%9F (the C1 controls in UTF-8), in either case.
+_ENCODED_CONTROL = re.compile(rb"%(?:[01][0-9a-f]|7f|c2%[89][0-9a-f])", re.IGNORECASE)
+
+
+def _control_characters(scope: Scope) -> list[dict[str, str]]:
+    faults = []
+    query = scope.get("query_string", b"")
+    if _ENCODED_CONTROL.search(query):  # a control character can only arrive percent-encoded; parsing costs more
+        for name, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True):
+            if found := control_character_in(name) or control_character_in(value):
+                faults.append({"field": name, "reason": f"must not contain a control character ({found})",
+                               "in": "query"})
+    if found := control_character_in(scope.get("path", "")):
+        faults.append({"field": _path_parameter_holding(scope, found), "in": "path",
+                       "reason": f"must not contain a control character ({found})"})
+    return faults
+
+
+def _path_parameter_holding(scope: Scope, found: str) -> str:
+    """The name of the path parameter that holds the character, read off the documented route templates (routing
+    has not run yet), or "path" when no documented route matches."""
+    openapi = getattr(scope.get("app"), "openapi", None)
+    for template in (openapi()["paths"] if callable(openapi) else ()):
+        matched = compile_path(template)[0].match(scope.get("path", ""))
+        if matched:
+            return next((name for name, value in matched.groupdict().items()
+                         if control_character_in(value) == found), "path")
+    return "path"
+
+
 # --- optimistic concurrency --------------------------------------------------------------------------------------
 
 def check_if_match(if_match: str | None, current_version: int) -> None:
@@ -241,20 +321,41 @@ def encode_cursor(values: list[Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps(values, default=str, separators=(",", ":")).encode()).decode().rstrip("=")
 
 
+# The longest cursor a list issues is two keys, one of them a 200-character name written as \u escapes (about
+# 1,700 characters): anything longer was not issued here, and is refused before it is decoded.
+MAX_CURSOR_LENGTH = 4096
+
+
 def decode_cursor(cursor: str, *parsers: Callable[[Any], Any]) -> list[Any]:
     """The values of a cursor from encode_cursor. With ``parsers``, it must hold one value per parser, each turned
     into what the parser makes (``cursor_uuid``, ``cursor_datetime``, ``cursor_date``, ``cursor_int``, ``str``);
     anything else is a cursor this API did not issue: 422, never a 500."""
     try:
+        if len(cursor) > MAX_CURSOR_LENGTH:
+            raise ValueError("longer than any cursor this API issues")
         padded = cursor + "=" * (-len(cursor) % 4)
+        # Deeply nested arrays exhaust the decoder's recursion (RecursionError) before the shape check sees them.
         values = json.loads(base64.urlsafe_b64decode(padded.encode()))
         if not isinstance(values, list) or (parsers and len(values) != len(parsers)):
             raise ValueError("not a cursor of this list")
+        for value in values:
+            _check_cursor_value(value)
         if parsers:
             values = [parse(value) for parse, value in zip(parsers, values, strict=True)]
-    except (ValueError, TypeError, UnicodeDecodeError) as exc:
+    except (ValueError, TypeError, OverflowError, RecursionError) as exc:
         raise InvalidInput("cursor is not one this API issued", field="cursor") from exc
     return values
+
+
+def _check_cursor_value(value: Any) -> None:
+    """A cursor holds keys: numbers and text the database can take. Text reaches the database as it is (a ``str``
+    key), and PostgreSQL refuses NUL; a lone surrogate cannot even be encoded."""
+    if isinstance(value, list | dict):
+        raise ValueError("a cursor holds no nested values")
+    if isinstance(value, str):
+        if control_character_in(value):
+            raise ValueError("a control character in a cursor")
+        value.encode()  # UnicodeEncodeError (a ValueError) on a lone surrogate
 
 
 def cursor_uuid(value: Any) -> uuid.UUID:
@@ -265,7 +366,9 @@ def cursor_datetime(value: Any) -> datetime:
     parsed = datetime.fromisoformat(str(value))
     if parsed.tzinfo is None:  # this API writes UTC times with their offset; a time without one is forged
         raise ValueError(f"{value!r} has no time zone")
-    return parsed
+    # In UTC now, as the column binds it: a time whose UTC falls outside years 1–9999 fails here (OverflowError),
+    # not in the driver.
+    return parsed.astimezone(UTC)
 
 
 def cursor_date(value: Any) -> date:
@@ -273,6 +376,10 @@ def cursor_date(value: Any) -> date:
 
 
 def cursor_int(value: Any) -> int:
+    """An integer within BIGINT, the widest integer column (shared.pagination refuses one beyond a narrower
+    column's range)."""
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValueError(f"{value!r} is not an integer")
+    if not INT64_MIN <= value <= INT64_MAX:
+        raise ValueError(f"{value} is beyond a 64-bit integer")
     return value

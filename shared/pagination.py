@@ -16,10 +16,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, literal, tuple_
+from sqlalchemy import BigInteger, Integer, Select, SmallInteger, literal, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from shared.errors import InvalidInput
 from shared.http import decode_cursor, encode_cursor
+from shared.types import INT32_MAX, INT32_MIN
 
 
 @dataclass(frozen=True)
@@ -42,13 +44,24 @@ def _is_entity_select(query: Select[Any]) -> bool:
     return len(described) == 1 and isinstance(described[0].get("type"), type) and described[0].get("entity") is not None
 
 
+def _within_range(value: Any, column: Any) -> Any:
+    """cursor_int allows BIGINT's range; an INTEGER or SMALLINT column holds less, and the driver would refuse a
+    value beyond it with a 500: such a cursor was not issued here."""
+    column_type = column.type
+    if isinstance(value, int) and isinstance(column_type, Integer) and not isinstance(column_type, BigInteger):
+        low, high = (-(2**15), 2**15 - 1) if isinstance(column_type, SmallInteger) else (INT32_MIN, INT32_MAX)
+        if not low <= value <= high:
+            raise InvalidInput("cursor is not one this API issued", field="cursor")
+    return value
+
+
 def keyset(query: Select[Any], keys: Sequence[Key], limit: int, cursor: str | None, *,
            descending: bool = False) -> Select[Any]:
     """``query`` ordered by ``keys``, after the cursor's row, one row more than the page."""
     columns = [k.column for k in keys]
     if cursor:
         # Bound with each column's own type, so that the column's conversions apply (a UTC time on SQLite).
-        values = [literal(value, type_=column.type)
+        values = [literal(_within_range(value, column), type_=column.type)
                   for value, column in zip(decode_cursor(cursor, *(k.parse for k in keys)), columns, strict=True)]
         if len(keys) == 1:
             query = query.where(columns[0] < values[0] if descending else columns[0] > values[0])

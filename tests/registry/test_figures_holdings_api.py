@@ -52,7 +52,7 @@ async def test_ip_holding_lifecycle(registry_client: httpx.AsyncClient) -> None:
 INVALID_IP = [
     ({"reference": "202110182616.4"}, "reference", "check character should be 5"),  # REFERENCE §5.1
     ({"kind": "utility_model"}, "reference", "does not match kind utility_model"),  # type digit 1 is an invention
-    ({"granted_on": "2999-01-01"}, "granted_on", "in the future"),
+    ({"granted_on": "2099-01-01"}, "granted_on", "in the future"),
     ({"rights_holder_rank": 0}, "rights_holder_rank", "greater than or equal to 1"),
 ]
 

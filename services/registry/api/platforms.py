@@ -14,6 +14,7 @@ from services.registry.service import platforms as service
 from shared.app import Sessions, WorkOf
 from shared.auth import Actor, Role, require_actor
 from shared.http import Page, etag
+from shared.types import Int32, Year
 
 router = APIRouter(prefix="/v1/platforms", tags=["platforms"])
 
@@ -49,7 +50,7 @@ async def platform_map(
     district_code: Annotated[DistrictCode | None, Query()] = None,
     positioning: Annotated[Cluster | None, Query(description='a "4210" cluster code the platform targets')] = None,
     has_vacancy: Annotated[bool | None, Query(description="true: places free; false: full")] = None,
-    min_vacancy: Annotated[int | None, Query(ge=0, description="at least this many free places")] = None,
+    min_vacancy: Annotated[Int32 | None, Query(ge=0, description="at least this many free places")] = None,
 ) -> schemas.MapFeatureCollection:
     return await service.platform_map(sessions, actor, platform_type=type, district_code=district_code,
                                       positioning=positioning, has_vacancy=has_vacancy, min_vacancy=min_vacancy)
@@ -59,7 +60,7 @@ async def platform_map(
 async def list_flagships(
     actor: Reader,
     sessions: Sessions,
-    year: Annotated[int | None, Query(description="the list's year; this year (Asia/Shanghai) by default")] = None,
+    year: Annotated[Year | None, Query(description="the list's year; this year (Asia/Shanghai) by default")] = None,
     limit: Limit = 100,
     cursor: str | None = None,
 ) -> Page[schemas.FlagshipListingRead]:
@@ -80,7 +81,7 @@ async def add_flagship(
 
 @router.delete("/flagships/{year}/{platform_id}", status_code=204, response_class=Response,
                summary="Take a platform off a year's flagship list")
-async def remove_flagship(year: int, platform_id: uuid.UUID, actor: ListKeeper, work: WorkOf) -> Response:
+async def remove_flagship(year: Year, platform_id: uuid.UUID, actor: ListKeeper, work: WorkOf) -> Response:
     await service.remove_flagship(work, actor, year, platform_id)
     return Response(status_code=204)
 
@@ -108,7 +109,7 @@ async def list_platforms(
     positioning: Annotated[Cluster | None, Query()] = None,
     flagship: Annotated[bool | None, Query(description="on this year's flagship list")] = None,
     has_vacancy: bool | None = None,
-    min_vacancy: Annotated[int | None, Query(ge=0)] = None,
+    min_vacancy: Annotated[Int32 | None, Query(ge=0)] = None,
 ) -> Page[schemas.PlatformRead]:
     items, next_cursor = await service.list_platforms(
         sessions, actor, limit=limit, cursor=cursor, sort=sort, platform_type=type, district_code=district_code,

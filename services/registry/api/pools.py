@@ -16,6 +16,7 @@ from shared.app import Sessions, WorkOf
 from shared.auth import Actor, Role, require_actor
 from shared.errors import InvalidInput
 from shared.http import Page
+from shared.types import Fen
 
 router = APIRouter(tags=["pools"])
 
@@ -75,7 +76,7 @@ async def pool_history(enterprise_id: uuid.UUID, actor: HistoryReader, sessions:
 @router.get("/v1/enterprises/{enterprise_id}/pool-assessment", response_model=schemas.EntryAssessmentRead,
             summary="Apply the seedling-pool entry criteria to a firm's latest figures (writes nothing)")
 async def pool_assessment(enterprise_id: uuid.UUID, actor: HistoryReader, sessions: Sessions,
-                          valuation_fen: Annotated[int | None, Query(ge=0)] = None,
+                          valuation_fen: Annotated[Fen | None, Query()] = None,
                           criteria_version: Annotated[str | None, Query(max_length=60)] = None
                           ) -> schemas.EntryAssessmentRead:
     assessment = await service.assess_entry(sessions, actor, enterprise_id, valuation_fen=valuation_fen,

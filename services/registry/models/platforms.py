@@ -21,10 +21,11 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlalchemy.orm import Mapped, column_property, mapped_column
+from sqlalchemy.orm import Mapped, column_property, mapped_column, validates
 
 from services.registry.models.base import Base
 from shared.db import UTCDateTime, Versioned, new_id, utcnow
+from shared.types import NAME_KEY_MAX_LENGTH, name_key
 
 
 class Platform(Versioned, Base):
@@ -34,9 +35,12 @@ class Platform(Versioned, Base):
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     platform_type: Mapped[str] = mapped_column(String(20), index=True)
-    # Unique: a second registration of the same park is a mistake, reported as 409 with the existing record.
-    name: Mapped[str] = mapped_column(String(200), unique=True,
-                                      info={"conflict": ("name", "a platform of this name is already registered")})
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    # Unique: a second registration of the same park is a mistake, reported as 409 with the existing record. Compared
+    # as shared.types.name_key, kept with every change of the name (below): full-width letters, letter case, spaces
+    # and zero-width characters do not make another name.
+    name_key: Mapped[str] = mapped_column(String(NAME_KEY_MAX_LENGTH), unique=True,
+                                          info={"conflict": ("name", "a platform of this name is already registered")})
     operator_name: Mapped[str] = mapped_column(String(200))
     operator_uscc: Mapped[str] = mapped_column(String(18), index=True)
     address: Mapped[str] = mapped_column(String(400))
@@ -55,6 +59,11 @@ class Platform(Versioned, Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     __table_args__ = (CheckConstraint("capacity >= 0", name="capacity_not_negative"),)
+
+    @validates("name")
+    def _keep_name_key(self, _: str, name: str) -> str:
+        self.name_key = name_key(name)
+        return name
 
 
 class PlatformTenancy(Base):

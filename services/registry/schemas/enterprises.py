@@ -11,6 +11,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 
 from services.registry.domain.classification import CLUSTERS, SECTORS
 from shared.ids import FUNCTIONAL_ZONES, validate_district, validate_uscc
+from shared.types import Date, Line, Name, NotBoolean, Text, has_visible_character
 
 # GB/T 4754-2017: a door letter and up to four digits (e.g. C, C39, C398, C3981).
 _INDUSTRY_CODE = re.compile(r"^[A-T](\d{2}|\d{3}|\d{4})?$")
@@ -33,11 +34,12 @@ def _one_of(vocabulary: dict[str, str] | object, what: str):  # type: ignore[no-
 
 
 def _tags(values: list[str]) -> list[str]:
-    # Tags are a set in meaning: trimmed, de-duplicated, order of first appearance kept.
+    # Tags are a set in meaning: trimmed, de-duplicated, order of first appearance kept; a tag that shows nothing
+    # (blank, or zero-width characters only) is dropped like an empty one.
     seen: dict[str, None] = {}
     for v in values:
         v = v.strip()
-        if v:
+        if has_visible_character(v):
             seen.setdefault(v, None)
     return list(seen)
 
@@ -52,29 +54,29 @@ Sector = Annotated[str, Field(description="四业: " + ", ".join(SECTORS)), _one
 Cluster = Annotated[str, Field(description='"4210" cluster: ' + ", ".join(CLUSTERS)), _one_of(CLUSTERS, "cluster")]
 FunctionalZone = Annotated[str, Field(description="functional zone: " + ", ".join(FUNCTIONAL_ZONES)),
                            _one_of(FUNCTIONAL_ZONES, "functional zone")]
-Tags = Annotated[list[Annotated[str, Field(max_length=40)]], Field(max_length=30), AfterValidator(_tags)]
+Tags = Annotated[list[Annotated[Line, Field(max_length=40)]], Field(max_length=30), AfterValidator(_tags)]
 Phone = Annotated[str, Field(pattern=r"^\+?[0-9][0-9\- ]{5,19}$", examples=["13857212345", "0572-2345678"])]
-Email = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=200)]
+Email = Annotated[Line, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=200)]
 
 
 class _EnterpriseFields(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    short_name: str | None = Field(default=None, max_length=100)
-    legal_representative: str | None = Field(default=None, max_length=100)
-    contact_name: str | None = Field(default=None, max_length=100)
+    short_name: Name | None = Field(default=None, max_length=100)
+    legal_representative: Name | None = Field(default=None, max_length=100)
+    contact_name: Name | None = Field(default=None, max_length=100)
     contact_phone: Phone | None = None
     contact_email: Email | None = None
-    established_on: date | None = None
+    established_on: Date | None = None
     functional_zone: FunctionalZone | None = None
-    address: str | None = Field(default=None, max_length=400)
-    longitude: float | None = Field(default=None, ge=-180, le=180)
-    latitude: float | None = Field(default=None, ge=-90, le=90)
+    address: Line | None = Field(default=None, max_length=400)
+    longitude: Annotated[float, NotBoolean] | None = Field(default=None, ge=-180, le=180)
+    latitude: Annotated[float, NotBoolean] | None = Field(default=None, ge=-90, le=90)
     industry_code: IndustryCode | None = None
     sector: Sector | None = None
     cluster: Cluster | None = None
-    main_products: str | None = Field(default=None, max_length=4000)
-    technical_capabilities: str | None = Field(default=None, max_length=4000)
+    main_products: Text | None = Field(default=None, max_length=4000)
+    technical_capabilities: Text | None = Field(default=None, max_length=4000)
 
     @model_validator(mode="after")
     def _established_not_in_future(self):  # type: ignore[no-untyped-def]
@@ -85,7 +87,7 @@ class _EnterpriseFields(BaseModel):
 
 class EnterpriseCreate(_EnterpriseFields):
     uscc: USCC
-    name: str = Field(min_length=1, max_length=200, examples=["湖州示例智能装备有限公司"])
+    name: Name = Field(min_length=1, max_length=200, examples=["湖州示例智能装备有限公司"])
     district_code: DistrictCode
     product_tags: Tags = []
     capability_tags: Tags = []
@@ -94,7 +96,7 @@ class EnterpriseCreate(_EnterpriseFields):
 class EnterpriseUpdate(_EnterpriseFields):
     """A partial update: only the fields sent change; ``null`` clears an optional field. The USCC never changes."""
 
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: Name | None = Field(default=None, min_length=1, max_length=200)
     district_code: DistrictCode | None = None
     product_tags: Tags | None = None
     capability_tags: Tags | None = None

@@ -26,12 +26,9 @@ from services.registry.domain.figures import (
 )
 from shared.clock import programme_today
 from shared.ids import InvalidIdentifier, parse_patent_application_number
+from shared.types import Date, Fen, Int32, Line, Name, SignedFen, Text, Year
 
-# A bound far above any firm's figures (10^17 fen = 1 万亿元 × 100 000): catches unit mix-ups, fits BIGINT.
-_FEN_LIMIT = 10**17
-Fen = Annotated[int, Field(ge=0, le=_FEN_LIMIT, description="amount in fen (分); 1 元 = 100 分")]
-SignedFen = Annotated[int, Field(ge=-_FEN_LIMIT, le=_FEN_LIMIT, description="amount in fen (分); negative for a loss")]
-People = Annotated[int, Field(ge=0, le=10_000_000)]
+People = Annotated[Int32, Field(ge=0, le=10_000_000)]
 
 
 # The figures that may not exceed another of the same year: the field it is checked against, and how the fault
@@ -72,11 +69,11 @@ class AnnualFiguresWrite(BaseModel):
         default=None, description="新增股权融资 paid in by qualified institutional investors in the year")
     market_share: Annotated[Decimal, Field(ge=0, le=1, max_digits=5, decimal_places=4)] | None = Field(
         default=None, description="主导产品 细分市场占有率 as a fraction (0.12 = 12%)", examples=["0.12"])
-    domestic_market_rank: Annotated[int, Field(ge=1, le=100_000)] | None = Field(
+    domestic_market_rank: Annotated[Int32, Field(ge=1, le=100_000)] | None = Field(
         default=None, description="主导产品 国内细分市场排名 (1 = first)")
-    digital_maturity_level: Annotated[int, Field(ge=1, le=4)] | None = Field(
+    digital_maturity_level: Annotated[Int32, Field(ge=1, le=4)] | None = Field(
         default=None, description="中小企业数字化水平评测 level 1–4")
-    tech_results_converted: Annotated[int, Field(ge=0, le=100_000)] | None = Field(
+    tech_results_converted: Annotated[Int32, Field(ge=0, le=100_000)] | None = Field(
         default=None, description="科技成果转化数 in the year")
 
     # Each cross-field check is a field validator on the later field, so the problem names the field at fault
@@ -151,16 +148,16 @@ class IpHoldingWrite(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     kind: IpKind
-    reference: str = Field(min_length=1, max_length=100, examples=["ZL202110182616.5", "2021SR0123456"])
-    title: str | None = Field(default=None, max_length=300)
+    reference: Line = Field(min_length=1, max_length=100, examples=["ZL202110182616.5", "2021SR0123456"])
+    title: Line | None = Field(default=None, max_length=300)
     acquisition: AcquisitionMethod | None = Field(default=None, description="自主研发 or 受让/受赠/并购")
-    acquired_on: date | None = Field(default=None, description="date the transfer to this firm was registered")
-    granted_on: date | None = Field(default=None, description="grant / registration date")
+    acquired_on: Date | None = Field(default=None, description="date the transfer to this firm was registered")
+    granted_on: Date | None = Field(default=None, description="grant / registration date")
     high_value: bool | None = Field(
         default=None, description="高价值 on a ground other than age (foreign family, pledge financing, 中国专利奖 …)")
     related_to_main_product: bool | None = Field(default=None, description="与主导产品相关")
     in_force: bool = True
-    rights_holder_rank: Annotated[int, Field(ge=1, le=100)] | None = Field(
+    rights_holder_rank: Annotated[Int32, Field(ge=1, le=100)] | None = Field(
         default=None, description="rank among co-holders (1 = first)")
     applied_with_economic_benefit: bool | None = Field(default=None, description="实际应用并已产生经济效益")
     disputed: bool = False
@@ -289,23 +286,23 @@ class HonourWrite(BaseModel):
 
     kind: HonourKind
     certification_kind: HonourCertificationKind | None = None
-    name: str | None = Field(default=None, max_length=300)
-    number: str | None = Field(default=None, max_length=100, description="certificate number, standard code …")
-    level: str | None = Field(default=None, max_length=40,
+    name: Name | None = Field(default=None, max_length=300)
+    number: Line | None = Field(default=None, max_length=100, description="certificate number, standard code …")
+    level: Line | None = Field(default=None, max_length=40,
                               description="rd_institution: national|provincial_ministerial|municipal|below_municipal; "
                               "science_award/quality_award: national|provincial_ministerial|municipal|other; "
                               "standard: international|national|industry|local|group|enterprise")
     category: AwardCategory | None = None
-    rank: Annotated[int, Field(ge=1, le=100)] | None = Field(default=None, description="获奖单位排名 (1 = first)")
+    rank: Annotated[Int32, Field(ge=1, le=100)] | None = Field(default=None, description="获奖单位排名 (1 = first)")
     role: StandardRole | None = None
-    year: Annotated[int, Field(ge=1949, le=2100)] | None = None
+    year: Annotated[Year, Field(ge=1949)] | None = None
     national_top: Literal[50, 500] | None = Field(default=None, description="创客中国 national list: 500强 or 50强")
     stage: DigitalLadder | None = None
     score: Annotated[Decimal, Field(ge=0, le=100, max_digits=5, decimal_places=2)] | None = None
     recognised: bool | None = Field(default=None, description="R&D institution 经认定 by the government of its level")
-    valid_from: date | None = None
-    valid_until: date | None = Field(default=None, description="inclusive")
-    evidence: str | None = Field(default=None, max_length=2000)
+    valid_from: Date | None = None
+    valid_until: Date | None = Field(default=None, description="inclusive")
+    evidence: Text | None = Field(default=None, max_length=2000)
 
 
 def honour_faults(body: HonourWrite) -> list[tuple[str, str]]:
@@ -363,8 +360,8 @@ class IncidentDeclared(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     kind: IncidentKind
-    occurred_on: date
-    description: str = Field(default="", max_length=2000)
+    occurred_on: Date
+    description: Text = Field(default="", max_length=2000)
 
 
 class DeclarationsWrite(BaseModel):
@@ -377,7 +374,7 @@ class DeclarationsWrite(BaseModel):
     products_in_prohibited_category: bool | None = Field(default=None, description="产品属于禁止、限制和淘汰类")
     on_abnormal_operation_list: bool | None = Field(default=None, description="列入经营异常名录")
     on_serious_dishonesty_list: bool | None = Field(default=None, description="列入严重违法失信企业名单")
-    niche_market_since: date | None = Field(default=None, description="从事特定细分市场 since")
+    niche_market_since: Date | None = Field(default=None, description="从事特定细分市场 since")
     incidents: list[IncidentDeclared] | None = Field(default=None, max_length=200,
                                                      description="重大安全/质量/环境事故 and violations, dated")
 

@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -21,6 +21,7 @@ from services.registry.domain.figures import wan
 from services.registry.schemas.enterprises import USCC
 from services.registry.schemas.figures import AnnualFiguresWrite
 from shared.clock import programme_today
+from shared.types import Year
 
 
 @dataclass(frozen=True)
@@ -141,7 +142,7 @@ class FiguresImportRow(AnnualFiguresWrite):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     uscc: USCC
-    year: int = Field(ge=1990)
+    year: Annotated[Year, Field(ge=1990)]
 
     @field_validator("year")
     @classmethod

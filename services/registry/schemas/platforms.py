@@ -11,6 +11,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 
 from services.registry.domain.platforms import EXIT_KINDS, PLATFORM_TYPES
 from services.registry.schemas.enterprises import USCC, Cluster, DistrictCode, FunctionalZone, Tags
+from shared.types import Date, Int32, Line, Name, NotBoolean, Text, Year
 
 PlatformType = Literal["incubator", "science_park", "micro_park", "talent_park", "maker_space", "startup_base"]
 assert set(PlatformType.__args__) == set(PLATFORM_TYPES)  # type: ignore[attr-defined]
@@ -25,26 +26,32 @@ def _unique(values: list[str]) -> list[str]:
 Positioning = Annotated[list[Cluster], Field(max_length=16, description='"4210" cluster codes the platform targets'),
                         AfterValidator(_unique)]
 # WGS84, as GeoJSON requires (RFC 7946 §4); GCJ-02 or BD-09 coordinates from Chinese web maps must be converted first.
-Longitude = Annotated[float, Field(ge=-180, le=180, description="WGS84 longitude in degrees", examples=[120.0865])]
-Latitude = Annotated[float, Field(ge=-90, le=90, description="WGS84 latitude in degrees", examples=[30.8672])]
-Name = Annotated[str, Field(min_length=1, max_length=200)]
+Longitude = Annotated[float, NotBoolean,
+                      Field(ge=-180, le=180, description="WGS84 longitude in degrees", examples=[120.0865])]
+Latitude = Annotated[float, NotBoolean, Field(ge=-90, le=90, description="WGS84 latitude in degrees", examples=[30.8672])]
+# A platform's name is unique as its name_key (models.platforms): 湖州科技城孵化器 and ＨＺ-湖州科技城孵化器 with a
+# zero-width space are one name.
+OrganisationName = Annotated[Name, Field(min_length=1, max_length=200)]
+Address = Annotated[Line, Field(min_length=1, max_length=400)]
+FloorArea = Annotated[Int32, Field(ge=0, le=100_000_000, description="floor area in m²")]
+Capacity = Annotated[Int32, Field(ge=0, le=100_000, description="how many tenant firms the platform can house")]
 
 
 class PlatformCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     platform_type: PlatformType
-    name: Name = Field(examples=["湖州科技城创新孵化器"])
-    operator_name: Name = Field(examples=["湖州科创园运营管理有限公司"])
+    name: OrganisationName = Field(examples=["湖州科技城创新孵化器"])
+    operator_name: OrganisationName = Field(examples=["湖州科创园运营管理有限公司"])
     operator_uscc: USCC
-    address: str = Field(min_length=1, max_length=400, examples=["湖州市吴兴区西山漾路 1 号"])
+    address: Address = Field(examples=["湖州市吴兴区西山漾路 1 号"])
     longitude: Longitude
     latitude: Latitude
     district_code: DistrictCode
     functional_zone: FunctionalZone | None = None
     positioning: Positioning = []
-    floor_area_m2: int | None = Field(default=None, ge=0, le=100_000_000, description="floor area in m²")
-    capacity: int = Field(ge=0, le=100_000, description="how many tenant firms the platform can house")
+    floor_area_m2: FloorArea | None = None
+    capacity: Capacity
     services_offered: Tags = []
 
 
@@ -55,17 +62,17 @@ class PlatformUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     platform_type: PlatformType | None = None
-    name: Name | None = None
-    operator_name: Name | None = None
+    name: OrganisationName | None = None
+    operator_name: OrganisationName | None = None
     operator_uscc: USCC | None = None
-    address: str | None = Field(default=None, min_length=1, max_length=400)
+    address: Address | None = None
     longitude: Longitude | None = None
     latitude: Latitude | None = None
     district_code: DistrictCode | None = None
     functional_zone: FunctionalZone | None = None
     positioning: Positioning | None = None
-    floor_area_m2: int | None = Field(default=None, ge=0, le=100_000_000)
-    capacity: int | None = Field(default=None, ge=0, le=100_000)
+    floor_area_m2: FloorArea | None = None
+    capacity: Capacity | None = None
     services_offered: Tags | None = None
 
 
@@ -113,7 +120,7 @@ class TenancyCreate(BaseModel):
 
     enterprise_id: uuid.UUID | None = None
     uscc: USCC | None = None
-    entered_on: date
+    entered_on: Date
 
     @model_validator(mode="after")
     def _exactly_one_enterprise(self):  # type: ignore[no-untyped-def]
@@ -127,9 +134,9 @@ class TenancyExit(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    left_on: date
+    left_on: Date
     kind: ExitKind
-    reason: str = Field(min_length=1, max_length=2000, examples=["营收超过 2000 万元，迁入自有厂房"])
+    reason: Text = Field(min_length=1, max_length=2000, examples=["营收超过 2000 万元，迁入自有厂房"])
 
 
 class TenancyRead(BaseModel):
@@ -153,9 +160,9 @@ TenancyStatus = Literal["current", "former", "all"]
 class FlagshipListingCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    year: int = Field(examples=[2026])
+    year: Year
     platform_id: uuid.UUID
-    note: str | None = Field(default=None, max_length=2000)
+    note: Text | None = Field(default=None, max_length=2000)
 
 
 class FlagshipListingRead(BaseModel):

@@ -4,7 +4,7 @@ annual screenings."""
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -12,9 +12,10 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from services.registry.domain.pools import Pool
 from shared.ids import validate_district
+from shared.types import Date, Fen, Int32, Line, Text, Year
 
-Year = Annotated[int, Field(ge=2000, le=2100, examples=[2026])]
-Fen = Annotated[int, Field(ge=0, description="amount in fen (分)")]
+ProgrammeYear = Annotated[Year, Field(ge=2000)]
+Quota = Annotated[Int32, Field(ge=0, le=100_000)]
 Fraction = Annotated[Decimal, Field(ge=0, le=1, description="a fraction: 0.05 = 5 %")]
 
 
@@ -34,10 +35,10 @@ class PoolChangeCreate(BaseModel):
 
     to_pool: Pool | None = Field(examples=["seedling_pool"])
     basis: Literal["rule", "decision"] = "decision"
-    reason: str | None = Field(default=None, max_length=2000, examples=["主导产品填补省内空白，专家组建议入库"])
-    year: Year | None = Field(default=None, description="programme year of the change; default: this year")
+    reason: Text | None = Field(default=None, max_length=2000, examples=["主导产品填补省内空白，专家组建议入库"])
+    year: ProgrammeYear | None = Field(default=None, description="programme year of the change; default: this year")
     valuation_fen: Fen | None = Field(default=None, description="latest valuation, for the 好苗子 financing test")
-    criteria_version: str | None = Field(default=None, max_length=60,
+    criteria_version: Line | None = Field(default=None, max_length=60,
                                          description="entry-criteria version; default: the one in force today")
 
 
@@ -91,8 +92,8 @@ class PoolChangeResult(PoolChangeRead):
 class SeedCriteriaBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    max_age_years: int = Field(ge=1, le=50)
-    max_employees: int = Field(ge=1)
+    max_age_years: Int32 = Field(ge=1, le=50)
+    max_employees: Int32 = Field(ge=1)
     max_operating_revenue_fen: Fen | None
     min_rd_intensity: Fraction
 
@@ -112,10 +113,10 @@ class EntryCriteriaBody(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     version: str = Field(min_length=1, max_length=60, pattern=r"^[a-z0-9][a-z0-9._-]*$", examples=["huzhou-2026"])
-    effective_from: date
+    effective_from: Date
     seed: SeedCriteriaBody | None
     good_seedling: GoodSeedlingCriteriaBody | None
-    source: str = Field(default="", max_length=500)
+    source: Text = Field(default="", max_length=500)
     confidence: Literal["V", "C", "M", "U"] = "C"
 
 
@@ -130,7 +131,7 @@ class EntryCriteriaRead(EntryCriteriaBody):
 class QuotasBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    quotas: Annotated[dict[str, Annotated[int, Field(ge=0, le=100_000)]], AfterValidator(_district_keys)] = Field(
+    quotas: Annotated[dict[str, Quota], AfterValidator(_district_keys)] = Field(
         description="seedlings each district may promote to 培育库: {district code: number}",
         examples=[{"330502": 20, "330503": 12}],
     )
@@ -159,8 +160,8 @@ class CapsBody(BaseModel):
 
     rd_intensity: Decimal = Field(gt=0, le=10)
     revenue_growth: Decimal = Field(gt=0, le=1000)
-    ip_growth: int = Field(gt=0, le=10_000)
-    financing_fen: int = Field(gt=0)
+    ip_growth: Int32 = Field(gt=0, le=10_000)
+    financing_fen: Fen = Field(gt=0)
 
 
 class ScreeningCreate(BaseModel):
@@ -169,9 +170,9 @@ class ScreeningCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    year: Year
-    figures_year: Year | None = Field(default=None, description="financial year scored; default: year − 1")
-    quotas: Annotated[dict[str, Annotated[int, Field(ge=0, le=100_000)]], AfterValidator(_district_keys)] | None = None
+    year: ProgrammeYear
+    figures_year: ProgrammeYear | None = Field(default=None, description="financial year scored; default: year − 1")
+    quotas: Annotated[dict[str, Quota], AfterValidator(_district_keys)] | None = None
     weights: WeightsBody | None = None
     caps: CapsBody | None = None
 

@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from services.registry.schemas.enterprises import Tags
+from shared.types import Date, Name, Text
 
 
 def _texts(values: list[str]) -> list[str]:
@@ -23,27 +24,27 @@ def _some_topic(values: list[str]) -> list[str]:
 
 
 Topics = Annotated[Tags, AfterValidator(_some_topic)]
-Problems = Annotated[list[Annotated[str, Field(max_length=2000)]], Field(max_length=50), AfterValidator(_texts)]
+Problems = Annotated[list[Annotated[Text, Field(max_length=2000)]], Field(max_length=50), AfterValidator(_texts)]
 
 
 class FollowUpCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    description: str = Field(min_length=1, max_length=2000, examples=["协助对接浙江大学湖州研究院检测平台"])
-    owner: str = Field(min_length=1, max_length=100, examples=["吴兴区经信局 王科长"],
-                       description="who must act: a person, a department or the enterprise itself")
-    due_on: date
+    description: Text = Field(min_length=1, max_length=2000, examples=["协助对接浙江大学湖州研究院检测平台"])
+    owner: Name = Field(min_length=1, max_length=100, examples=["吴兴区经信局 王科长"],
+                        description="who must act: a person, a department or the enterprise itself")
+    due_on: Date
 
 
 class VisitCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     enterprise_id: uuid.UUID
-    visited_on: date
+    visited_on: Date
     topics: Topics = Field(examples=[["研发投入", "专精特新申报"]])
     problems_raised: Problems = []
-    summary: str | None = Field(default=None, max_length=4000)
-    internal_notes: str | None = Field(default=None, max_length=4000,
+    summary: Text | None = Field(default=None, max_length=4000)
+    internal_notes: Text | None = Field(default=None, max_length=4000,
                                        description="for officers only; never shown to the enterprise")
     follow_ups: list[FollowUpCreate] = Field(default=[], max_length=50)
 
@@ -88,8 +89,8 @@ class OpenFollowUpRead(FollowUpRead):
 class FollowUpClose(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    closed_on: date | None = Field(default=None, description="defaults to today (Asia/Shanghai)")
-    resolution: str | None = Field(default=None, max_length=2000)
+    closed_on: Date | None = Field(default=None, description="defaults to today (Asia/Shanghai)")
+    resolution: Text | None = Field(default=None, max_length=2000)
 
 
 FollowUpStatus = Literal["open", "done"]

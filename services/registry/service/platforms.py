@@ -32,6 +32,7 @@ from shared.ids import HUZHOU_DISTRICTS
 from shared.pagination import Key, paginate
 from shared.repository import Records, apply_changes
 from shared.scope import EVERYWHERE, InDistrict, OnPlatform, ScopeRule
+from shared.types import name_key
 from shared.uow import UnitOfWork, Work
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -244,7 +245,7 @@ async def _ensure_name_free(session: AsyncSession, name: str) -> None:
     """Checked first for the better answer (where the platform of that name is; platforms are public); a
     concurrent registration of the same name that slips past it is refused by the unique key (409 from the unit
     of work)."""
-    existing = await session.scalar(select(Platform.id).where(Platform.name == name))
+    existing = await session.scalar(select(Platform.id).where(Platform.name_key == name_key(name)))
     if existing is not None:
         raise Conflict(f"a platform named {name} is already registered", field="name",
                        existing=f"/v1/platforms/{existing}")
@@ -290,7 +291,7 @@ async def update_platform(
         if capacity != platform.capacity and capacity < occupied:
             raise Conflict(f"capacity {capacity} is below the {occupied} current tenants; "
                            "record their graduation first", field="capacity", occupied=occupied)
-        if changes.get("name", platform.name) != platform.name:
+        if name_key(changes.get("name", platform.name)) != platform.name_key:  # a new spelling of its own name is free
             await _ensure_name_free(session, changes["name"])
         changed = apply_changes(platform, changes)
         if not changed:
