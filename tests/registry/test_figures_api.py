@@ -175,5 +175,7 @@ async def test_roles_and_scopes(registry_client: httpx.AsyncClient) -> None:
     own = await registry_client.put(path, json=GOOD, headers=token(Role.ENTERPRISE, uscc=uscc))
     assert own.status_code == 201
     assert (await registry_client.get(path, headers=token(Role.SERVICE))).status_code == 200
-    assert (await registry_client.get(path, headers=token(Role.REVIEWER))).status_code == 403
+    # Reviewers read the figures (as their evaluations and pool assessments show them); park operators do not.
+    assert (await registry_client.get(path, headers=token(Role.REVIEWER))).status_code == 200
+    assert (await registry_client.get(path, headers=token(Role.PARK_OPERATOR))).status_code == 403
     assert (await registry_client.get(path, headers=elsewhere)).status_code == 404

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Header, Query, Response
 
 from services.registry.schemas import evaluations as schemas
 from services.registry.service import evaluations as service
+from services.registry.service.access import FIGURE_READER_ROLES
 from shared.app import Sessions, WorkOf
 from shared.auth import Actor, Role, require_actor
 from shared.http import Page, etag
@@ -20,7 +21,8 @@ from shared.http import Page, etag
 router = APIRouter(prefix="/v1/enterprises/{enterprise_id}", tags=["evaluations"])
 
 Officer = Annotated[Actor, require_actor(Role.ADMIN, Role.OFFICER)]
-Reader = Annotated[Actor, require_actor(Role.ADMIN, Role.OFFICER, Role.REVIEWER, Role.SERVICE, Role.ENTERPRISE)]
+# Evaluations carry the firm's figures (inputs and results): read by who reads those figures (access.py).
+Reader = Annotated[Actor, require_actor(*FIGURE_READER_ROLES)]
 Limit = Annotated[int, Query(ge=1, le=200)]
 NOT_FOUND = {404: {"description": "no such enterprise (or outside the caller's scope), or no such record"}}
 

@@ -1,6 +1,7 @@
 """/v1/enterprises/{id}/figures, /ip-holdings, /honours, /declarations: what an enterprise reports and holds.
 
-Officers (in their districts) and admins write; an enterprise may submit its own; the service role reads.
+Officers (in their districts) and admins write; an enterprise may submit its own; reviewers and the service role
+read (the roles that read a firm's evaluations and pool assessment, which carry the same figures: access.py).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 
 from services.registry.schemas import figures as schemas
 from services.registry.service import figures as service
+from services.registry.service.access import FIGURE_READER_ROLES, VERIFIER_ROLES
 from shared.app import Sessions, WorkOf
 from shared.auth import Actor, Role, require_actor
 from shared.http import Page, etag
@@ -20,7 +22,9 @@ from shared.http import Page, etag
 router = APIRouter(prefix="/v1/enterprises/{enterprise_id}", tags=["figures"])
 
 Submitter = Annotated[Actor, require_actor(Role.ADMIN, Role.OFFICER, Role.ENTERPRISE)]
-Reader = Annotated[Actor, require_actor(Role.ADMIN, Role.OFFICER, Role.ENTERPRISE, Role.SERVICE)]
+Reader = Annotated[Actor, require_actor(*FIGURE_READER_ROLES)]
+# What a firm declares about itself is verified by an officer of its district (or an admin).
+Verifier = Annotated[Actor, require_actor(*VERIFIER_ROLES)]
 IfMatch = Annotated[str | None, Header(description="the ETag you read; required to correct an existing record")]
 Year = Annotated[int, Path(ge=1949, le=2100, description="financial year (calendar year)")]
 Limit = Annotated[int, Query(ge=1, le=200)]
@@ -157,9 +161,11 @@ async def add_honour(
 async def list_honours(
     enterprise_id: uuid.UUID, actor: Reader, sessions: Sessions, limit: Limit = 50, cursor: str | None = None,
     kind: str | None = None,
+    verification: Annotated[schemas.HonourVerification | None,
+                            Query(description="declared: those waiting for an officer")] = None,
 ) -> Page[schemas.HonourRead]:
     rows, next_cursor = await service.list_holdings(service.HONOURS, sessions, actor, enterprise_id, limit=limit,
-                                                    cursor=cursor, kind=kind)
+                                                    cursor=cursor, kind=kind, verification=verification)
     return Page(items=[schemas.HonourRead.model_validate(r) for r in rows], next_cursor=next_cursor)
 
 
@@ -180,6 +186,20 @@ async def replace_honour(
 ) -> schemas.HonourRead:
     _check_honour(body)
     row = await service.replace_holding(service.HONOURS, work, actor, enterprise_id, honour_id, body, if_match)
+    response.headers["ETag"] = etag(row.version)
+    return schemas.HonourRead.model_validate(row)
+
+
+@router.post("/honours/{honour_id}/verification", response_model=schemas.HonourRead,
+             summary="Verify or reject an honour the firm declared (核实): only verified honours count in statistics "
+             "and evaluations",
+             responses={409: {"description": "the honour already has that verification"}, **CONCURRENCY, **NOT_FOUND})
+async def verify_honour(
+    enterprise_id: uuid.UUID, honour_id: uuid.UUID, body: schemas.HonourVerificationCreate, actor: Verifier,
+    work: WorkOf, response: Response,
+    if_match: Annotated[str | None, Header(description="the ETag of the honour as examined")] = None,
+) -> schemas.HonourRead:
+    row = await service.verify_honour(work, actor, enterprise_id, honour_id, body, if_match)
     response.headers["ETag"] = etag(row.version)
     return schemas.HonourRead.model_validate(row)
 

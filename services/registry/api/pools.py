@@ -12,6 +12,7 @@ from services.registry.domain import pools as domain
 from services.registry.domain.plain import from_plain, to_plain
 from services.registry.schemas import pools as schemas
 from services.registry.service import pools as service
+from services.registry.service.access import FIGURE_READER_ROLES
 from shared.app import Sessions, WorkOf
 from shared.auth import Actor, Role, require_actor
 from shared.errors import InvalidInput
@@ -22,6 +23,8 @@ router = APIRouter(tags=["pools"])
 
 PoolManager = Annotated[Actor, require_actor(Role.ADMIN, Role.OFFICER, Role.SERVICE)]
 HistoryReader = Annotated[Actor, require_actor(Role.ADMIN, Role.OFFICER, Role.SERVICE, Role.REVIEWER, Role.ENTERPRISE)]
+# The assessment shows the firm's latest figures: read by who reads those figures (access.py).
+AssessmentReader = Annotated[Actor, require_actor(*FIGURE_READER_ROLES)]
 ProgrammeStaff = Annotated[Actor, require_actor(Role.ADMIN, Role.OFFICER, Role.SERVICE)]
 Administrator = Annotated[Actor, require_actor(Role.ADMIN)]
 CriteriaReader = Annotated[Actor, require_actor(Role.ADMIN, Role.OFFICER, Role.SERVICE, Role.REVIEWER, Role.ENTERPRISE)]
@@ -75,7 +78,7 @@ async def pool_history(enterprise_id: uuid.UUID, actor: HistoryReader, sessions:
 
 @router.get("/v1/enterprises/{enterprise_id}/pool-assessment", response_model=schemas.EntryAssessmentRead,
             summary="Apply the seedling-pool entry criteria to a firm's latest figures (writes nothing)")
-async def pool_assessment(enterprise_id: uuid.UUID, actor: HistoryReader, sessions: Sessions,
+async def pool_assessment(enterprise_id: uuid.UUID, actor: AssessmentReader, sessions: Sessions,
                           valuation_fen: Annotated[Fen | None, Query()] = None,
                           criteria_version: Annotated[str | None, Query(max_length=60)] = None
                           ) -> schemas.EntryAssessmentRead:

@@ -105,6 +105,10 @@ class IpHolding(Versioned, Base):
     )
 
 
+# An honour's verification (核实): a firm's own entry is declared until an officer verifies or rejects it.
+DECLARED, VERIFIED, REJECTED = "declared", "verified", "rejected"
+
+
 class Honour(Versioned, Base):
     """An honour or qualification (荣誉资质) with its validity. One table for every kind, because the engine reads
     them together; ``kind`` says which of the nullable attributes apply (see schemas.figures.HONOUR_FIELDS)."""
@@ -131,6 +135,14 @@ class Honour(Versioned, Base):
     evidence: Mapped[str | None] = mapped_column(Text)
     # Accepted-with-a-warning findings (e.g. an HNTE number outside the observed GR format, REFERENCE §3 [U]).
     warnings: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # 核实: what a firm declares about itself counts in statistics and evaluations only once an officer of its
+    # district has verified it (declared → verified | rejected); an officer's or admin's own entry is verified at
+    # once. Who decided, when, and why (a rejection's reason). The database default is the state that counts for
+    # nothing, so that a row written without a decision fails closed.
+    verification: Mapped[str] = mapped_column(String(20), server_default=DECLARED)
+    verified_by: Mapped[str | None] = mapped_column(String(200))
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    verification_note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

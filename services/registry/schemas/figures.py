@@ -223,6 +223,9 @@ class IpHoldingRead(BaseModel):
 # Honours and qualifications
 # --------------------------------------------------------------------------------------------------------------
 
+# 核实 of an honour: see models.figures.Honour.verification.
+HonourVerification = Literal["declared", "verified", "rejected"]
+
 HonourKind = Literal[
     "certification",  # 资质证书 with validity: 高新技术企业证书, 知识产权优势/示范企业, 国家级技术创新示范企业
     "rd_institution",  # 研发机构 (企业技术中心, 工程中心 …) with its level
@@ -346,9 +349,33 @@ class HonourRead(BaseModel):
     valid_until: date | None
     evidence: str | None
     warnings: list[str]
+    verification: HonourVerification = Field(
+        description="declared: the firm's own entry, not counted in statistics and evaluations until an officer "
+        "of its district verifies it; verified (an officer's or admin's entry is verified at once); rejected")
+    verified_by: str | None = Field(description="who verified or rejected it")
+    verified_at: datetime | None
+    verification_note: str | None = Field(description="the reason given with a rejection, or a note")
     created_at: datetime
     updated_at: datetime
     version: int
+
+
+class HonourVerificationCreate(BaseModel):
+    """An officer's decision on an honour as it stands (its ETag in If-Match): verified, it counts in statistics
+    and evaluations; rejected, it does not. A rejection says why."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    decision: Literal["verified", "rejected"]
+    note: Text | None = Field(default=None, max_length=2000, validate_default=True,
+                              description="required with a rejection: what the evidence lacks")
+
+    @field_validator("note")
+    @classmethod
+    def _reason_for_rejection(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if info.data.get("decision") == "rejected" and not value:
+            raise ValueError("a rejection needs a note saying why")
+        return value
 
 
 # --------------------------------------------------------------------------------------------------------------

@@ -6,7 +6,8 @@ The single-enterprise use cases call it with one id.
 
 What the engine sees is what the firm held on the evaluation date: IP granted or transferred in later, honours
 that start later, and figures after the 上年度 are left out, so that a stored evaluation keeps answering the
-question it was asked.
+question it was asked. Honours count only once verified (an officer's entry, or a firm's declaration an officer
+verified).
 """
 
 from __future__ import annotations
@@ -18,20 +19,20 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.registry.domain import figures as domain
 from services.registry.domain.evaluation import EvaluationOptions, Purpose, RuleSet
 from services.registry.models import Enterprise
 from services.registry.models.evaluations import Certification
-from services.registry.models.figures import AnnualFigures, EnterpriseDeclarations, Honour, IpHolding
+from services.registry.models.figures import VERIFIED, AnnualFigures, EnterpriseDeclarations, Honour, IpHolding
 
 # Bump when the mapping from rows to inputs, or rule behaviour written in code (a measure's method, a shared table
 # such as the size-class thresholds), changes meaning, so that stored digests stop matching and the next
 # re-evaluation recomputes every evaluation. A change of a rule set's data needs no bump: the digest includes the
 # rule set's content fingerprint.
-RULE_CODE_VERSION = 1
+RULE_CODE_VERSION = 2  # 2: only verified honours count; HNTE growth over a negative year is scored 0 for review
 
 # Rules look back at most three years before the 上年度 (HNTE growth over three years, 近三年 windows); one more
 # year is kept so that a rule reading "the year before the first" still finds it.
@@ -70,9 +71,14 @@ async def load_facts(session: AsyncSession, enterprise_ids: Sequence[uuid.UUID])
         .where(Enterprise.id.in_(ids))
     )
     facts = {row.id: EnterpriseFacts(enterprise=row) for row in enterprise_rows}
-    for table, attribute in ((AnnualFigures.__table__, "figures"), (IpHolding.__table__, "ip_holdings"),
-                             (Honour.__table__, "honours"), (Certification.__table__, "certifications")):
-        for row in await session.execute(select(table).where(table.c.enterprise_id.in_(ids))):
+    honours = Honour.__table__
+    for table, attribute, counted in (
+        (AnnualFigures.__table__, "figures", true()), (IpHolding.__table__, "ip_holdings", true()),
+        # What a firm declares about itself counts once an officer has verified it (models.figures.Honour).
+        (honours, "honours", honours.c.verification == VERIFIED),
+        (Certification.__table__, "certifications", true()),
+    ):
+        for row in await session.execute(select(table).where(table.c.enterprise_id.in_(ids), counted)):
             if row.enterprise_id in facts:
                 getattr(facts[row.enterprise_id], attribute).append(row)
     declarations = EnterpriseDeclarations.__table__

@@ -37,7 +37,7 @@ from services.registry.models.evaluations import Certification, Evaluation
 from services.registry.schemas import evaluations as schemas
 from services.registry.schemas.figures import hnte_number_warnings
 from services.registry.service import work_of
-from services.registry.service.access import ENTERPRISES
+from services.registry.service.access import ENTERPRISES, FIGURES
 from services.registry.service.evaluation_inputs import (
     EnterpriseFacts,
     Question,
@@ -175,7 +175,7 @@ async def owned_by(session: AsyncSession, model: Any, enterprise_id: uuid.UUID, 
 async def get_of_enterprise(sessions: async_sessionmaker[AsyncSession], actor: Actor, model: Any,
                             enterprise_id: uuid.UUID, row_id: uuid.UUID, noun: str) -> Any:
     async with sessions() as session:
-        await ENTERPRISES.get(session, actor, enterprise_id)
+        await FIGURES.get(session, actor, enterprise_id)
         return await owned_by(session, model, enterprise_id, row_id, noun)
 
 
@@ -190,7 +190,7 @@ async def list_of_enterprise(
         if value is not None:
             query = query.where(getattr(model, column) == value)
     async with sessions() as session:
-        await ENTERPRISES.get(session, actor, enterprise_id)
+        await FIGURES.get(session, actor, enterprise_id)
         return await paginate(session, query, keys=(Key(model.created_at, cursor_datetime), Key(model.id, cursor_uuid)),
                               limit=limit, cursor=cursor, descending=True)
 

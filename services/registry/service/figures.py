@@ -20,9 +20,16 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.registry.domain.size_class import InvalidIndustryCode, SizeClassUndetermined, classify_size
 from services.registry.models import Enterprise
-from services.registry.models.figures import AnnualFigures, EnterpriseDeclarations, Honour, IpHolding
+from services.registry.models.figures import (
+    DECLARED,
+    VERIFIED,
+    AnnualFigures,
+    EnterpriseDeclarations,
+    Honour,
+    IpHolding,
+)
 from services.registry.schemas import figures as schemas
-from services.registry.service.access import ENTERPRISES
+from services.registry.service.access import ENTERPRISES, FIGURES, VERIFIABLE, verifies
 from services.registry.service.evaluations import (
     get_of_enterprise,
     list_of_enterprise,
@@ -31,6 +38,7 @@ from services.registry.service.evaluations import (
 )
 from shared.auth import Actor
 from shared.clock import programme_today
+from shared.db import utcnow
 from shared.errors import Conflict, InvalidInput, NotFound
 from shared.events.registry import EnterpriseFiguresReported
 from shared.http import check_if_match, cursor_int
@@ -154,7 +162,7 @@ async def put_figures(
 
 async def get_figures(sessions: Sessions, actor: Actor, enterprise_id: uuid.UUID, year: int) -> AnnualFigures:
     async with sessions() as session:
-        await ENTERPRISES.get(session, actor, enterprise_id)
+        await FIGURES.get(session, actor, enterprise_id)
         row = await session.scalar(
             select(AnnualFigures).where(AnnualFigures.enterprise_id == enterprise_id, AnnualFigures.year == year)
         )
@@ -169,7 +177,7 @@ async def list_figures(
     """The years reported, latest first (a year is unique within the enterprise: the one key of the order)."""
     query = select(AnnualFigures).where(AnnualFigures.enterprise_id == enterprise_id)
     async with sessions() as session:
-        await ENTERPRISES.get(session, actor, enterprise_id)
+        await FIGURES.get(session, actor, enterprise_id)
         return await paginate(session, query, keys=(Key(AnnualFigures.year, cursor_int),), limit=limit, cursor=cursor,
                               descending=True)
 
@@ -191,6 +199,9 @@ class Holdings:
     # being corrected.
     ensure_no_clash: Callable[[AsyncSession, uuid.UUID, Any, uuid.UUID | None], Awaitable[None]]
     derived: Callable[[Any], dict[str, Any]]  # columns computed from the body rather than given in it
+    # Whether a row must be vouched for before it counts (honours: what a firm declares about itself waits for an
+    # officer; see _vouch).
+    vouched: bool = False
 
 
 async def replace_holding(
@@ -210,6 +221,9 @@ async def replace_holding(
             return row
         for key, value in holdings.derived(body).items():
             setattr(row, key, value)
+        if holdings.vouched:
+            # Changed content is a new claim: it stays verified only when whoever changed it verifies.
+            changed.update(_vouch(row, actor))
         await uow.flush()
         await _record_change(uow, enterprise.id, action=f"{holdings.entity}.update", entity_type=holdings.entity,
                              changes={f"{holdings.entity}_id": str(row.id), **changed})
@@ -235,11 +249,11 @@ async def remove_holding(
 
 async def list_holdings(
     holdings: Holdings, sessions: Sessions, actor: Actor, enterprise_id: uuid.UUID, *, limit: int, cursor: str | None,
-    kind: str | None = None,
+    **equal_to: Any,
 ) -> tuple[list[Any], str | None]:
-    """Newest first."""
+    """Newest first, narrowed to the columns ``equal_to`` names (a None value does not narrow)."""
     return await list_of_enterprise(sessions, actor, holdings.model, enterprise_id, limit=limit, cursor=cursor,
-                                    kind=kind)
+                                    **equal_to)
 
 
 async def get_holding(holdings: Holdings, sessions: Sessions, actor: Actor, enterprise_id: uuid.UUID,
@@ -302,7 +316,22 @@ async def _ensure_one_score_per_year(session: AsyncSession, enterprise_id: uuid.
 
 HONOURS = Holdings(model=Honour, noun="honour", entity="honour",
                    removal_columns=("kind", "name", "number"), ensure_no_clash=_ensure_one_score_per_year,
-                   derived=lambda body: {"warnings": _honour_warnings(body)})
+                   derived=lambda body: {"warnings": _honour_warnings(body)}, vouched=True)
+
+
+def _vouch(row: Honour, actor: Actor) -> dict[str, Any]:
+    """Record who vouches for the honour as it now stands: an officer's or admin's entry is verified at once (by
+    them, now); a firm's own entry is declared and waits for an officer. The verification columns that changed,
+    in the audit entry's shape."""
+    if verifies(actor):
+        values = {"verification": VERIFIED, "verified_by": actor.principal.subject, "verified_at": utcnow()}
+    else:
+        values = {"verification": DECLARED, "verified_by": None, "verified_at": None}
+    values["verification_note"] = None
+    before = row.verification
+    for name, value in values.items():
+        setattr(row, name, value)
+    return {} if before == row.verification else {"verification": {"from": before, "to": row.verification}}
 
 
 async def add_honour(work: Work, actor: Actor, enterprise_id: uuid.UUID, body: schemas.HonourWrite) -> Honour:
@@ -311,10 +340,37 @@ async def add_honour(work: Work, actor: Actor, enterprise_id: uuid.UUID, body: s
         enterprise = await ENTERPRISES.get_for_change(session, actor, enterprise_id)
         await _ensure_one_score_per_year(session, enterprise.id, body)
         row = Honour(enterprise_id=enterprise.id, warnings=_honour_warnings(body), **_row_values(body))
+        _vouch(row, actor)
         session.add(row)
         await uow.flush()
         await _record_change(uow, enterprise.id, action="honour.add", entity_type="honour",
-                             changes={"honour_id": str(row.id), **body.model_dump(mode="json", exclude_none=True)})
+                             changes={"honour_id": str(row.id), **body.model_dump(mode="json", exclude_none=True),
+                                      "verification": row.verification})
+    return row
+
+
+async def verify_honour(work: Work, actor: Actor, enterprise_id: uuid.UUID, honour_id: uuid.UUID,
+                        body: schemas.HonourVerificationCreate, if_match: str | None) -> Honour:
+    """An officer of the firm's district (or an admin) verifies or rejects the honour as it stands: If-Match names
+    the version the officer examined (428 without, 412 when the firm changed it since). The same decision twice is
+    409. Evaluations whose inputs change by it are re-run in the same transaction."""
+    async with work(actor) as uow:
+        session = uow.session
+        enterprise = await VERIFIABLE.get_for_change(session, actor, enterprise_id)
+        row = await owned_by(session, Honour, enterprise.id, honour_id, "honour")
+        check_if_match(if_match, row.version)
+        if row.verification == body.decision:
+            raise Conflict(f"the honour is already {body.decision}", field="decision",
+                           verified_by=row.verified_by)
+        before = row.verification
+        row.verification, row.verified_by, row.verified_at, row.verification_note = (
+            body.decision, actor.principal.subject, utcnow(), body.note)
+        row.version += 1
+        await uow.flush()
+        action = "honour.verify" if body.decision == VERIFIED else "honour.reject"
+        await _record_change(uow, enterprise.id, action=action, entity_type="honour",
+                             changes={"honour_id": str(row.id), "verification": {"from": before, "to": body.decision},
+                                      "note": body.note})
     return row
 
 
@@ -351,7 +407,7 @@ async def put_declarations(
 
 async def get_declarations(sessions: Sessions, actor: Actor, enterprise_id: uuid.UUID) -> EnterpriseDeclarations:
     async with sessions() as session:
-        await ENTERPRISES.get(session, actor, enterprise_id)
+        await FIGURES.get(session, actor, enterprise_id)
         row = await session.get(EnterpriseDeclarations, enterprise_id)
     if row is None:
         raise NotFound("no declarations made yet")

@@ -25,7 +25,7 @@ from services.registry.domain.plain import from_plain, to_plain
 from services.registry.models import Enterprise
 from services.registry.models.figures import AnnualFigures, IpHolding
 from services.registry.models.pools import PoolChange, PoolEntryCriteria, PoolQuota, ScreeningResult, ScreeningRun
-from services.registry.service.access import ENTERPRISES
+from services.registry.service.access import ENTERPRISES, FIGURES
 from shared.auth import Actor, Role
 from shared.bus.outbox import audit_row, event_row
 from shared.clock import programme_today
@@ -152,7 +152,7 @@ async def _assess(session: AsyncSession, enterprise: Enterprise, *, year: int, v
 async def assess_entry(sessions: Sessions, actor: Actor, enterprise_id: uuid.UUID, *, valuation_fen: int | None = None,
                        version: str | None = None) -> Assessment:
     async with sessions() as session:
-        enterprise = await ENTERPRISES.get(session, actor, enterprise_id)
+        enterprise = await FIGURES.get(session, actor, enterprise_id)
         return await _assess(session, enterprise, year=programme_today().year, valuation_fen=valuation_fen,
                              version=version)
 

@@ -7,7 +7,8 @@ Definitions (the numbers mean exactly this):
 * **registered**: enterprises in the registry, counted in the year (Asia/Shanghai) their record was created.
 * **held tier**: a certification (认定) with status ``active`` whose validity covers today, or, for HNTE, a
   valid HNTE certificate recorded as an honour (HNTE is certified by the science ministry's process and may be
-  recorded either way).
+  recorded either way) and verified: a certificate a firm declares about itself counts once an officer of its
+  district has verified it.
 * **ladder funnel**: registered → 科技和创新型中小企业 (holding tech_sme, innovative_sme or the merged
   tech_innovative_sme) → 专精特新中小企业 → 专精特新"小巨人". A stage counts the firms that reached it: those holding
   its tier or a higher one (a little giant is also counted at the SRDI stage). HNTE stands beside the ladder.
@@ -15,7 +16,8 @@ Definitions (the numbers mean exactly this):
   revenue in the year is at least 2000万元 (国家统计局's 规模以上工业企业 line). Door list and revenue line are
   request parameters; the year defaults to the latest year with reported figures.
 * **digital-ladder coverage**: among above-scale firms, those with a digital-ladder honour (数字化车间 → 智能工厂 →
-  未来工厂) awarded in or before the year and not expired before it began; a firm counts at its highest stage.
+  未来工厂) awarded in or before the year and not expired before it began, and verified (as above); a firm counts
+  at its highest stage.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from services.registry.domain.pools import Pool
 from services.registry.domain.size_class import INDUSTRY_GROUP_BY_PREFIX, IndustryGroup, SizeClass
 from services.registry.models import Enterprise
 from services.registry.models.evaluations import Certification
-from services.registry.models.figures import AnnualFigures, Honour
+from services.registry.models.figures import VERIFIED, AnnualFigures, Honour
 from services.registry.service.access import ENTERPRISE_SCOPE
 from shared.auth import Actor
 from shared.clock import programme_today
@@ -133,6 +135,7 @@ async def _held_tiers(session: AsyncSession, scope: DistrictScope, on: date) -> 
         select(Honour.enterprise_id, cast(literal(Tier.HNTE.value), String).label("tier"))
         .join(Enterprise, Enterprise.id == Honour.enterprise_id)
         .where(Honour.kind == "certification", Honour.certification_kind == Tier.HNTE.value,
+               Honour.verification == VERIFIED,
                or_(Honour.valid_from.is_(None), Honour.valid_from <= on),
                or_(Honour.valid_until.is_(None), Honour.valid_until >= on))
     )
@@ -212,7 +215,7 @@ async def digital_coverage(sessions: Sessions, actor: Actor, district_code: str 
             rank = {stage.value: i for i, stage in enumerate(DIGITAL_LADDER)}
             honours = await session.execute(scope.apply(
                 select(Honour.enterprise_id, Honour.stage).join(Enterprise, Enterprise.id == Honour.enterprise_id)
-                .where(Honour.kind == "digital_ladder", Honour.stage.in_(list(rank)),
+                .where(Honour.kind == "digital_ladder", Honour.stage.in_(list(rank)), Honour.verification == VERIFIED,
                        or_(Honour.year.is_(None), Honour.year <= year),
                        or_(Honour.valid_until.is_(None), Honour.valid_until >= date(year, 1, 1)))))
             for enterprise_id, stage in honours:
