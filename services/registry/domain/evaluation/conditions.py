@@ -125,7 +125,9 @@ class Check(Node):
             detail = f"{shown} (required {self.test.describe(unit)})"
             if measured.detail:
                 detail += f"; {measured.detail}"
-        manual = passed is None and (self.manual or measured.undefined is not None)
+            if measured.review:
+                detail += f"; for review: {measured.review}"
+        manual = (passed is None and (self.manual or measured.undefined is not None)) or measured.review is not None
         walker.record(self, parent, passed, detail, value=value, manual=manual, missing=measured.missing)
         return passed
 

@@ -62,6 +62,9 @@ class Measured:
     * unknown: ``value`` None; ``missing`` names the absent inputs.
     * undefined: the inputs are present but the measure has no value (growth over a zero base): ``undefined``
       says why; a human must judge.
+    * for review: ``value`` is what the rule set's reading gives where the source is silent or its formula means
+      nothing (HNTE growth over a negative year scores 0), and ``review`` says why a human must confirm it: the
+      evaluation lists it among its manual reviews.
     """
 
     value: Any = None
@@ -70,6 +73,7 @@ class Measured:
     upper: Any = None
     undefined: str | None = None
     detail: str = ""
+    review: str | None = None
 
     @property
     def known(self) -> bool:

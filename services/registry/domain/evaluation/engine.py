@@ -58,7 +58,7 @@ def apply_rule_set(
         for ind in sheet.indicators:
             missing.extend(name for name in ind.missing_inputs if name not in missing)
             # An indicator waiting for an officer's or expert's judgement is a manual review, like a condition.
-            if any(name.startswith("judgements.") for name in ind.missing_inputs) or ind.code in sheet.undefined:
+            if any(name.startswith("judgements.") for name in ind.missing_inputs) or ind.code in sheet.for_review:
                 manual.append(f"indicator.{ind.code}")
 
     notes = []

@@ -13,7 +13,14 @@ from decimal import Decimal, localcontext
 from typing import Any
 
 from services.registry.domain.dates import add_years
-from services.registry.domain.evaluation.context import EvaluationContext, Measured, Unit, annual_input, unknown
+from services.registry.domain.evaluation.context import (
+    EvaluationContext,
+    Measured,
+    Unit,
+    annual_input,
+    format_value,
+    unknown,
+)
 from services.registry.domain.evaluation.ip import IpPolicy, tally
 from services.registry.domain.evaluation.model import HnteTwoYearGrowth, Purpose
 from services.registry.domain.figures import (
@@ -256,15 +263,17 @@ class CompoundGrowthRate(Measure):
 
 @dataclass(frozen=True)
 class HnteGrowthRate(Measure):
-    """HNTE 净资产增长率 / 销售收入增长率 over the last three years, with the special cases of REFERENCE §3:
+    """HNTE 净资产增长率 / 销售收入增长率 over the last three years (工作指引 国科发火〔2016〕195号, REFERENCE §3):
 
     * rate = ½ (v2/v1 + v3/v2) − 1;
-    * first-year value 0 → v3/v2 − 1; second-year value 0 → scores 0;
-    * one year of operation → scores 0; two years → ``EvaluationOptions.hnte_two_year_growth`` [U].
+    * the guide's two special cases [V]: first-year value 0 → v3/v2 − 1; second-year value 0 → scores 0;
+    * a negative value in any of the three years → scores 0 and goes to manual review [U]. The guide speaks of
+      zero only, and a negative value is not that case: over a negative base the ratio means nothing (net assets
+      shrinking from −500 to −100 read as growth by the plain formula), so neither formula is applied;
+    * one year of operation → scores 0; two years → ``EvaluationOptions.hnte_two_year_growth`` [U] (a negative
+      value there too scores 0 for review).
 
     A forced zero is returned as the value 0 (the band "≤ 0" scores 0) with the reason in ``detail``.
-    Non-positive net assets are read like the zero cases: first-year ≤ 0 → last two years; second-year ≤ 0 →
-    0. REFERENCE only names the zero case; extending it to negatives is this engine's reading [U].
     """
 
     basis: str  # "net_assets" or "sales"
@@ -284,19 +293,29 @@ class HnteGrowthRate(Measure):
         zero = Decimal(0)
         if len(values) == 1:
             return Measured(zero, detail="one year of operation: growth scores 0 (§3)")
+        if len(values) == 2 and ctx.options.hnte_two_year_growth is HnteTwoYearGrowth.ZERO:
+            return Measured(zero, detail="two years of operation: scored 0 (option hnte_two_year_growth=zero)")
+        negative = [(year, value) for year, value in zip(years, values, strict=True) if value < 0]
+        if negative:
+            shown = ", ".join(f"{annual_input(year, self._name)} = {format_value(value, Unit.FEN)}"
+                              for year, value in negative)
+            return Measured(zero, detail="a negative year: growth scores 0, for review (§3, [U])",
+                            review=f"{shown} is negative: the growth ratio is meaningless over it; scored 0 [U]")
         if len(values) == 2:
-            if ctx.options.hnte_two_year_growth is HnteTwoYearGrowth.ZERO:
-                return Measured(zero, detail="two years of operation: scored 0 (option hnte_two_year_growth=zero)")
             first, second = values
-            if first <= 0:
-                return Measured(zero, detail="first-year value is not positive: growth scores 0 (§3)")
+            if first == 0:
+                return Measured(zero, detail="first-year value is 0: growth scores 0 (§3)")
             return Measured(_ratio(second, first) - 1, detail="two years of operation: v2/v1 − 1 (§3, [U])")
         v1, v2, v3 = values
-        if v2 <= 0:
-            return Measured(zero, detail="second-year value is not positive: growth scores 0 (§3)")
-        if v1 <= 0:
-            return Measured(_ratio(v3, v2) - 1, detail="first-year value is not positive: v3/v2 − 1 (§3)")
+        if v2 == 0:
+            return Measured(zero, detail="second-year value is 0: growth scores 0 (§3)")
+        if v1 == 0:
+            return Measured(_ratio(v3, v2) - 1, detail="first-year value is 0: v3/v2 − 1 (§3)")
         return Measured((_ratio(v2, v1) + _ratio(v3, v2)) / 2 - 1, detail="½(v2/v1 + v3/v2) − 1")
+
+    @property
+    def _name(self) -> str:
+        return "net_assets" if self.basis == "net_assets" else "operating_revenue_fen"
 
     def _value(self, ctx: EvaluationContext, year: int) -> tuple[int | None, list[str]]:
         if self.basis == "sales":

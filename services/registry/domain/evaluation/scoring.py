@@ -225,7 +225,8 @@ class ScoreSheet:
     total: PointRange
     pass_score: int
     pass_label: str
-    undefined: tuple[str, ...]  # indicator codes whose measure was undefined: a human must judge them
+    # Indicator codes a human must judge: their measure was undefined, or scored for review (Measured.review).
+    for_review: tuple[str, ...]
 
     def indicator(self, code: str) -> IndicatorResult:
         return next(i for i in self.indicators if i.code == code)
@@ -237,12 +238,12 @@ def score_sheet(scoring: Scoring, ctx: EvaluationContext) -> ScoreSheet:
     if expert_codes and unknown_codes:  # a mistyped key would otherwise be ignored silently
         raise EvaluationInputError(f"expert points for unknown items {sorted(unknown_codes)}; known: {sorted(expert_codes)}")
     results: list[IndicatorResult] = []
-    undefined: list[str] = []
+    for_review: list[str] = []
     for ind in scoring.indicators:
-        result, is_undefined = _score_indicator(ind, ctx)
+        result, needs_review = _score_indicator(ind, ctx)
         results.append(result)
-        if is_undefined:
-            undefined.append(ind.code)
+        if needs_review:
+            for_review.append(ind.code)
     categories = []
     total = PointRange(0, 0)
     for category in scoring.categories:
@@ -255,7 +256,7 @@ def score_sheet(scoring: Scoring, ctx: EvaluationContext) -> ScoreSheet:
         categories.append(
             CategoryResult(category.code, category.label, points.low, points.high, category.max_points, category.minimum)
         )
-    return ScoreSheet(tuple(results), tuple(categories), total, scoring.pass_score, scoring.pass_label, tuple(undefined))
+    return ScoreSheet(tuple(results), tuple(categories), total, scoring.pass_score, scoring.pass_label, tuple(for_review))
 
 
 def _score_indicator(ind: Indicator, ctx: EvaluationContext) -> tuple[IndicatorResult, bool]:
@@ -272,19 +273,24 @@ def _score_indicator(ind: Indicator, ctx: EvaluationContext) -> tuple[IndicatorR
 
     scored = []
     missing: list[str] = []
-    undefined = False
+    for_review = False
+    reviews: list[str] = []
     for alternative in alternatives:
         measured = alternative.measure.measure(ctx)
         missing.extend(name for name in measured.missing if name not in missing)
         if measured.value is None:
             if measured.undefined:
-                undefined = True
+                for_review = True
                 band = f"undefined: {measured.undefined}"
             else:
                 band = "unknown: input missing"
             scored.append((alternative, measured, alternative.scale.full_range, band))
         else:
             points, band = alternative.scale.score(measured, ctx)
+            if measured.review:
+                for_review = True
+                reviews.append(measured.review)
+                band = f"{band}, for review: {measured.review}"
             scored.append((alternative, measured, points, band))
 
     # Best of the alternatives: the firm gets whichever scores more, so the range is [max of lows, max of highs].
@@ -300,10 +306,12 @@ def _score_indicator(ind: Indicator, ctx: EvaluationContext) -> tuple[IndicatorR
 
     if ind.expert_points:
         pinned = ctx.inputs.judgements.hnte_points.get(ind.code)
+        # A value scored for review is the panel's to settle: its points may lie anywhere on the indicator's scale.
+        allowed = PointRange(0, ind.max_points) if reviews else PointRange(low, high)
         if pinned is not None:
-            if pinned not in PointRange(low, high):
+            if pinned not in allowed:
                 raise EvaluationInputError(
-                    f"{ind.code}: expert points {pinned} lie outside the computed band {PointRange(low, high)}"
+                    f"{ind.code}: expert points {pinned} lie outside the computed band {allowed}"
                 )
             low = high = pinned
             notes.append("points pinned by the expert panel")
@@ -324,6 +332,7 @@ def _score_indicator(ind: Indicator, ctx: EvaluationContext) -> tuple[IndicatorR
         band=band,
         missing_inputs=tuple(missing),
         confidence=ind.confidence,
-        doubt=ind.doubt,
+        # The doubt this firm's figures raised comes first, then the rule set's standing doubt about the indicator.
+        doubt="; ".join([*reviews, *([ind.doubt] if ind.doubt else [])]) or None,
     )
-    return result, undefined
+    return result, for_review

@@ -68,6 +68,16 @@ GROWTH_BANDS = BandScale(BandTable((
     Band(pct(35), pts(9, 10), "≥ 35%", floor_inclusive=True),
 )))
 
+# The growth rates' special cases (工作指引 国科发火〔2016〕195号, 企业成长性: "第一年末净资产或销售收入为0的，按后两年
+# 计算；第二年末净资产或销售收入为0的，按0分计算"): the guide speaks of ZERO only. A negative value is not that case
+# and does not switch to the two-year formula; over a negative base the ratio means nothing (net assets shrinking
+# from −500万 to −100万 are "growth" to the plain formula), so a negative value in any of the three years scores
+# the rate 0 and sends the evaluation to manual review, where the expert panel may pin other points [U].
+GROWTH_DOUBT = ("Negative net assets or sales in any of the three years: the rate is scored 0 for manual review "
+                "(工作指引 国科发火〔2016〕195号 switches to the last two years only when the first year's value is 0; "
+                "a negative value is not that case) [U]. Two-year operation rule [U]: "
+                "EvaluationOptions.hnte_two_year_growth.")
+
 SCORING = Scoring(
     categories=(
         Category("ip", "知识产权", 30, cap=30),
@@ -135,12 +145,9 @@ SCORING = Scoring(
         indicator("talent_system", "建立了科技人员的培养进修、职工技能培训、优秀人才引进，以及人才绩效评价奖励制度",
                   "management", 4, NoMeasure(), ExpertScale(4), expert_points=True),
         indicator("net_asset_growth", "净资产增长率", "growth", 10, HnteGrowthRate("net_assets"), GROWTH_BANDS,
-                  expert_points=True, confidence=U,
-                  doubt="Two-year operation rule [U]: EvaluationOptions.hnte_two_year_growth; negative values "
-                  "treated like zero [U]."),
+                  expert_points=True, confidence=U, doubt=GROWTH_DOUBT),
         indicator("sales_growth", "销售收入增长率", "growth", 10, HnteGrowthRate("sales"), GROWTH_BANDS,
-                  expert_points=True, confidence=U,
-                  doubt="Two-year operation rule [U]: EvaluationOptions.hnte_two_year_growth."),
+                  expert_points=True, confidence=U, doubt=GROWTH_DOUBT),
     ),
     pass_score=71,
     pass_label="企业创新能力评价得分 > 70 (各项均为整数分，即 ≥ 71)",
@@ -220,7 +227,9 @@ RULE_SET = RuleSet(
     scoring=SCORING,
     doubts=(
         "Growth score for a firm with two years of operation [U]: EvaluationOptions.hnte_two_year_growth.",
-        "Negative first/second-year growth bases are treated like zero [U] (REFERENCE names only zero).",
+        "Growth rates: a negative net-asset or sales value in any of the three years is not the 工作指引's zero case "
+        "(国科发火〔2016〕195号: first-year 0 → the last two years, second-year 0 → 0 points); the ratio is "
+        "meaningless over it, so the rate scores 0 and the evaluation lists it for manual review [U].",
         "Expert-judged parts (grades, points within bands, 管理水平) are inputs; absent → score range → NEEDS_REVIEW "
         "unless the range is decided.",
         "h6 uses total_income_fen (总收入), not operating revenue; h2 counts IP flagged related_to_main_product.",
