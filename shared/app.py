@@ -13,15 +13,20 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from prometheus_client import CollectorRegistry
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from starlette.types import ASGIApp
 
 from shared.auth import TokenVerifier
 from shared.bus.kafka import kafka_reachable
 from shared.bus.tables import BusTables
 from shared.db import create_engine, session_factory
 from shared.http import (
+    MULTIPART_OVERHEAD_BYTES,
     PROBLEM_RESPONSES,
+    BodyAllowance,
+    BodyLimitMiddleware,
     ControlCharacterGuard,
     RequestContextMiddleware,
+    SecurityHeadersMiddleware,
     install_operational_routes,
     install_problem_handlers,
 )
@@ -30,6 +35,17 @@ from shared.settings import ServiceSettings
 from shared.uow import Work
 
 READINESS_CACHE_SECONDS = 5.0
+
+
+class ServiceApp(FastAPI):
+    """A service's FastAPI app, with its security headers outermost.
+
+    Starlette answers an unexpected error's 500 from its own error middleware, which sits outside every middleware
+    added with ``add_middleware``: only a layer around the whole stack puts the headers on that answer too."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        docs = (self.docs_url, self.redoc_url, self.swagger_ui_oauth2_redirect_url)
+        return SecurityHeadersMiddleware(super().build_middleware_stack(), docs_paths=[p for p in docs if p])
 
 
 def build_service_app(
@@ -74,7 +90,7 @@ def build_service_app(
                 await listener.stop()
             await engine.dispose()
 
-    app = FastAPI(
+    app = ServiceApp(
         title=title,
         description=description,
         version="0.1.0",
@@ -86,6 +102,9 @@ def build_service_app(
     app.state.token_verifier = TokenVerifier(settings)
     metrics = CollectorRegistry()
     app.add_middleware(ControlCharacterGuard)  # innermost: its 422s carry a request id and are counted
+    # Inside RequestContextMiddleware (added after it), so that its refusals carry a request id and are counted.
+    app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes,
+                       max_upload_bytes=settings.max_upload_bytes)
     app.add_middleware(RequestContextMiddleware, registry=metrics, service=settings.service_name)
     install_problem_handlers(app)
 
@@ -171,6 +190,12 @@ async def _tables(request: Request) -> BusTables:
     return request.app.state.tables
 
 
+async def _upload_body(request: Request) -> None:
+    allowance = BodyAllowance.of(request.scope)
+    if allowance is not None:
+        allowance.limit = request.app.state.settings.max_upload_bytes + MULTIPART_OVERHEAD_BYTES
+
+
 # Annotated dependency aliases for routers.
 Sessions = Annotated[async_sessionmaker[AsyncSession], Depends(_sessions)]
 # Units of work for use cases that change state (``async with work(actor) as uow``).
@@ -181,3 +206,7 @@ Reads = Annotated[AsyncEngine, Depends(_reads)]
 RowCacheOf = Annotated[RowCache | None, Depends(_row_cache)]
 Settings = Annotated[ServiceSettings, Depends(_settings)]
 Tables = Annotated[BusTables, Depends(_tables)]
+# On a route that takes a file upload (``dependencies=[UploadBody]``) and reads its body itself, after its
+# dependencies (authentication first): the body may hold ``max_upload_bytes`` (plus multipart framing) instead of
+# ``max_body_bytes`` (shared.http.BodyLimitMiddleware).
+UploadBody = Depends(_upload_body)

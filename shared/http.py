@@ -14,7 +14,7 @@ import re
 import time
 import traceback
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from datetime import UTC, date, datetime
 from typing import Any, Generic, TypeVar
 from urllib.parse import parse_qsl
@@ -210,6 +210,188 @@ class RequestContextMiddleware:
             template = getattr(route, "path", "unmatched")
             self.requests.labels(self.service, scope["method"], template, str(status)).inc()
             self.latency.labels(self.service, scope["method"], template).observe(time.perf_counter() - started)
+
+
+# --- what must be refused before a body is parsed ----------------------------------------------------------------
+
+# Multipart framing (boundaries, part headers) allowed on top of an upload's own limit.
+MULTIPART_OVERHEAD_BYTES = 64 * 1024
+
+
+class BodyAllowance:
+    """How many body bytes the current request may send. BodyLimitMiddleware puts one in the ASGI scope with the
+    service's ``max_body_bytes``; a route that takes a file upload raises it (shared.app.UploadBody) before it reads
+    its body. A mutable object, so that every copy of the scope sees the route's change."""
+
+    SCOPE_KEY = "seedbed.body_allowance"
+    __slots__ = ("limit",)
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+
+    @classmethod
+    def of(cls, scope: Scope) -> BodyAllowance | None:
+        return scope.get(cls.SCOPE_KEY)
+
+
+class _BodyTooLarge(StarletteHTTPException):
+    """Raised from ``receive`` when a body passes its limit. An HTTPException because FastAPI's body parsing lets
+    those through (any other exception becomes a 400); BodyLimitMiddleware answers the 413 itself."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"the request body may hold at most {limit} bytes")
+
+
+class BodyLimitMiddleware:
+    """Refuses, for every service, what must not reach a parser:
+
+    * a request under ``/v1/`` that carries no bearer token: 401 before a byte of its body is read. Every /v1 route
+      requires one (tests/shared/test_every_route_needs_a_token.py), but FastAPI reads and parses a JSON body before
+      it runs the route's dependencies, authentication included. The route still verifies the token; a forged one is
+      refused there, after at most ``max_body_bytes`` were read;
+    * a compressed body (a Content-Encoding other than identity): 415. Nothing here inflates bodies, and nothing
+      should: a few kilobytes of gzip can unpack to gigabytes;
+    * a body past its limit (:class:`BodyAllowance`): 413, from its Content-Length before anything is read, or, when
+      it sent none (chunked), as soon as the bytes received pass the limit: what streamed in is counted, never kept.
+
+    Plain ASGI, like RequestContextMiddleware (inside it, so that its answers carry a request id and are counted)."""
+
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int, max_upload_bytes: int,
+                 authenticated_prefix: str = "/v1/") -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+        # No route takes more: a larger Content-Length is refused before the request is even routed.
+        self.ceiling = max(max_body_bytes, max_upload_bytes + MULTIPART_OVERHEAD_BYTES)
+        self.authenticated_prefix = authenticated_prefix
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared: int | None = None
+        encoding = b""
+        bearer = False
+        for name, value in scope["headers"]:
+            if name == b"content-length":
+                declared = int(value) if value.isdigit() else None
+            elif name == b"content-encoding":
+                encoding = value.strip().lower()
+            elif name == b"authorization":
+                scheme, _, credentials = value.partition(b" ")
+                bearer = scheme.lower() == b"bearer" and bool(credentials.strip())
+        refusal: Response | None = None
+        if not bearer and scope["path"].startswith(self.authenticated_prefix):
+            # The words and header of shared.auth's own refusal.
+            refusal = problem_response(401, "Not authenticated", "A bearer token is required",
+                                       headers={"WWW-Authenticate": "Bearer"})
+        elif encoding not in (b"", b"identity"):
+            refusal = problem_response(
+                415, "Unsupported media type",
+                f"Content-Encoding {encoding.decode('latin-1')!r} is not accepted: send the body uncompressed",
+                errors=[{"field": "Content-Encoding", "reason": "only identity (no compression) is accepted"}])
+        elif declared is not None and declared > self.ceiling:
+            refusal = _body_too_large(self.ceiling)
+        if refusal is not None:
+            await refusal(scope, receive, send)
+            return
+
+        allowance = BodyAllowance(self.max_body_bytes)
+        scope[BodyAllowance.SCOPE_KEY] = allowance
+        received = 0
+        refused_at: int | None = None
+        started = False
+
+        async def limited_receive() -> Message:
+            nonlocal received, refused_at
+            # Read at each call: the route may have raised the allowance since the request began.
+            limit = allowance.limit
+            if refused_at is None and declared is not None and declared > limit:
+                refused_at = limit
+            if refused_at is not None:
+                raise _BodyTooLarge(refused_at)
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    refused_at = limit
+                    raise _BodyTooLarge(limit)
+            return message
+
+        async def send_unless_refused(message: Message) -> None:
+            nonlocal started
+            # Whatever the app made of the refusal (its handlers render the exception, or a route caught it) is
+            # replaced by the one answer below.
+            if refused_at is not None and not started:
+                return
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, send_unless_refused)
+        except Exception:
+            if refused_at is None or started:
+                raise
+        if refused_at is not None and not started:
+            await _body_too_large(refused_at)(scope, receive, send)
+
+
+def _body_too_large(limit: int) -> Response:
+    return problem_response(413, "Content too large", f"the request body may hold at most {limit} bytes",
+                            errors=[{"field": "body", "reason": f"larger than {limit} bytes"}], max_bytes=limit)
+
+
+# --- what every response carries ---------------------------------------------------------------------------------
+
+# An API answers JSON, never a page: it may load nothing, be framed by nothing, and submit nothing.
+API_CONTENT_SECURITY_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+# FastAPI's /docs (Swagger UI) and /redoc pages load their scripts and styles from a CDN, start them with an inline
+# script, and fetch the OpenAPI document from the service; ReDoc also loads Google Fonts and runs a worker from a
+# blob. This allows exactly that, on those pages only.
+DOCS_CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
+    "font-src https://fonts.gstatic.com; img-src 'self' data: https://cdn.jsdelivr.net https://fastapi.tiangolo.com; "
+    "connect-src 'self'; worker-src blob:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
+
+
+class SecurityHeadersMiddleware:
+    """The usual security headers on every response, error answers included: ``X-Content-Type-Options: nosniff``,
+    ``Referrer-Policy: no-referrer``, ``X-Frame-Options: DENY`` and a Content-Security-Policy (the API's, or the docs
+    pages' on ``docs_paths``); and ``Cache-Control: no-store`` on the answers under ``/v1/`` (all authenticated,
+    many with personal data), unless the route chose its own. A header the route set itself is left as it is.
+
+    No Strict-Transport-Security: TLS ends at the ingress controller, which sends it (docs/operations.md); the
+    pods speak plain HTTP, over which browsers ignore the header (RFC 6797 §8.1)."""
+
+    def __init__(self, app: ASGIApp, *, docs_paths: Collection[str] = (), no_store_prefix: str = "/v1/") -> None:
+        self.app = app
+        self.docs_paths = frozenset(docs_paths)
+        common = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer"),
+                  (b"x-frame-options", b"DENY")]
+        self.api_headers = (*common, (b"content-security-policy", API_CONTENT_SECURITY_POLICY.encode()))
+        self.docs_headers = (*common, (b"content-security-policy", DOCS_CONTENT_SECURITY_POLICY.encode()))
+        self.no_store_prefix = no_store_prefix
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path = scope["path"]
+        added = self.docs_headers if path in self.docs_paths else self.api_headers
+        if path.startswith(self.no_store_prefix):
+            added = (*added, (b"cache-control", b"no-store"))
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", ()))
+                present = {name.lower() for name, _ in headers}
+                headers.extend(header for header in added if header[0] not in present)
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 def install_operational_routes(app: FastAPI, registry: CollectorRegistry, readiness: Callable[[], Awaitable[dict[str, bool]]]) -> None:

@@ -70,6 +70,11 @@ class ServiceSettings(BaseSettings):
     consumer_retry_backoff_seconds: float = 0.2
     # How long an Idempotency-Key's response is kept for retries (shared/idempotency.py); the worker purges older.
     idempotency_ttl_hours: float = 24.0
+    # Request bodies are refused (413) past this many bytes, counted as they arrive and before anything parses them
+    # (shared.http.BodyLimitMiddleware). 1 MiB is hundreds of times the largest JSON body any route takes.
+    max_body_bytes: int = 1024 * 1024
+    # The largest file a route that takes uploads (shared.app.UploadBody: the registry's bulk imports) accepts.
+    max_upload_bytes: int = 20 * 1024 * 1024
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> ServiceSettings:

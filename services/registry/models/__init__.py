@@ -5,7 +5,15 @@ mapped, so no related row is ever loaded behind a query's back; a use case reads
 Importing this package imports every module, so that ``Base.metadata`` (Alembic's target) has every table.
 """
 
-from services.registry.models import enterprises, evaluations, figures, platforms, pools, visits  # noqa: F401
+from services.registry.models import (  # noqa: F401
+    enterprises,
+    evaluations,
+    figures,
+    imports,
+    platforms,
+    pools,
+    visits,
+)
 from services.registry.models.base import Base, bus
 from services.registry.models.enterprises import Enterprise
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -206,6 +207,26 @@ class ImportReport(BaseModel):
     reevaluated: int = Field(default=0, description="stored evaluations re-run because the figures they read changed")
 
 
+class ImportJobRead(BaseModel):
+    """An import running in the background (a file of more than ``background_rows`` rows, see the column listing):
+    poll it at its Location until ``status`` is ``done`` (``report`` holds the row-level report) or ``failed``
+    (``problem`` says why, as problem details). A failed import may have committed some chunks of rows, each with its
+    audit entry: importing the same file again finishes the work (rows already imported come back unchanged)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID = Field(description="the import's id: the report's import_id")
+    kind: Literal["enterprises", "figures"]
+    file_name: str
+    status: Literal["queued", "running", "done", "failed"]
+    rows: int = Field(description="data rows counted when the file was accepted")
+    created_at: datetime
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    report: ImportReport | None = None
+    problem: dict[str, Any] | None = Field(default=None, description="why it failed: status, title, detail")
+
+
 class ColumnDoc(BaseModel):
     key: str
     titles: list[str]
@@ -219,5 +240,7 @@ class ImportFormat(BaseModel):
     columns: list[ColumnDoc]
     ignored: list[ColumnDoc] = []
     max_bytes: int
+    max_rows: int = Field(description="data rows a file may hold below its header")
+    background_rows: int = Field(description="a file of more rows is imported in the background: 202 and a job to poll")
     notes: list[str]
 

@@ -25,6 +25,7 @@ import asyncio
 import csv
 import dataclasses
 import io
+import logging
 import os
 import re
 import tempfile
@@ -32,15 +33,16 @@ import types
 import typing
 import uuid
 import zipfile
-from collections.abc import Iterable, Sequence
+import zlib
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import Enum
 from typing import Any, Literal
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import String, Table, select, update
+from sqlalchemy import String, Table, and_, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.sql.expression import bindparam
@@ -48,6 +50,7 @@ from sqlalchemy.sql.expression import bindparam
 from services.registry.domain.classification import CLUSTERS, SECTORS
 from services.registry.models import Enterprise
 from services.registry.models.figures import AnnualFigures
+from services.registry.models.imports import ImportJob
 from services.registry.schemas import imports as schemas
 from services.registry.schemas.enterprises import EnterpriseCreate
 from services.registry.schemas.figures import FIGURE_FIELDS, AnnualFiguresWrite
@@ -60,15 +63,16 @@ from shared.auth import Actor, Role
 from shared.bus.outbox import event_row
 from shared.clock import PROGRAMME_ZONE
 from shared.db import is_postgres, new_id, utcnow
-from shared.errors import DomainError, InvalidInput, PermissionDenied, PreconditionFailed
+from shared.errors import DomainError, InvalidInput, NotFound, PermissionDenied, PreconditionFailed
 from shared.events.envelope import EventPayload
 from shared.events.registry import EnterpriseFiguresReported, EnterpriseRegistered, EnterpriseUpdated
 from shared.ids import FUNCTIONAL_ZONES, HUZHOU_DISTRICTS
+from shared.settings import ServiceSettings
 from shared.uow import UnitOfWork, Work
 
-# An upload above this size is refused with 413 before it is parsed. 20 MiB holds well over 100 000 enterprise
-# rows of the documented columns. (A module constant: the registry settings belong to the lead.)
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+# The default of the setting max_upload_bytes (SEEDBED_REGISTRY_MAX_UPLOAD_BYTES), the largest upload the API
+# accepts: a CSV of 20 MiB holds over 100,000 enterprise rows of the documented columns.
+MAX_UPLOAD_BYTES = ServiceSettings.model_fields["max_upload_bytes"].default
 # Rows per transaction: large enough for bulk statements to pay off, small enough that a chunk's locks and its
 # outbox rows stay short-lived.
 CHUNK_ROWS = 1000
@@ -76,6 +80,8 @@ CHUNK_ROWS = 1000
 # (bench/bench_import.py): 2 writers left the import waiting on commits (31 s), 3 keep it CPU-bound (16 s); more
 # do not help on two cores.
 WRITERS = 3
+
+log = logging.getLogger(__name__)
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 Kind = Literal["enterprises", "figures"]
@@ -88,6 +94,51 @@ _FIGURES: Table = AnnualFigures.__table__  # type: ignore[assignment]
 # Reading a file
 # ======================================================================================================================
 
+# What a file may hold. The upload itself is capped by the setting max_upload_bytes (MAX_UPLOAD_BYTES by default);
+# the caps below bound what its bytes unpack to and what reading them costs, and are checked before anything is
+# parsed where they can be: a few hundred KB of XLSX can unpack to hundreds of MB, and a small file can hold
+# millions of rows. A file beyond a cap of volume is refused with 413 (FileTooLarge), one of a shape no spreadsheet
+# program writes with 422; both name the cap.
+MAX_ROWS = 100_000  # below the header: several times the programme's whole register
+MAX_COLUMNS = 256  # the documented columns are about 40
+MAX_CELL_CHARS = 32_767  # what an Excel cell itself may hold
+# Bounds openpyxl's time (about 15 µs a cell: 30 s, in the background) and its memory on a sheet that does not
+# declare its size: opening it then walks the whole sheet and keeps an emptied element per cell.
+MAX_CELLS = 2_000_000
+MAX_TABLE_CHARS = 40_000_000  # the text of all cells, kept in memory while the import runs (about 80 MB at most)
+# A file of more data rows than this is imported in the background (ImportJobs): the request answers 202 at once
+# instead of running for minutes (100,000 rows take about half a minute on PostgreSQL, bench/bench_import.py).
+BACKGROUND_ROWS = 5_000
+# An XLSX costs by the cell to read (openpyxl: about 15 µs a cell): one of more cells goes to the background too.
+BACKGROUND_XLSX_CELLS = 150_000
+# XLSX only: a zip of XML parts.
+MAX_XLSX_PARTS = 200
+MAX_XLSX_UNPACKED_BYTES = 256 * 1024 * 1024
+# Deflate packs spreadsheet XML 5 to 40 times (openpyxl's own files: 14); a bomb packs a thousand times.
+MAX_XLSX_RATIO = 100
+# openpyxl streams a worksheet's rows and drops each one once read, but reads the other parts whole (shared strings,
+# styles, the workbook) and keeps every element of a worksheet outside its rows: those are bounded in bytes and in
+# elements, and so is one row (or one shared string).
+MAX_XLSX_WHOLE_PART_BYTES = 32 * 1024 * 1024
+MAX_XLSX_SHARED_STRINGS = 1_000_000
+MAX_XLSX_LOOSE_BYTES = 16 * 1024 * 1024
+MAX_XLSX_LOOSE_ELEMENTS = 100_000
+MAX_XLSX_RECORD_BYTES = 4 * 1024 * 1024
+MAX_XLSX_RECORD_ELEMENTS = 4096
+# No text or tag runs this long without a "<" (the longest cell is 32,767 characters: under 100 KB of UTF-8).
+_XLSX_TEXT_BLOCK = 128 * 1024
+_XLSX_SCAN_CHUNK = 8 * _XLSX_TEXT_BLOCK
+
+
+class FileTooLarge(InvalidInput):
+    """A file beyond one of the caps of volume above: the API answers 413, naming the cap (``limit``)."""
+
+    title = "Upload too large"
+
+    def __init__(self, detail: str, *, limit: str, value: int) -> None:
+        super().__init__(detail, field="file", limit={"name": limit, "value": value})
+        self.limit = limit
+
 
 @dataclass
 class RawTable:
@@ -98,19 +149,59 @@ class RawTable:
     rows: list[tuple[int, tuple[str, ...]]]
 
 
-def read_table(file_name: str, content: bytes) -> RawTable:
-    """Read a CSV (UTF-8, with or without BOM) or XLSX file into text cells. File-level faults are InvalidInput."""
+def read_table(file_name: str, content: bytes, *, header_only: bool = False) -> RawTable:
+    """Read a CSV (UTF-8, with or without BOM) or XLSX file into text cells; with ``header_only``, stop after the
+    header. File-level faults are InvalidInput (FileTooLarge past a cap of volume)."""
     if not content.removeprefix(b"\xef\xbb\xbf").strip():
         raise InvalidInput(f"{file_name} is empty", field="file")
     if content[:4] == b"PK\x03\x04":
-        return _read_xlsx(file_name, content)
+        return _read_xlsx(file_name, content, header_only=header_only)
     if content[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise InvalidInput(f"{file_name} is an old Excel 97–2003 (.xls) workbook; save it as .xlsx or as CSV UTF-8",
                            field="file")
-    return _read_csv(file_name, content)
+    return _collect(file_name, _csv_records(file_name, content), header_only=header_only)
 
 
-def _read_csv(file_name: str, content: bytes) -> RawTable:
+def _collect(file_name: str, records: Iterable[tuple[int, Sequence[str]]], *, header_only: bool) -> RawTable:
+    """The header (the first non-blank record) and the data rows of ``records`` ((line, cells) pairs), within the
+    caps on rows, columns and text."""
+    header: list[str] | None = None
+    header_line = 0
+    rows: list[tuple[int, tuple[str, ...]]] = []
+    chars = 0
+    for count, (line, cells) in enumerate(records, start=1):
+        if count > MAX_ROWS + 1:
+            raise FileTooLarge(f"{file_name} has more than {MAX_ROWS + 1:,} rows (blank rows count): an import takes "
+                               f"at most {MAX_ROWS:,} rows below its header; split the file", limit="max_rows",
+                               value=MAX_ROWS)
+        if not any(cell.strip() for cell in cells):
+            continue
+        if len(cells) > MAX_COLUMNS and any(cell.strip() for cell in cells[MAX_COLUMNS:]):
+            raise InvalidInput(f"{file_name}: line {line} has cells beyond column {MAX_COLUMNS}, the most a file may "
+                               "have", field="file", limit={"name": "max_columns", "value": MAX_COLUMNS})
+        if max(map(len, cells)) > MAX_CELL_CHARS:
+            column = next(i for i, cell in enumerate(cells) if len(cell) > MAX_CELL_CHARS) + 1
+            raise InvalidInput(f"{file_name}: the cell in column {column} of line {line} holds more than "
+                               f"{MAX_CELL_CHARS:,} characters, the most a cell may hold", field="file",
+                               limit={"name": "max_cell_chars", "value": MAX_CELL_CHARS})
+        chars += sum(map(len, cells))
+        if chars > MAX_TABLE_CHARS:
+            raise FileTooLarge(f"{file_name} holds more than {MAX_TABLE_CHARS:,} characters of text; split the file",
+                               limit="max_table_chars", value=MAX_TABLE_CHARS)
+        if header is None:
+            header, header_line = list(cells), line
+            if header_only:
+                break
+        else:
+            # Tuples of strings drop out of the garbage collector's view; 100 000 lists would make every full
+            # collection during the import walk them all.
+            rows.append((line, tuple(cells)))
+    if header is None:
+        raise InvalidInput(f"{file_name} has no header row", field="file")
+    return RawTable(header, header_line, rows)
+
+
+def _csv_records(file_name: str, content: bytes) -> Iterator[tuple[int, list[str]]]:
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -126,56 +217,61 @@ def _read_csv(file_name: str, content: bytes) -> RawTable:
     if "\x00" in text:
         raise InvalidInput(f"{file_name} holds NUL characters: it is not a CSV text file (UTF-16?); save it as UTF-8",
                            field="file")
+    # Every cell but a line's first follows a comma: counted at C speed before the reader makes a list of them.
+    if text.count(",") > MAX_CELLS:
+        raise FileTooLarge(f"{file_name} holds more than {MAX_CELLS:,} cells; split the file", limit="max_cells",
+                           value=MAX_CELLS)
     reader = csv.reader(io.StringIO(text, newline=""))
-    header: list[str] | None = None
-    header_line = 0
-    rows: list[tuple[int, tuple[str, ...]]] = []
     next_line = 1
     try:
         for record in reader:
             line, next_line = next_line, reader.line_num + 1  # a quoted cell may span several physical lines
-            if not any(cell.strip() for cell in record):
-                continue
-            if header is None:
-                header, header_line = record, line
-            else:
-                # Tuples of strings drop out of the garbage collector's view; 100 000 lists would make every
-                # full collection during the import walk them all.
-                rows.append((line, tuple(record)))
+            yield line, record
     except csv.Error as exc:
         raise InvalidInput(f"{file_name} is not well-formed CSV near line {reader.line_num}: {exc}", field="file") from None
-    if header is None:
-        raise InvalidInput(f"{file_name} has no header row", field="file")
-    return RawTable(header, header_line, rows)
 
 
-def _read_xlsx(file_name: str, content: bytes) -> RawTable:
+# What openpyxl may raise on a damaged or hostile workbook (defusedxml's refusals are ValueErrors; an XML syntax
+# error is a SyntaxError): the file's fault, answered 422.
+_XLSX_FAULTS = (zipfile.BadZipFile, zlib.error, KeyError, OSError, EOFError, ValueError, SyntaxError, TypeError,
+                IndexError, NotImplementedError)
+
+
+def _read_xlsx(file_name: str, content: bytes, *, header_only: bool) -> RawTable:
     import openpyxl  # imported here: only imports and exports need it
     from openpyxl.utils.exceptions import InvalidFileException
 
+    if not openpyxl.DEFUSEDXML:
+        # defusedxml is a dependency; OPENPYXL_DEFUSEDXML=False would turn it off. Never parse uploads without it.
+        raise RuntimeError("openpyxl is not using defusedxml: refusing to parse an uploaded workbook")
+    inspect_xlsx(file_name, content)
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise InvalidInput(f"{file_name} is not a readable XLSX workbook ({exc})", field="file") from None
-    try:
-        # The first sheet is the data; further sheets (instructions, lists) are ignored.
-        sheet = workbook.worksheets[0]
-        header: list[str] | None = None
-        header_line = 0
-        rows: list[tuple[int, tuple[str, ...]]] = []
-        for line, values in enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1):
-            cells = [_xlsx_text(v) for v in values]
-            if not any(cells):
-                continue
-            if header is None:
-                header, header_line = cells, line
-            else:
-                rows.append((line, tuple(cells)))
-    finally:
-        workbook.close()
-    if header is None:
-        raise InvalidInput(f"{file_name} has no header row on its first sheet", field="file")
-    return RawTable(header, header_line, rows)
+        try:
+            # The first sheet is the data; further sheets (instructions, lists) are ignored.
+            sheet = workbook.worksheets[0]
+            declared = sheet.max_column  # the used range the sheet declares, if any
+            if declared is not None and declared > MAX_COLUMNS:
+                raise InvalidInput(f"{file_name}: the first sheet is {declared} columns wide; a file may have at most "
+                                   f"{MAX_COLUMNS}", field="file", limit={"name": "max_columns", "value": MAX_COLUMNS})
+            # Bounded both ways: openpyxl fills in missing rows up to the last one it meets and pads every row to
+            # max_col, so neither a row numbered a million nor a cell in column 16,384 can make it loop.
+            values = sheet.iter_rows(min_row=1, max_row=MAX_ROWS + 2, max_col=declared or MAX_COLUMNS,
+                                     values_only=True)
+            return _collect(file_name, ((line, _xlsx_texts(row)) for line, row in enumerate(values, start=1)),
+                            header_only=header_only)
+        finally:
+            workbook.close()
+    except (InvalidFileException, *_XLSX_FAULTS) as exc:
+        raise InvalidInput(f"{file_name} is not a readable XLSX workbook ({type(exc).__name__}: {exc})",
+                           field="file") from None
+
+
+def _xlsx_texts(values: Sequence[Any]) -> list[str]:
+    end = len(values)
+    while end and values[end - 1] is None:
+        end -= 1
+    return [_xlsx_text(value) for value in values[:end]]
 
 
 def _xlsx_text(value: Any) -> str:
@@ -192,6 +288,155 @@ def _xlsx_text(value: Any) -> str:
         # Excel stores every number as a float: 1200000.0 is the integer 1200000.
         return str(int(value)) if value.is_integer() else repr(value)
     return str(value)
+
+
+# --- inspecting a workbook before openpyxl opens it ---------------------------------------------------------------
+
+@dataclass
+class XlsxCounts:
+    """What a workbook's XML holds, counted without parsing it."""
+
+    rows: int = 0  # row elements of every worksheet (Excel writes none for a blank row)
+    cells: int = 0
+    shared_strings: int = 0
+    loose_bytes: int = 0  # outside any row or shared string
+    loose_elements: int = 0
+
+
+# A row or a shared string: the records openpyxl reads and drops one at a time. Any namespace prefix.
+_XLSX_RECORD = re.compile(rb"<(/?)(?:[A-Za-z_][\w.\-]*:)?(row|si)(?=[\s/>])")
+_XLSX_CELL = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?c(?=[\s/>])")
+# How an XML document may begin (what expat would parse at all): other parts (images, printer settings) are
+# never parsed as XML, so they are not scanned.
+_XML_START = (b"<", b" ", b"\t", b"\r", b"\n", b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
+
+
+def inspect_xlsx(file_name: str, content: bytes) -> XlsxCounts:
+    """Check a workbook against the caps before openpyxl opens it: the zip's parts (how many, their unpacked
+    sizes, how much each unpacks), then each XML part's content, streamed and counted at C speed (regular
+    expressions and bytes.count over 1 MiB pieces: about a second for the largest workbook allowed)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            parts = archive.infolist()
+            if len(parts) > MAX_XLSX_PARTS:
+                raise FileTooLarge(f"{file_name} is a zip of {len(parts)} parts; a workbook may have at most "
+                                   f"{MAX_XLSX_PARTS}", limit="max_xlsx_parts", value=MAX_XLSX_PARTS)
+            # The sizes are the zip's own records; zipfile never unpacks a part beyond its recorded size (and
+            # checks its CRC), so what they say holds.
+            unpacked = sum(part.file_size for part in parts)
+            if unpacked > MAX_XLSX_UNPACKED_BYTES:
+                raise FileTooLarge(f"{file_name} unpacks to {unpacked:,} bytes; a workbook may unpack to at most "
+                                   f"{MAX_XLSX_UNPACKED_BYTES:,}", limit="max_xlsx_unpacked_bytes",
+                                   value=MAX_XLSX_UNPACKED_BYTES)
+            for part in parts:
+                # Tiny parts pack unevenly; a part of a megabyte or more tells.
+                if part.file_size > 1024 * 1024 and part.file_size > MAX_XLSX_RATIO * max(part.compress_size, 1):
+                    raise FileTooLarge(
+                        f"{file_name}: the part {part.filename} unpacks to {part.file_size // max(part.compress_size, 1)} "
+                        f"times its packed size; a workbook's parts may unpack at most {MAX_XLSX_RATIO} times",
+                        limit="max_xlsx_ratio", value=MAX_XLSX_RATIO)
+            counts = XlsxCounts()
+            for part in parts:
+                _scan_xlsx_part(file_name, archive, part, counts)
+            return counts
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError, RuntimeError) as exc:
+        # RuntimeError: an encrypted part; NotImplementedError: a compression zipfile does not know.
+        raise InvalidInput(f"{file_name} is not a readable XLSX workbook ({type(exc).__name__}: {exc})",
+                           field="file") from None
+
+
+def _scan_xlsx_part(file_name: str, archive: zipfile.ZipFile, part: zipfile.ZipInfo, counts: XlsxCounts) -> None:
+    rows_before = counts.rows
+    where = f"{file_name}: the part {part.filename}"
+    with archive.open(part) as stream:
+        chunk = stream.read(_XLSX_SCAN_CHUNK)
+        if not chunk.startswith(_XML_START):
+            return
+        tail = b""
+        offset = 0  # of the buffer's first byte in the part
+        inside = False  # within a row or a shared string
+        record_start = record_elements = 0
+        while True:
+            final = len(chunk) < _XLSX_SCAN_CHUNK
+            for block in range(0, len(chunk) - _XLSX_TEXT_BLOCK + 1, _XLSX_TEXT_BLOCK):
+                if chunk.find(b"<", block, block + _XLSX_TEXT_BLOCK) == -1:
+                    raise InvalidInput(f"{where} holds a text or tag of more than {_XLSX_TEXT_BLOCK:,} bytes (a cell "
+                                       f"holds at most {MAX_CELL_CHARS:,} characters)", field="file",
+                                       limit={"name": "max_cell_chars", "value": MAX_CELL_CHARS})
+            buffer = tail + chunk
+            # Up to the last "<" well before the end, so that no tag is cut; at the end, everything.
+            end = len(buffer) if final else max(buffer.rfind(b"<", 0, len(buffer) - 64), 0)
+            position = 0
+            for match in _XLSX_RECORD.finditer(buffer, 0, end):
+                closing = bool(match.group(1))
+                close_of_tag = -1 if closing else buffer.find(b">", match.end())
+                if not closing and close_of_tag == -1 and not final:
+                    end = match.start()  # its tag ends in the next piece: counted from there
+                    break
+                between = buffer.count(b"<", position, match.start())
+                if inside:
+                    record_elements += between
+                else:
+                    counts.loose_elements += between
+                    counts.loose_bytes += match.start() - position
+                if closing:
+                    if inside:
+                        _check_record(where, record_elements, offset + match.end() - record_start)
+                        inside = False
+                else:
+                    if inside:  # a record opened within another: the other ends here
+                        _check_record(where, record_elements, offset + match.start() - record_start)
+                    if match.group(2) == b"row":
+                        counts.rows += 1
+                    else:
+                        counts.shared_strings += 1
+                    inside = buffer[close_of_tag - 1:close_of_tag] != b"/"
+                    record_start, record_elements = offset + match.start(), 0
+                position = match.end()
+            between = buffer.count(b"<", position, end)
+            if inside:
+                record_elements += between
+                _check_record(where, record_elements, offset + end - record_start)
+            else:
+                counts.loose_elements += between
+                counts.loose_bytes += end - position
+            counts.cells += len(_XLSX_CELL.findall(buffer, 0, end))
+            _check_counts(file_name, counts)
+            if final:
+                break
+            tail, offset = buffer[end:], offset + end
+            chunk = stream.read(_XLSX_SCAN_CHUNK)
+    if counts.rows == rows_before and part.file_size > MAX_XLSX_WHOLE_PART_BYTES:
+        raise FileTooLarge(f"{where} unpacks to {part.file_size:,} bytes and is read whole; such a part may unpack "
+                           f"to at most {MAX_XLSX_WHOLE_PART_BYTES:,}", limit="max_xlsx_whole_part_bytes",
+                           value=MAX_XLSX_WHOLE_PART_BYTES)
+
+
+def _check_record(where: str, elements: int, size: int) -> None:
+    if elements > MAX_XLSX_RECORD_ELEMENTS or size > MAX_XLSX_RECORD_BYTES:
+        raise InvalidInput(f"{where} holds a row or shared string of {size:,} bytes and {elements:,} elements; one "
+                           f"may hold at most {MAX_XLSX_RECORD_BYTES:,} bytes and {MAX_XLSX_RECORD_ELEMENTS:,} "
+                           "elements", field="file",
+                           limit={"name": "max_xlsx_record_bytes", "value": MAX_XLSX_RECORD_BYTES})
+
+
+def _check_counts(file_name: str, counts: XlsxCounts) -> None:
+    caps = (
+        (counts.rows, MAX_ROWS + 1, "max_rows", f"more than {MAX_ROWS + 1:,} rows (the header included): an import "
+                                                f"takes at most {MAX_ROWS:,} rows below its header; split the file"),
+        (counts.cells, MAX_CELLS, "max_cells", f"more than {MAX_CELLS:,} cells; split the file"),
+        (counts.shared_strings, MAX_XLSX_SHARED_STRINGS, "max_xlsx_shared_strings",
+         f"more than {MAX_XLSX_SHARED_STRINGS:,} distinct texts; split the file"),
+        (counts.loose_bytes, MAX_XLSX_LOOSE_BYTES, "max_xlsx_loose_bytes",
+         f"more than {MAX_XLSX_LOOSE_BYTES:,} bytes of XML besides its rows and texts (styles, formats, other "
+         "parts); save the data alone as a new workbook, or as CSV UTF-8"),
+        (counts.loose_elements, MAX_XLSX_LOOSE_ELEMENTS, "max_xlsx_loose_elements",
+         f"more than {MAX_XLSX_LOOSE_ELEMENTS:,} XML elements besides its rows and texts (styles, formats, other "
+         "parts); save the data alone as a new workbook, or as CSV UTF-8"),
+    )
+    for count, cap, name, words in caps:
+        if count > cap:
+            raise FileTooLarge(f"{file_name} holds {words}", limit=name, value=cap)
 
 
 # ======================================================================================================================
@@ -224,14 +469,16 @@ class ColumnSet:
                 found.setdefault(_normalise_title(name), None)
         return found
 
-    def doc(self) -> schemas.ImportFormat:
+    def doc(self, max_bytes: int = MAX_UPLOAD_BYTES) -> schemas.ImportFormat:
         return schemas.ImportFormat(
             kind=self.kind,
             required=list(self.required),
             columns=[schemas.ColumnDoc(key=c.key, titles=list(c.titles)) for c in self.columns],
             ignored=[schemas.ColumnDoc(key=c.key, titles=list(c.titles)) for c in self.ignored],
-            max_bytes=MAX_UPLOAD_BYTES,
-            notes=_NOTES[self.kind],
+            max_bytes=max_bytes,
+            max_rows=MAX_ROWS,
+            background_rows=BACKGROUND_ROWS,
+            notes=_NOTES[self.kind] + _LIMIT_NOTES,
         )
 
 
@@ -255,6 +502,17 @@ _NOTES: dict[Kind, list[str]] = {
         "An empty cell leaves the stored value as it is. R&D expense above operating revenue is accepted and flagged.",
     ],
 }
+
+
+_LIMIT_NOTES = [
+    f"A file may hold at most {MAX_ROWS:,} rows below its header, {MAX_COLUMNS} columns, {MAX_CELLS:,} cells and "
+    f"{MAX_CELL_CHARS:,} characters in a cell; an XLSX may unpack to at most {MAX_XLSX_UNPACKED_BYTES // 2**20} MiB "
+    f"in at most {MAX_XLSX_PARTS} parts, none unpacking more than {MAX_XLSX_RATIO} times its packed size. A file "
+    "beyond a limit is refused as a whole (413 or 422, naming the limit) and writes nothing.",
+    f"A file of at most {BACKGROUND_ROWS:,} rows is imported in the request, which answers 200 with the report. A "
+    f"larger one (or an XLSX of more than {BACKGROUND_XLSX_CELLS:,} cells) is imported in the background: 202, with "
+    "a Location to poll (GET /v1/imports/{id}) until its status is done, with the report, or failed.",
+]
 
 
 def _is_list(annotation: Any) -> bool:
@@ -849,15 +1107,12 @@ def _figure_faults(values: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 async def _run_import(work: Work, actor: Actor, columns: ColumnSet, model: type[BaseModel], file_name: str,
-                      content: bytes) -> schemas.ImportReport:
-    outcome = Outcome(columns.kind, file_name)
-
-    def parse() -> tuple[RawTable, list[schemas.Column | None]]:
-        raw = read_table(file_name, content)
-        return raw, _map_header(file_name, raw, columns)
-
-    # File-level faults surface here, before anything is written.
-    raw, mapped = await asyncio.to_thread(parse)
+                      content: bytes, *, table: RawTable | None = None,
+                      import_id: uuid.UUID | None = None) -> schemas.ImportReport:
+    outcome = Outcome(columns.kind, file_name, import_id=import_id or new_id())
+    # File-level faults surface here, before anything is written (a file read when it was accepted is not read again).
+    raw = table if table is not None else await asyncio.to_thread(read_table, file_name, content)
+    mapped = _map_header(file_name, raw, columns)
     outcome.rows = len(raw.rows)
     validator = RowValidator(mapped, columns, model, actor)
     upsert = _upsert_enterprises if columns.kind == "enterprises" else _upsert_figures
@@ -911,21 +1166,198 @@ async def _run_import(work: Work, actor: Actor, columns: ColumnSet, model: type[
     return report
 
 
-async def import_enterprises(work: Work, actor: Actor, file_name: str, content: bytes) -> schemas.ImportReport:
-    """Register or update enterprises (企业) from a CSV or XLSX file, upserting by USCC."""
-    _ensure_may_import(actor)
-    return await _run_import(work, actor, enterprise_columns(), EnterpriseCreate, file_name, content)
+@dataclass
+class AcceptedFile:
+    """A file that passed the file-level checks a request can afford: its size, its shape, its header."""
+
+    rows: int  # data rows (for a large XLSX: its row elements counted, the header's taken off)
+    background: bool
+    table: RawTable | None  # the file read whole, when it was (every CSV, and an XLSX to import at once)
 
 
-async def import_figures(work: Work, actor: Actor, file_name: str, content: bytes) -> schemas.ImportReport:
-    """Report or correct annual figures (年报) from a CSV or XLSX file, upserting by USCC and year."""
+def accept_file(file_name: str, content: bytes, columns: ColumnSet) -> AcceptedFile:
+    """The checks that refuse a file before any row is written: every cap, and for a file imported at once (and any
+    CSV, which reads fast) its header too. A large XLSX is only inspected (inspect_xlsx: its zip and its XML counted,
+    not parsed): opening it with openpyxl takes seconds, which the background job spends instead, and a fault found
+    there (an unknown column) fails the job. CPU-bound: run it in a thread."""
+    if content[:4] == b"PK\x03\x04":
+        counts = inspect_xlsx(file_name, content)
+        rows = max(counts.rows - 1, 0)
+        if rows > BACKGROUND_ROWS or counts.cells > BACKGROUND_XLSX_CELLS:
+            return AcceptedFile(rows, True, None)
+    table = read_table(file_name, content)
+    _map_header(file_name, table, columns)
+    return AcceptedFile(len(table.rows), len(table.rows) > BACKGROUND_ROWS, table)
+
+
+_KINDS: dict[Kind, tuple[Any, type[BaseModel]]] = {
+    "enterprises": (enterprise_columns, EnterpriseCreate),
+    "figures": (figure_columns, schemas.FiguresImportRow),
+}
+
+
+async def start_import(work: Work, jobs: ImportJobs, actor: Actor, kind: Kind, file_name: str,
+                       content: bytes) -> schemas.ImportReport | schemas.ImportJobRead:
+    """Import ``content`` at once (the report) or, past BACKGROUND_ROWS rows, in the background (the job to poll).
+    enterprises: register or update enterprises (企业), upserting by USCC; figures: report or correct annual
+    figures (年报), upserting by USCC and year."""
     _ensure_may_import(actor)
-    return await _run_import(work, actor, figure_columns(), schemas.FiguresImportRow, file_name, content)
+    make_columns, model = _KINDS[kind]
+    columns = make_columns()
+    accepted = await asyncio.to_thread(accept_file, file_name, content, columns)
+    if accepted.background:
+        return await jobs.submit(actor, columns, model, file_name, content, accepted.rows)
+    return await _run_import(work, actor, columns, model, file_name, content, table=accepted.table)
 
 
 def _ensure_may_import(actor: Actor) -> None:
     if actor.principal.role not in (Role.ADMIN, Role.OFFICER):
         raise PermissionDenied(f"role {actor.principal.role.value} may not import records")
+
+
+# ======================================================================================================================
+# Imports in the background
+# ======================================================================================================================
+
+# A running job's process says so this often (heartbeat_at), and one silent for STALE_AFTER is taken as stopped.
+HEARTBEAT_SECONDS = 10.0
+STALE_AFTER = timedelta(seconds=60)
+# Imports one process keeps waiting behind the one it runs: each holds its file in memory until it runs.
+MAX_WAITING_IMPORTS = 2
+UNFINISHED = ("queued", "running")
+
+_INTERRUPTED = {
+    "status": 503, "title": "Interrupted",
+    "detail": "the API process that ran this import stopped before it finished. Chunks committed before then stay, "
+              "each with its audit entry; import the file again to finish (rows already imported come back "
+              "unchanged)",
+}
+# The refusals an import can end with, as the API answers them (shared.http maps the same for requests).
+_PROBLEM_STATUS: tuple[tuple[type[DomainError], int], ...] = (
+    (FileTooLarge, 413), (InvalidInput, 422), (PreconditionFailed, 412), (PermissionDenied, 403))
+
+
+class ImportsBusy(Exception):
+    """This process already holds as many imports as it may: retry later (503)."""
+
+
+class ImportJobs:
+    """The background imports of one API process, owned by the app's lifespan (api/imports.py).
+
+    A job is an asyncio task of this process; its state lives in the table import_jobs, so that any replica answers
+    a poll. Jobs run one at a time (an import already writes with several connections), at most
+    MAX_WAITING_IMPORTS wait behind the running one, and nothing survives the process: a job it was running or
+    holding when it stopped is marked failed, by this process when it stops cleanly, else at its next start (its
+    host name, the pod's name, is the job's owner) or, once its heartbeat is STALE_AFTER old, by any replica that
+    is asked about it."""
+
+    def __init__(self, work: Work, owner: str) -> None:
+        self.work = work
+        self.owner = owner[:255]
+        self._turn = asyncio.Lock()
+        self._tasks: dict[uuid.UUID, asyncio.Task[None]] = {}
+        self._heartbeat: asyncio.Task[None] | None = None
+
+    async def start(self) -> int:
+        """Mark failed the jobs a previous run of this process left unfinished, and those gone quiet elsewhere;
+        returns how many."""
+        failed = await self._fail_abandoned(or_owned_by=self.owner)
+        self._heartbeat = asyncio.create_task(self._beat(), name="import jobs heartbeat")
+        return failed
+
+    async def stop(self) -> None:
+        """Cancel the jobs this process holds, and mark them failed (a task cancelled before it ever ran has no
+        chance to say so itself)."""
+        if self._heartbeat is not None:
+            self._heartbeat.cancel()
+        held = dict(self._tasks)
+        for task in held.values():
+            task.cancel()
+        await asyncio.gather(*held.values(), *([self._heartbeat] if self._heartbeat else []), return_exceptions=True)
+        if held:
+            async with self.work.sessions.begin() as session:
+                await session.execute(update(ImportJob).where(ImportJob.id.in_(list(held)),
+                                                              ImportJob.status.in_(UNFINISHED))
+                                      .values(status="failed", finished_at=utcnow(), problem=_INTERRUPTED))
+
+    async def submit(self, actor: Actor, columns: ColumnSet, model: type[BaseModel], file_name: str,
+                     content: bytes, rows: int) -> schemas.ImportJobRead:
+        if len(self._tasks) > MAX_WAITING_IMPORTS:
+            raise ImportsBusy(f"this server is already running an import and holds {MAX_WAITING_IMPORTS} more; "
+                              "retry in a minute")
+        now = utcnow()
+        job = ImportJob(id=new_id(), kind=columns.kind, file_name=file_name[:255], status="queued", rows=rows,
+                        created_by=actor.principal.subject[:200], created_by_role=actor.principal.role.value,
+                        request_id=actor.request_id, owner=self.owner, heartbeat_at=now, created_at=now)
+        async with self.work.sessions.begin() as session:
+            session.add(job)
+        task = asyncio.create_task(self._run(job.id, actor, columns, model, job.file_name, content),
+                                   name=f"import {job.id}")
+        self._tasks[job.id] = task
+        task.add_done_callback(lambda _: self._tasks.pop(job.id, None))
+        return schemas.ImportJobRead.model_validate(job)
+
+    async def get(self, actor: Actor, job_id: uuid.UUID) -> schemas.ImportJobRead:
+        """The job, for the one who started it or an admin (to anyone else it does not exist: 404)."""
+        async with self.work.sessions() as session:
+            job = await session.get(ImportJob, job_id)
+            if job is not None and job.status in UNFINISHED and job.heartbeat_at < utcnow() - STALE_AFTER:
+                # Its process stopped without a word (a pod gone for good): said here, by whoever is asked.
+                await self._fail_abandoned(job_id=job_id)
+                await session.refresh(job)
+        principal = actor.principal
+        if job is None or (principal.role != Role.ADMIN and (job.created_by, job.created_by_role) != (
+                principal.subject, principal.role.value)):
+            raise NotFound("no import with this id", field="import_id")
+        return schemas.ImportJobRead.model_validate(job)
+
+    async def _run(self, job_id: uuid.UUID, actor: Actor, columns: ColumnSet, model: type[BaseModel],
+                   file_name: str, content: bytes) -> None:
+        try:
+            async with self._turn:
+                await self._update(job_id, status="running", started_at=utcnow(), heartbeat_at=utcnow())
+                report = await _run_import(self.work, actor, columns, model, file_name, content, import_id=job_id)
+            await self._update(job_id, status="done", finished_at=utcnow(), report=report.model_dump(mode="json"))
+        except DomainError as refusal:
+            status = next((s for cls, s in _PROBLEM_STATUS if isinstance(refusal, cls)), 400)
+            problem: dict[str, Any] = {"status": status, "title": refusal.title, "detail": refusal.detail}
+            if refusal.field:
+                problem["errors"] = [{"field": refusal.field, "reason": refusal.detail}]
+            problem.update({k: v for k, v in refusal.extra.items() if k not in problem})
+            await self._update(job_id, status="failed", finished_at=utcnow(), problem=problem)
+        except Exception:
+            log.exception("import %s failed", job_id)
+            await self._update(job_id, status="failed", finished_at=utcnow(), problem={
+                "status": 500, "title": "Internal error",
+                "detail": f"an unexpected error stopped the import; quote its id ({job_id}) when reporting it"})
+
+    async def _update(self, job_id: uuid.UUID, **values: Any) -> None:
+        async with self.work.sessions.begin() as session:
+            await session.execute(update(ImportJob).where(ImportJob.id == job_id).values(**values))
+
+    async def _fail_abandoned(self, *, or_owned_by: str | None = None, job_id: uuid.UUID | None = None) -> int:
+        abandoned = ImportJob.heartbeat_at < utcnow() - STALE_AFTER
+        if or_owned_by is not None:
+            abandoned = or_(abandoned, ImportJob.owner == or_owned_by)
+        condition = and_(ImportJob.status.in_(UNFINISHED), abandoned)
+        if job_id is not None:
+            condition = and_(condition, ImportJob.id == job_id)
+        async with self.work.sessions.begin() as session:
+            result = await session.execute(update(ImportJob).where(condition).values(
+                status="failed", finished_at=utcnow(), problem=_INTERRUPTED))
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    async def _beat(self) -> None:
+        while True:
+            await asyncio.sleep(HEARTBEAT_SECONDS)
+            if not self._tasks:
+                continue
+            try:
+                async with self.work.sessions.begin() as session:
+                    await session.execute(update(ImportJob).where(ImportJob.id.in_(list(self._tasks)))
+                                          .values(heartbeat_at=utcnow()))
+            except Exception:  # noqa: BLE001 - the database away for a moment: the next beat tries again
+                log.warning("import jobs heartbeat failed", exc_info=True)
 
 
 # ======================================================================================================================
