@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from fastapi.dependencies.models import Dependant
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, iter_route_contexts
 
 from shared.catalogue import NAMES
 from shared.http import Page
@@ -23,7 +23,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def v1_routes(service: str) -> list[APIRoute]:
     app = importlib.import_module(f"services.{service}.app").create_app(settings_for(service))
-    return [r for r in app.routes if isinstance(r, APIRoute) and r.path.startswith("/v1")]
+    # app.routes lists included routers as one entry each (FastAPI ≥ 0.16x): their routes are found through them.
+    routes = [context.original_route for context in iter_route_contexts(app.routes)]
+    return [r for r in routes if isinstance(r, APIRoute) and r.path.startswith("/v1")]
 
 
 def named(route: APIRoute) -> str:
@@ -49,6 +51,8 @@ def query_parameters(dependant: Dependant) -> set[str]:
 @pytest.mark.parametrize("service", NAMES)
 def test_every_v1_route_declares_the_roles_it_admits(service: str) -> None:
     routes = v1_routes(service)
+    if service in ("registry", "matching"):
+        assert routes, f"{service} has /v1 routes"  # a rule checked over no route proves nothing
     undeclared = [named(r) for r in routes if not any(hasattr(c, "admitted_roles") for c in calls(r.dependant))]
     assert undeclared == [], f"{service}: routes without require_actor(...) roles: {undeclared}"
     # The roles are real ones: a route admitting nobody answers nobody.
