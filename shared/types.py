@@ -39,15 +39,29 @@ def _not_a_boolean(value: Any) -> Any:
     return value
 
 
-# Metadata for any numeric type: JSON true/false is refused instead of read as 1/0.
-NotBoolean = BeforeValidator(_not_a_boolean)
+# JSON true/false is refused instead of read as 1/0.
+_NOT_BOOLEAN = BeforeValidator(_not_a_boolean)
 
-Int32 = Annotated[int, NotBoolean, Field(ge=INT32_MIN, le=INT32_MAX)]
-Int64 = Annotated[int, NotBoolean, Field(ge=INT64_MIN, le=INT64_MAX)]
-Fen = Annotated[int, NotBoolean, Field(ge=0, le=FEN_LIMIT, description="amount in fen (分); 1 元 = 100 分")]
-SignedFen = Annotated[int, NotBoolean, Field(ge=-FEN_LIMIT, le=FEN_LIMIT,
-                                             description="amount in fen (分); negative for a loss")]
-Year = Annotated[int, NotBoolean, Field(ge=YEAR_MIN, le=YEAR_MAX, examples=[2026])]
+
+def integer_between(low: int, high: int, **field: Any) -> Any:
+    """An integer type from ``low`` to ``high`` (within BIGINT), never taken from JSON true/false. Give a field's
+    bounds here rather than in a ``Field`` beside the type: bounds placed after the check on booleans still hold, but
+    the OpenAPI document would no longer show them as minimum and maximum."""
+    if not INT64_MIN <= low <= high <= INT64_MAX:
+        raise ValueError(f"{low}..{high} is not within a 64-bit integer")
+    return Annotated[int, Field(ge=low, le=high, **field), _NOT_BOOLEAN]
+
+
+def number_between(low: float, high: float, **field: Any) -> Any:
+    """A float type from ``low`` to ``high``, never taken from JSON true/false (bounds here, as for integers)."""
+    return Annotated[float, Field(ge=low, le=high, **field), _NOT_BOOLEAN]
+
+
+Int32 = integer_between(INT32_MIN, INT32_MAX)
+Int64 = integer_between(INT64_MIN, INT64_MAX)
+Fen = integer_between(0, FEN_LIMIT, description="amount in fen (分); 1 元 = 100 分")
+SignedFen = integer_between(-FEN_LIMIT, FEN_LIMIT, description="amount in fen (分); negative for a loss")
+Year = integer_between(YEAR_MIN, YEAR_MAX, examples=[2026])
 
 
 def _within_calendar(day: date) -> date:
@@ -113,9 +127,12 @@ def _name(value: str) -> str:
     return value
 
 
-Text = Annotated[str, AfterValidator(_text)]
-Line = Annotated[str, AfterValidator(_line)]
-Name = Annotated[str, AfterValidator(_name)]
+# The checks as metadata, for a type that adds a pattern: Annotated[str, Field(pattern=...), LineRules] (a pattern
+# placed after them still holds, but the OpenAPI document would drop it).
+TextRules, LineRules, NameRules = AfterValidator(_text), AfterValidator(_line), AfterValidator(_name)
+Text = Annotated[str, TextRules]
+Line = Annotated[str, LineRules]
+Name = Annotated[str, NameRules]
 
 
 def control_character_in(value: str) -> str | None:

@@ -14,7 +14,7 @@ from services.registry.service import platforms as service
 from shared.app import Sessions, WorkOf
 from shared.auth import Actor, Role, require_actor
 from shared.http import Page, etag
-from shared.types import Int32, Year
+from shared.types import INT32_MAX, Year, integer_between
 
 router = APIRouter(prefix="/v1/platforms", tags=["platforms"])
 
@@ -33,6 +33,7 @@ StayEnder = Annotated[Actor, require_actor(Role.ADMIN, Role.OFFICER, Role.PARK_O
 ListKeeper = Annotated[Actor, require_actor(Role.ADMIN, Role.OFFICER)]
 
 Limit = Annotated[int, Query(ge=1, le=200)]
+Vacancy = integer_between(0, INT32_MAX)
 
 
 class GeoJSONResponse(JSONResponse):
@@ -50,7 +51,7 @@ async def platform_map(
     district_code: Annotated[DistrictCode | None, Query()] = None,
     positioning: Annotated[Cluster | None, Query(description='a "4210" cluster code the platform targets')] = None,
     has_vacancy: Annotated[bool | None, Query(description="true: places free; false: full")] = None,
-    min_vacancy: Annotated[Int32 | None, Query(ge=0, description="at least this many free places")] = None,
+    min_vacancy: Annotated[Vacancy | None, Query(description="at least this many free places")] = None,
 ) -> schemas.MapFeatureCollection:
     return await service.platform_map(sessions, actor, platform_type=type, district_code=district_code,
                                       positioning=positioning, has_vacancy=has_vacancy, min_vacancy=min_vacancy)
@@ -109,7 +110,7 @@ async def list_platforms(
     positioning: Annotated[Cluster | None, Query()] = None,
     flagship: Annotated[bool | None, Query(description="on this year's flagship list")] = None,
     has_vacancy: bool | None = None,
-    min_vacancy: Annotated[Int32 | None, Query(ge=0)] = None,
+    min_vacancy: Annotated[Vacancy | None, Query()] = None,
 ) -> Page[schemas.PlatformRead]:
     items, next_cursor = await service.list_platforms(
         sessions, actor, limit=limit, cursor=cursor, sort=sort, platform_type=type, district_code=district_code,

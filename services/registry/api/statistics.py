@@ -12,7 +12,7 @@ from services.registry.schemas import statistics as schemas
 from services.registry.service import statistics as service
 from shared.app import Sessions
 from shared.auth import Actor, Role, require_actor
-from shared.types import FEN_LIMIT, Int64
+from shared.types import FEN_LIMIT, integer_between
 
 router = APIRouter(prefix="/v1/statistics", tags=["statistics"])
 
@@ -20,8 +20,7 @@ Staff = Annotated[Actor, require_actor(Role.ADMIN, Role.OFFICER, Role.SERVICE)]
 District = Annotated[str | None, Query(pattern=r"^\d{6}$", description="narrow to one district (GB/T 2260 code)")]
 FiguresYear = Annotated[int | None, Query(ge=2000, le=2100, description="financial year; default: the latest reported")]
 # In fen (× 1 000 000) the line stays within the bound of every money figure, and of BIGINT.
-RevenueLine = Annotated[Int64, Query(ge=0, le=FEN_LIMIT // FEN_PER_WAN,
-                                     description="above-scale revenue line in 万元")]
+RevenueLine = Annotated[integer_between(0, FEN_LIMIT // FEN_PER_WAN), Query(description="above-scale revenue line in 万元")]
 IndustryDoors = Annotated[str, Query(pattern=r"^[A-T](,[A-T])*$", description="GB/T 4754 doors counted as industry")]
 
 

@@ -11,7 +11,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 
 from services.registry.domain.classification import CLUSTERS, SECTORS
 from shared.ids import FUNCTIONAL_ZONES, validate_district, validate_uscc
-from shared.types import Date, Line, Name, NotBoolean, Text, has_visible_character
+from shared.types import Date, Line, LineRules, Name, Text, has_visible_character, number_between
 
 # GB/T 4754-2017: a door letter and up to four digits (e.g. C, C39, C398, C3981).
 _INDUSTRY_CODE = re.compile(r"^[A-T](\d{2}|\d{3}|\d{4})?$")
@@ -56,7 +56,7 @@ FunctionalZone = Annotated[str, Field(description="functional zone: " + ", ".joi
                            _one_of(FUNCTIONAL_ZONES, "functional zone")]
 Tags = Annotated[list[Annotated[Line, Field(max_length=40)]], Field(max_length=30), AfterValidator(_tags)]
 Phone = Annotated[str, Field(pattern=r"^\+?[0-9][0-9\- ]{5,19}$", examples=["13857212345", "0572-2345678"])]
-Email = Annotated[Line, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=200)]
+Email = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=200), LineRules]
 
 
 class _EnterpriseFields(BaseModel):
@@ -70,8 +70,8 @@ class _EnterpriseFields(BaseModel):
     established_on: Date | None = None
     functional_zone: FunctionalZone | None = None
     address: Line | None = Field(default=None, max_length=400)
-    longitude: Annotated[float, NotBoolean] | None = Field(default=None, ge=-180, le=180)
-    latitude: Annotated[float, NotBoolean] | None = Field(default=None, ge=-90, le=90)
+    longitude: number_between(-180, 180) | None = None
+    latitude: number_between(-90, 90) | None = None
     industry_code: IndustryCode | None = None
     sector: Sector | None = None
     cluster: Cluster | None = None

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.registry.domain.evaluation import Boundary, HnteTwoYearGrowth, Purpose
 from services.registry.domain.figures import ExpertGrade, MainProductField2022, TechSmeRdOption, Tier
-from shared.types import Date, Int32, Line, Text, Year
+from shared.types import YEAR_MAX, Date, Line, Text, integer_between
 
 EvaluableTier = Literal["tech_sme", "innovative_sme", "srdi_sme", "little_giant", "hnte"]
 assert all(Tier(t) for t in EvaluableTier.__args__)  # type: ignore[attr-defined]
@@ -25,7 +25,7 @@ class ExpertInputs(BaseModel):
     main_product_in_strategic_emerging_industry: bool | None = Field(
         default=None, description="创新型: 主导产品属于《战略性新兴产业分类》")
     main_product_field_2022: MainProductField2022 | None = Field(default=None, description="专精特新 2022 主导产品所属领域")
-    local_feature_score: Annotated[Int32, Field(ge=0, le=15)] | None = Field(
+    local_feature_score: integer_between(0, 15) | None = Field(
         default=None, description="专精特新 2022 特色化 (0–15; Zhejiang's indicators unknown [U])")
     core_business_information_systems: bool | None = Field(default=None, description="小巨人 2022 核心业务信息系统支撑")
     industry_chain_key_link: bool | None = Field(default=None, description="小巨人 2022 产业链配套 补短板/锻长板/填空白")
@@ -36,7 +36,7 @@ class ExpertInputs(BaseModel):
         default=None, description="HNTE 核心技术属于《国家重点支持的高新技术领域》")
     hnte_technology_advancement_grade: ExpertGrade | None = Field(default=None, description="HNTE 技术的先进程度 A–E")
     hnte_core_support_grade: ExpertGrade | None = Field(default=None, description="HNTE 核心支持作用 A–E")
-    hnte_points: dict[Annotated[Line, Field(max_length=40)], Annotated[Int32, Field(ge=0, le=30)]] = Field(
+    hnte_points: dict[Annotated[Line, Field(max_length=40)], integer_between(0, 30)] = Field(
         default_factory=dict, description="exact points an HNTE panel gave per sub-item code, within the engine's band")
 
 
@@ -48,7 +48,7 @@ class EvaluationOptionsIn(BaseModel):
     boundary: Boundary = Field(default=Boundary.HIGHER, description="band taken by a value exactly on an ambiguous edge")
     hnte_two_year_growth: HnteTwoYearGrowth = HnteTwoYearGrowth.TWO_YEAR_RATIO
     srdi_2022_requires_innovative_status: bool = False
-    latest_year: Annotated[Year, Field(ge=1990)] | None = Field(
+    latest_year: integer_between(1990, YEAR_MAX) | None = Field(
         default=None, description="the 上年度 whose figures are read; default: the year before evaluation_date")
 
 

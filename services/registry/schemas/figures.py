@@ -26,9 +26,9 @@ from services.registry.domain.figures import (
 )
 from shared.clock import programme_today
 from shared.ids import InvalidIdentifier, parse_patent_application_number
-from shared.types import Date, Fen, Int32, Line, Name, SignedFen, Text, Year
+from shared.types import YEAR_MAX, Date, Fen, Line, Name, SignedFen, Text, integer_between
 
-People = Annotated[Int32, Field(ge=0, le=10_000_000)]
+People = integer_between(0, 10_000_000)
 
 
 # The figures that may not exceed another of the same year: the field it is checked against, and how the fault
@@ -69,11 +69,11 @@ class AnnualFiguresWrite(BaseModel):
         default=None, description="新增股权融资 paid in by qualified institutional investors in the year")
     market_share: Annotated[Decimal, Field(ge=0, le=1, max_digits=5, decimal_places=4)] | None = Field(
         default=None, description="主导产品 细分市场占有率 as a fraction (0.12 = 12%)", examples=["0.12"])
-    domestic_market_rank: Annotated[Int32, Field(ge=1, le=100_000)] | None = Field(
+    domestic_market_rank: integer_between(1, 100_000) | None = Field(
         default=None, description="主导产品 国内细分市场排名 (1 = first)")
-    digital_maturity_level: Annotated[Int32, Field(ge=1, le=4)] | None = Field(
+    digital_maturity_level: integer_between(1, 4) | None = Field(
         default=None, description="中小企业数字化水平评测 level 1–4")
-    tech_results_converted: Annotated[Int32, Field(ge=0, le=100_000)] | None = Field(
+    tech_results_converted: integer_between(0, 100_000) | None = Field(
         default=None, description="科技成果转化数 in the year")
 
     # Each cross-field check is a field validator on the later field, so the problem names the field at fault
@@ -157,7 +157,7 @@ class IpHoldingWrite(BaseModel):
         default=None, description="高价值 on a ground other than age (foreign family, pledge financing, 中国专利奖 …)")
     related_to_main_product: bool | None = Field(default=None, description="与主导产品相关")
     in_force: bool = True
-    rights_holder_rank: Annotated[Int32, Field(ge=1, le=100)] | None = Field(
+    rights_holder_rank: integer_between(1, 100) | None = Field(
         default=None, description="rank among co-holders (1 = first)")
     applied_with_economic_benefit: bool | None = Field(default=None, description="实际应用并已产生经济效益")
     disputed: bool = False
@@ -296,9 +296,9 @@ class HonourWrite(BaseModel):
                               "science_award/quality_award: national|provincial_ministerial|municipal|other; "
                               "standard: international|national|industry|local|group|enterprise")
     category: AwardCategory | None = None
-    rank: Annotated[Int32, Field(ge=1, le=100)] | None = Field(default=None, description="获奖单位排名 (1 = first)")
+    rank: integer_between(1, 100) | None = Field(default=None, description="获奖单位排名 (1 = first)")
     role: StandardRole | None = None
-    year: Annotated[Year, Field(ge=1949)] | None = None
+    year: integer_between(1949, YEAR_MAX) | None = None
     national_top: Literal[50, 500] | None = Field(default=None, description="创客中国 national list: 500强 or 50强")
     stage: DigitalLadder | None = None
     score: Annotated[Decimal, Field(ge=0, le=100, max_digits=5, decimal_places=2)] | None = None

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -22,7 +22,7 @@ from services.registry.domain.figures import wan
 from services.registry.schemas.enterprises import USCC
 from services.registry.schemas.figures import AnnualFiguresWrite
 from shared.clock import programme_today
-from shared.types import Year
+from shared.types import YEAR_MAX, integer_between
 
 
 @dataclass(frozen=True)
@@ -143,7 +143,7 @@ class FiguresImportRow(AnnualFiguresWrite):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     uscc: USCC
-    year: Annotated[Year, Field(ge=1990)]
+    year: integer_between(1990, YEAR_MAX)
 
     @field_validator("year")
     @classmethod

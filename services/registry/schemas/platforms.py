@@ -11,7 +11,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 
 from services.registry.domain.platforms import EXIT_KINDS, PLATFORM_TYPES
 from services.registry.schemas.enterprises import USCC, Cluster, DistrictCode, FunctionalZone, Tags
-from shared.types import Date, Int32, Line, Name, NotBoolean, Text, Year
+from shared.types import Date, Line, Name, Text, Year, integer_between, number_between
 
 PlatformType = Literal["incubator", "science_park", "micro_park", "talent_park", "maker_space", "startup_base"]
 assert set(PlatformType.__args__) == set(PLATFORM_TYPES)  # type: ignore[attr-defined]
@@ -26,15 +26,14 @@ def _unique(values: list[str]) -> list[str]:
 Positioning = Annotated[list[Cluster], Field(max_length=16, description='"4210" cluster codes the platform targets'),
                         AfterValidator(_unique)]
 # WGS84, as GeoJSON requires (RFC 7946 §4); GCJ-02 or BD-09 coordinates from Chinese web maps must be converted first.
-Longitude = Annotated[float, NotBoolean,
-                      Field(ge=-180, le=180, description="WGS84 longitude in degrees", examples=[120.0865])]
-Latitude = Annotated[float, NotBoolean, Field(ge=-90, le=90, description="WGS84 latitude in degrees", examples=[30.8672])]
+Longitude = number_between(-180, 180, description="WGS84 longitude in degrees", examples=[120.0865])
+Latitude = number_between(-90, 90, description="WGS84 latitude in degrees", examples=[30.8672])
 # A platform's name is unique as its name_key (models.platforms): 湖州科技城孵化器 and ＨＺ-湖州科技城孵化器 with a
 # zero-width space are one name.
 OrganisationName = Annotated[Name, Field(min_length=1, max_length=200)]
 Address = Annotated[Line, Field(min_length=1, max_length=400)]
-FloorArea = Annotated[Int32, Field(ge=0, le=100_000_000, description="floor area in m²")]
-Capacity = Annotated[Int32, Field(ge=0, le=100_000, description="how many tenant firms the platform can house")]
+FloorArea = integer_between(0, 100_000_000, description="floor area in m²")
+Capacity = integer_between(0, 100_000, description="how many tenant firms the platform can house")
 
 
 class PlatformCreate(BaseModel):

@@ -12,10 +12,10 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from services.registry.domain.pools import Pool
 from shared.ids import validate_district
-from shared.types import Date, Fen, Int32, Line, Text, Year
+from shared.types import FEN_LIMIT, INT32_MAX, YEAR_MAX, Date, Fen, Line, Text, integer_between
 
-ProgrammeYear = Annotated[Year, Field(ge=2000)]
-Quota = Annotated[Int32, Field(ge=0, le=100_000)]
+ProgrammeYear = integer_between(2000, YEAR_MAX, examples=[2026])
+Quota = integer_between(0, 100_000)
 Fraction = Annotated[Decimal, Field(ge=0, le=1, description="a fraction: 0.05 = 5 %")]
 
 
@@ -92,8 +92,8 @@ class PoolChangeResult(PoolChangeRead):
 class SeedCriteriaBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    max_age_years: Int32 = Field(ge=1, le=50)
-    max_employees: Int32 = Field(ge=1)
+    max_age_years: integer_between(1, 50)
+    max_employees: integer_between(1, INT32_MAX)
     max_operating_revenue_fen: Fen | None
     min_rd_intensity: Fraction
 
@@ -160,8 +160,8 @@ class CapsBody(BaseModel):
 
     rd_intensity: Decimal = Field(gt=0, le=10)
     revenue_growth: Decimal = Field(gt=0, le=1000)
-    ip_growth: Int32 = Field(gt=0, le=10_000)
-    financing_fen: Fen = Field(gt=0)
+    ip_growth: integer_between(1, 10_000)
+    financing_fen: integer_between(1, FEN_LIMIT, description="amount in fen (分)")
 
 
 class ScreeningCreate(BaseModel):
