@@ -161,7 +161,7 @@ async def list_tenancies(
 
 @router.post("/{platform_id}/tenancies", status_code=201, response_model=schemas.TenancyRead,
              summary="An enterprise enters the platform (入驻): recorded by the firm, or by an officer of its district",
-             responses={403: {"description": "the caller may not manage the firm"},
+             responses={403: {"description": "role not admitted, or the caller may not manage the firm (problem+json)"},
                         404: {"description": "no such platform, or no such firm in the caller's scope"},
                         409: {"description": "the platform is full, or the firm is a current tenant elsewhere"}})
 async def enter_tenant(
@@ -180,7 +180,7 @@ async def get_tenancy(platform_id: uuid.UUID, tenancy_id: uuid.UUID, actor: Tena
 
 @router.post("/{platform_id}/tenancies/{tenancy_id}/exit", response_model=schemas.TenancyRead,
              summary="The tenant graduates (毕业) or leaves (迁出): recorded by the firm's side or the platform's keepers",
-             responses={403: {"description": "the tenant is outside the caller's scope"},
+             responses={403: {"description": "role not admitted, or the tenant is outside the caller's scope (problem+json)"},
                         409: {"description": "the tenancy has already ended"}})
 async def end_tenancy(
     platform_id: uuid.UUID, tenancy_id: uuid.UUID, body: schemas.TenancyExit, actor: StayEnder, work: WorkOf,
