@@ -37,7 +37,8 @@ def run_api(service: str) -> None:
 
     settings = load_settings(service)
     app = importlib.import_module(f"services.{service}.app").create_app(settings)
-    uvicorn.run(app, host=settings.http_host, port=settings.http_port, proxy_headers=True, access_log=False)
+    uvicorn.run(app, host=settings.http_host, port=settings.http_port, proxy_headers=True,
+                forwarded_allow_ips=settings.forwarded_allow_ips, access_log=False)
 
 
 def run_worker(service: str) -> None:

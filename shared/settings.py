@@ -61,6 +61,10 @@ class ServiceSettings(BaseSettings):
     auth_failure_window_seconds: float = 60.0
     http_host: str = "127.0.0.1"
     http_port: int = 0
+    # Proxies whose X-Forwarded-For names the client (uvicorn's forwarded_allow_ips): the client address is what the
+    # failed-sign-in limit counts by. Kubernetes sets "*", since its NetworkPolicy admits only the ingress
+    # controller, Prometheus and Seedbed's own pods to the API.
+    forwarded_allow_ips: str = "127.0.0.1"
     # The worker's own small HTTP server (/healthz for the liveness probe, /metrics); 0 = the API port + 1000.
     worker_http_port: int = 0
     worker_stall_seconds: float = 60.0

@@ -540,6 +540,34 @@ def test_network_policies_deny_by_default_and_allow_the_platform(objects: list[d
     assert {"podSelector": {"matchLabels": everyone}} in listener["networkPolicyPeers"]
 
 
+def test_an_api_that_trusts_forwarded_addresses_admits_only_the_ingress_and_seedbed(objects: list[dict[str, Any]]) -> None:
+    """X-Forwarded-For decides the address the failed-sign-in limit counts by: an API may trust any sender's
+    header only while its NetworkPolicy admits nobody but the ingress controller, Prometheus and Seedbed's pods."""
+    allowed_namespaces = {"ingress-nginx", "monitoring"}
+    checked = set()
+    for owner, template in pod_templates(objects):
+        if owner["metadata"].get("labels", {}).get("app.kubernetes.io/component") != "api":
+            continue
+        for container in containers(template):
+            trusted = {e["name"]: e.get("value") for e in container.get("env", [])}
+            if trusted.get(f"SEEDBED_{service_of(owner).upper()}_FORWARDED_ALLOW_IPS") != "*":
+                continue
+            labels = template["metadata"]["labels"]
+            policies = [p for p in of_kind(objects, "NetworkPolicy")
+                        if "Ingress" in p["spec"]["policyTypes"] and p["spec"].get("ingress")
+                        and matches(p["spec"]["podSelector"].get("matchLabels", {}), labels)]
+            assert policies, f"{where(owner)} trusts X-Forwarded-For from anyone but no policy limits who calls it"
+            for policy in policies:
+                for rule in policy["spec"]["ingress"]:
+                    for peer in rule.get("from", []):
+                        namespace = peer.get("namespaceSelector", {}).get("matchLabels", {}).get(
+                            "kubernetes.io/metadata.name")
+                        seedbed = peer.get("podSelector", {}).get("matchLabels", {}).get("app.kubernetes.io/part-of")
+                        assert namespace in allowed_namespaces or seedbed == "seedbed", (where(policy), peer)
+            checked.add(service_of(owner))
+    assert checked == set(SERVICE_PORTS), checked  # every API trusts its ingress's header, and was checked
+
+
 def test_registry_has_the_annual_screening_cronjob(objects: list[dict[str, Any]]) -> None:
     cronjob = named(objects, "CronJob", "seedbed-registry-screening")
     assert cronjob["spec"]["concurrencyPolicy"] == "Forbid"
