@@ -49,7 +49,7 @@ class Platform(Versioned, Base):
     latitude: Mapped[float] = mapped_column(Float)
     district_code: Mapped[str] = mapped_column(String(6), index=True)
     functional_zone: Mapped[str | None] = mapped_column(String(40))
-    # "4210" cluster codes (services.registry.domain.classification.CLUSTERS) the platform is positioned for.
+    # "4210" cluster codes (shared.classification.CLUSTERS) the platform is positioned for.
     positioning: Mapped[list[str]] = mapped_column(JSON, default=list)
     floor_area_m2: Mapped[int | None] = mapped_column(Integer)
     # How many tenant firms the platform can house; occupancy is counted from tenancies (see ``occupied``).

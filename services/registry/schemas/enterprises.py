@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from services.registry.domain.classification import CLUSTERS, SECTORS
+from shared.classification import CLUSTERS, SECTORS
 from shared.ids import FUNCTIONAL_ZONES, validate_district, validate_uscc
 from shared.types import Date, Line, LineRules, Name, Text, has_visible_character, number_between
 

@@ -47,7 +47,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.sql.expression import bindparam
 
-from services.registry.domain.classification import CLUSTERS, SECTORS
 from services.registry.models import Enterprise
 from services.registry.models.figures import AnnualFigures
 from services.registry.models.imports import ImportJob
@@ -61,6 +60,7 @@ from services.registry.service.figures import figure_flags, refresh_size_class, 
 from shared.app import heap_frozen
 from shared.auth import Actor, Role
 from shared.bus.outbox import event_row
+from shared.classification import CLUSTERS, SECTORS
 from shared.clock import PROGRAMME_ZONE
 from shared.db import is_postgres, new_id, utcnow
 from shared.errors import DomainError, InvalidInput, NotFound, PermissionDenied, PreconditionFailed

@@ -31,7 +31,6 @@ from typing import Any
 from sqlalchemy import String, cast, func, literal, or_, select, union
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.registry.domain.classification import SECTORS
 from services.registry.domain.figures import FEN_PER_WAN, DigitalLadder, Tier
 from services.registry.domain.pools import Pool
 from services.registry.domain.size_class import INDUSTRY_GROUP_BY_PREFIX, IndustryGroup, SizeClass
@@ -40,6 +39,7 @@ from services.registry.models.evaluations import Certification
 from services.registry.models.figures import VERIFIED, AnnualFigures, Honour
 from services.registry.service.access import ENTERPRISE_SCOPE
 from shared.auth import Actor
+from shared.classification import SECTORS
 from shared.clock import programme_today
 from shared.db import is_postgres
 from shared.errors import InvalidInput

@@ -2,49 +2,17 @@
 industry system (REFERENCE §8.2, [C]: the Chinese names are translations of an English article, still to be checked
 against the official wording) and the districts (REFERENCE §8.1, [V]) with the 南太湖新区 functional zone ([C]).
 
-The sector and cluster keys are the registry's (``services/registry/domain/classification.py``): an enterprise's
-read-model row carries those keys, and eligibility compares them with ours. A service does not import another
-service's code, so the table is repeated here, and a test fails the moment the two differ; it belongs in the
-shared kit, where both can read one copy.
+The sector and cluster tables are the programme's (``shared/classification.py``), the same keys an enterprise's
+read-model row carries.
 """
 
 from __future__ import annotations
 
 from types import MappingProxyType
 
+from shared.classification import CLUSTERS, SECTORS
 from shared.errors import InvalidInput
 from shared.ids import FUNCTIONAL_ZONES, HUZHOU_DISTRICTS, InvalidIdentifier, validate_district
-
-# 四业: the programme's four sectors.
-SECTORS = MappingProxyType({
-    "advanced_manufacturing": "先进制造业",
-    "strategic_emerging": "战略性新兴产业",
-    "future_industries": "未来产业",
-    "digital_services": "数字服务业",
-})
-
-# "4210": 4 strategic emerging industries, 2 local advantage industries, 10 characteristic clusters.
-CLUSTERS = MappingProxyType({
-    # 4 strategic emerging industries
-    "digital_industry": "数字产业",
-    "high_end_equipment": "高端装备",
-    "new_materials": "新材料",
-    "life_health": "生命健康",
-    # 2 local advantage industries
-    "green_home": "绿色家居",
-    "modern_textile": "现代纺织",
-    # 10 characteristic industrial clusters
-    "electronic_components": "电子元器件",
-    "beidou_geoinfo": "北斗及地理信息",
-    "nev_parts": "新能源汽车及关键零部件",
-    "smart_logistics_equipment": "智能物流装备",
-    "high_end_metal_materials": "高端金属结构材料",
-    "biomedicine": "生物医药",
-    "modern_cosmetics": "现代美妆",
-    "wood_products": "木业",
-    "chairs": "椅业",
-    "childrens_clothing": "童装",
-})
 
 # Where a restriction by place may point: a county-level division (GB/T 2260) or a functional zone, which has no
 # code of its own (南太湖新区 spans parts of 吴兴区 and 长兴县, REFERENCE §8.1).

@@ -12,7 +12,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scenarios_builders import ISSUER
 
-from services.registry.domain import classification as registry_classification
 from services.scenarios.domain import classification
 from services.scenarios.domain.values import (
     FEN_LIMIT,
@@ -191,11 +190,9 @@ def test_a_department_publisher_is_known_by_its_name() -> None:
 # --- classification --------------------------------------------------------------------------------------------
 
 
-def test_the_tables_are_the_registrys() -> None:
-    # The enterprise read model carries the registry's keys; a drift here would make eligibility wrong silently.
-    assert dict(classification.SECTORS) == dict(registry_classification.SECTORS)
-    assert dict(classification.CLUSTERS) == dict(registry_classification.CLUSTERS)
+def test_the_tables_are_the_programmes() -> None:
     assert len(classification.CLUSTERS) == 16  # 4 + 2 + 10
+    assert len(classification.SECTORS) == 4
 
 
 def test_classification_checks_name_the_field() -> None:

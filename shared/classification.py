@@ -1,6 +1,6 @@
-"""Classification vocabularies of the programme, as data: the four sectors (四业) and Huzhou's "4210" industry
-system (REFERENCE §8.2, [C]; the Chinese names are translations of an English article and still to be checked
-against the official wording)."""
+"""Classification vocabularies of the whole programme, as data, one copy for every service: the four sectors (四业)
+and Huzhou's "4210" industry system (REFERENCE §8.2, [C]; the Chinese names are translations of an English article and
+still to be checked against the official wording)."""
 
 from __future__ import annotations
 
