@@ -41,6 +41,7 @@ from typing import Any
 from services.funding.domain import double_support
 from services.funding.domain.double_support import DEFAULT_POLICY, FundedProject, SimilarityPolicy
 from services.funding.domain.errors import FundingRuleError
+from shared.enterprise_facts import EnterpriseFacts
 
 
 class RuleKind(StrEnum):
@@ -73,43 +74,6 @@ class EligibilityOutcome(StrEnum):
 
 class InvalidRule(FundingRuleError):
     """A rule that cannot be evaluated as written (no accepted values, a look-back of 0 years …)."""
-
-
-@dataclass(frozen=True)
-class EnterpriseFacts:
-    """What the rules read of an enterprise: the eligibility fields of the enterprise read model. ``None`` is
-    "not known", never "none"; ``held_tiers`` is known (empty: the firm holds no tier)."""
-
-    enterprise_id: str
-    uscc: str = ""
-    name: str = ""
-    district_code: str | None = None
-    functional_zone: str | None = None
-    sector: str | None = None
-    cluster: str | None = None
-    size_class: str | None = None
-    pool: str | None = None
-    held_tiers: frozenset[str] = frozenset()
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "held_tiers", frozenset(str(t) for t in self.held_tiers))
-
-    @classmethod
-    def from_profile(cls, profile: Any) -> EnterpriseFacts:
-        """From any object with the read model's attribute names (an ``EnterpriseReadModel`` row, a test double):
-        the service reads the row, the domain only reads attributes."""
-        return cls(
-            enterprise_id=str(profile.enterprise_id),
-            uscc=profile.uscc or "",
-            name=profile.name or "",
-            district_code=profile.district_code,
-            functional_zone=profile.functional_zone,
-            sector=profile.sector,
-            cluster=profile.cluster,
-            size_class=profile.size_class,
-            pool=profile.pool,
-            held_tiers=frozenset(profile.held_tiers or ()),
-        )
 
 
 @dataclass(frozen=True)

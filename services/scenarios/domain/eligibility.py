@@ -28,6 +28,7 @@ from typing import Any
 
 from services.scenarios.domain.classification import AREAS, check_area, check_cluster, check_sector
 from services.scenarios.domain.values import within
+from shared.enterprise_facts import EnterpriseFacts
 from shared.errors import InvalidInput
 
 
@@ -64,32 +65,6 @@ class SizeClass(StrEnum):
 class Pool(StrEnum):
     SEEDLING = "seedling_pool"  # 种苗库
     CULTIVATION = "cultivation_pool"  # 培育库
-
-
-@dataclass(frozen=True)
-class EnterpriseFacts:
-    """What eligibility reads of one enterprise: the read model's fields, as plain values. ``None`` is "not known",
-    never "none of them"."""
-
-    uscc: str
-    district_code: str | None = None
-    functional_zone: str | None = None
-    sector: str | None = None
-    cluster: str | None = None
-    size_class: str | None = None
-    pool: str | None = None
-    held_tiers: frozenset[str] = frozenset()
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "held_tiers", frozenset(self.held_tiers))
-
-    @classmethod
-    def of(cls, profile: Any) -> EnterpriseFacts:
-        """From a read-model row (or anything with its attribute names): the service's own copy of the registry's
-        data, never a call to the registry."""
-        return cls(uscc=profile.uscc, district_code=profile.district_code, functional_zone=profile.functional_zone,
-                   sector=profile.sector, cluster=profile.cluster, size_class=profile.size_class, pool=profile.pool,
-                   held_tiers=frozenset(profile.held_tiers or ()))
 
 
 def _members(values: Iterable[Any] | None, check: Any, field: str) -> frozenset[Any] | None:

@@ -168,7 +168,7 @@ def test_facts_from_a_read_model_row() -> None:
     row = SimpleNamespace(enterprise_id=UUID(int=7), uscc="91330502MA2B3C4D5E", name="湖州织影", district_code="330502",
                           functional_zone=None, sector="digital_services", cluster=None, size_class="micro",
                           pool="seedling_pool", held_tiers=["tech_sme"])
-    facts = EnterpriseFacts.from_profile(row)
+    facts = EnterpriseFacts.of(row)
     assert facts.enterprise_id == str(UUID(int=7)) and facts.held_tiers == frozenset({"tech_sme"})
     assert check_rule(rule("pool_membership", "seedling_pool"), facts, on=ON).met is True
 

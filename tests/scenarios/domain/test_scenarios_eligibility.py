@@ -170,7 +170,7 @@ def test_rules_are_normalised_to_enums_and_sets() -> None:
 
 
 def test_facts_are_read_from_a_read_model_row() -> None:
-    row = SimpleNamespace(uscc=LEAD, district_code="330521", functional_zone=None, sector="future_industries",
+    row = SimpleNamespace(enterprise_id="e-1", uscc=LEAD, name="湖州某科技有限公司", district_code="330521", functional_zone=None, sector="future_industries",
                           cluster=None, size_class="micro", pool=None, held_tiers=["srdi_sme", "hnte"])
     read = EnterpriseFacts.of(row)
     assert read.held_tiers == frozenset({"srdi_sme", "hnte"}) and read.size_class == "micro"
@@ -178,6 +178,6 @@ def test_facts_are_read_from_a_read_model_row() -> None:
 
 def test_the_facts_are_fields_of_the_shared_read_model() -> None:
     # Eligibility must only need what every service's copy of the registry's data holds.
-    columns = set(PROFILE_FIELDS) | {"held_tiers"}
+    columns = set(PROFILE_FIELDS) | {"held_tiers", "enterprise_id"}
     assert set(EnterpriseFacts.__dataclass_fields__) <= columns
     assert all(hasattr(EnterpriseReadModel, name) for name in EnterpriseFacts.__dataclass_fields__)
