@@ -1,19 +1,9 @@
-"""Scenarios ORM rows. Tables are linked by foreign keys only; no relationship() is mapped."""
+"""What scenarios knows of the registry's enterprises."""
 
 from __future__ import annotations
 
-from sqlalchemy.orm import DeclarativeBase
-
-from shared.bus.tables import bus_tables
-from shared.db import new_metadata
+from services.scenarios.models.base import Base
 from shared.read_models.enterprises import EnterpriseReadModel
-
-
-class Base(DeclarativeBase):
-    metadata = new_metadata()
-
-
-bus = bus_tables(Base.metadata)
 
 
 class EnterpriseProfile(Base, EnterpriseReadModel):

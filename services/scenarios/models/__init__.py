@@ -1,0 +1,9 @@
+"""Scenarios ORM rows, one module per aggregate. Tables are linked by foreign keys only; no relationship() is
+mapped. Importing this package imports every module, so that ``Base.metadata`` (Alembic's target) has every table."""
+
+from services.scenarios.models import enterprises, scenarios  # noqa: F401
+from services.scenarios.models.base import Base, bus
+from services.scenarios.models.enterprises import EnterpriseProfile
+from services.scenarios.models.scenarios import Scenario
+
+__all__ = ["Base", "EnterpriseProfile", "Scenario", "bus"]
