@@ -40,7 +40,11 @@ REGISTRY_ENTERPRISE = TopicSpec(
 )
 REGISTRY_PLATFORM = TopicSpec("seedbed.registry.platform", "registry", "Platforms (播种平台): parks, incubators.")
 
-EVENT_TOPICS: tuple[TopicSpec, ...] = (REGISTRY_ENTERPRISE, REGISTRY_PLATFORM)
+SCENARIOS_SCENARIO = TopicSpec(
+    "seedbed.scenarios.scenario", "scenarios",
+    "Scenarios (产业链场景应用清单 entries): published on the list, closed with their outcome.")
+
+EVENT_TOPICS: tuple[TopicSpec, ...] = (REGISTRY_ENTERPRISE, REGISTRY_PLATFORM, SCENARIOS_SCENARIO)
 
 # Every topic, with a dead-letter twin for each event topic (any of them may gain consumers).
 ALL_TOPICS: tuple[TopicSpec, ...] = EVENT_TOPICS + tuple(t.dead_letter() for t in EVENT_TOPICS)
