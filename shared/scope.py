@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, Select, false, true
+from sqlalchemy import ColumnElement, Select, false, or_, true
 
 from shared.auth import Actor, Principal, Role
 from shared.errors import NotFound, PermissionDenied
@@ -139,6 +139,39 @@ class OwnInstitute:
 
     def refusal(self, row: Any) -> tuple[str, str | None]:
         return "an institute may act only on its own records", self.column.key
+
+
+@dataclass(frozen=True)
+class InStates:
+    """Rows in one of ``states`` (what an aggregate shows to every reader once it is public: a published scenario)."""
+
+    column: Any
+    states: frozenset[str]
+
+    def condition(self, principal: Principal) -> ColumnElement[bool]:
+        return self.column.in_(sorted(self.states))
+
+    def holds(self, principal: Principal, row: Any) -> bool:
+        return _value(row, self.column) in self.states
+
+    def refusal(self, row: Any) -> tuple[str, str | None]:
+        return f"a record in state {_value(row, self.column)} is not public", self.column.key
+
+
+@dataclass(frozen=True)
+class AnyOf:
+    """Rows reached through any of ``ties`` (an officer's district, or what is public)."""
+
+    ties: tuple[Tie, ...]
+
+    def condition(self, principal: Principal) -> ColumnElement[bool]:
+        return or_(*(tie.condition(principal) for tie in self.ties))
+
+    def holds(self, principal: Principal, row: Any) -> bool:
+        return any(tie.holds(principal, row) for tie in self.ties)
+
+    def refusal(self, row: Any) -> tuple[str, str | None]:
+        return self.ties[0].refusal(row)
 
 
 @dataclass(frozen=True)

@@ -93,3 +93,29 @@ async def registry_client(
     async with running_app("registry", settings_for("registry", url)) as client:
         client.database_url = url  # type: ignore[attr-defined]
         yield client
+
+
+@pytest.fixture(scope="session")
+async def scenarios_sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A scenarios SQLite file migrated from nothing once per run; each test works on a copy of its own."""
+    directory = tmp_path_factory.mktemp("scenarios-template")
+    await asyncio.to_thread(upgrade, "scenarios", sqlite_url(directory, "scenarios"))
+    assert [p.name for p in directory.iterdir()] == ["scenarios.db"], list(directory.iterdir())
+    return directory / "scenarios.db"
+
+
+@pytest.fixture(params=["postgres", "sqlite"])
+async def scenarios_client(
+    request: pytest.FixtureRequest, tmp_path: Path, postgres: None, scenarios_sqlite_template: Path
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The scenarios API on PostgreSQL and on SQLite, each test on a fresh, fully migrated database."""
+    if request.param == "postgres":
+        await truncate("scenarios")
+        url = pg_url("scenarios")
+    else:
+        url = sqlite_url(tmp_path, "scenarios")
+        shutil.copyfile(scenarios_sqlite_template, tmp_path / "scenarios.db")
+    async with running_app("scenarios", settings_for("scenarios", url)) as client:
+        client.database_url = url  # type: ignore[attr-defined]
+        client.backend = request.param  # type: ignore[attr-defined]
+        yield client

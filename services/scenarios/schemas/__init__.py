@@ -1,0 +1,1 @@
+"""Scenarios API models, one module per aggregate."""

@@ -1,0 +1,1 @@
+"""Scenarios use cases, one module per aggregate."""
