@@ -20,6 +20,7 @@ from shared.events.registry import EnterpriseRegistered, EnterpriseState, Enterp
 from shared.http import check_if_match, cursor_datetime, cursor_int, cursor_uuid
 from shared.ids import uscc_division_code
 from shared.pagination import Key, paginate
+from shared.personal_data import mask_email, mask_name, mask_phone
 from shared.repository import apply_changes
 from shared.row_cache import RowCache
 from shared.uow import Work
@@ -190,24 +191,6 @@ async def audit_trail(
 
 
 # --- personal data ------------------------------------------------------------------------------------------------
-
-def mask_name(name: str | None) -> str | None:
-    return None if not name else name[0] + "*" * max(len(name) - 1, 1)
-
-
-def mask_phone(phone: str | None) -> str | None:
-    if not phone:
-        return None
-    digits = phone.strip()
-    return digits[:3] + "****" + digits[-4:] if len(digits) >= 8 else "****"
-
-
-def mask_email(email: str | None) -> str | None:
-    if not email or "@" not in email:
-        return None if not email else "***"
-    local, domain = email.split("@", 1)
-    return f"{local[0]}***@{domain}"
-
 
 # The personal fields of an enterprise and how each is masked (the API and the XLSX export both use it).
 PERSONAL_DATA_MASKS = {"legal_representative": mask_name, "contact_name": mask_name, "contact_phone": mask_phone,

@@ -32,6 +32,7 @@ from shared.errors import InvalidInput, PermissionDenied
 from shared.events.scenarios import ScenarioClosed, ScenarioPublished
 from shared.http import cursor_datetime, cursor_uuid
 from shared.pagination import Key, paginate
+from shared.personal_data import mask_name, mask_phone
 from shared.repository import Records, apply_changes
 from shared.scope import EVERYWHERE, AnyOf, InDistrict, InStates, OwnUscc, ScopeRule
 from shared.uow import Work
@@ -84,17 +85,6 @@ def sees_personal_data(actor: Actor, scenario: Scenario) -> bool:
     if principal.role == Role.OFFICER:
         return principal.can_see_district(scenario.district_code)
     return False
-
-
-def mask_name(name: str | None) -> str | None:
-    return None if not name else name[0] + "*" * max(len(name) - 1, 1)
-
-
-def mask_phone(phone: str | None) -> str | None:
-    if not phone:
-        return None
-    digits = phone.strip()
-    return digits[:3] + "****" + digits[-4:] if len(digits) >= 8 else "****"
 
 
 # --- content ------------------------------------------------------------------------------------------------------
