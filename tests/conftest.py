@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
@@ -68,54 +69,52 @@ async def kafka() -> AsyncIterator[str]:
         await admin.close()
 
 
+async def _sqlite_template(tmp_path_factory: pytest.TempPathFactory, service: str) -> Path:
+    """A service's SQLite file migrated from nothing once per run; each test works on a copy of its own."""
+    directory = tmp_path_factory.mktemp(f"{service}-template")
+    await asyncio.to_thread(upgrade, service, sqlite_url(directory, service))
+    # Migrations close their connections, which checkpoints the write-ahead log: the file alone is the database.
+    assert [p.name for p in directory.iterdir()] == [f"{service}.db"], list(directory.iterdir())
+    return directory / f"{service}.db"
+
+
+@asynccontextmanager
+async def _service_client(service: str, backend: str, tmp_path: Path, template: Path) -> AsyncIterator[httpx.AsyncClient]:
+    """The service's API on PostgreSQL or on SQLite (the embedded default of `make run`), on a fresh, fully migrated
+    database."""
+    if backend == "postgres":
+        await truncate(service)
+        url = pg_url(service)
+    else:
+        url = sqlite_url(tmp_path, service)
+        shutil.copyfile(template, tmp_path / f"{service}.db")
+    async with running_app(service, settings_for(service, url)) as client:
+        client.database_url = url  # type: ignore[attr-defined]
+        client.backend = backend  # type: ignore[attr-defined]
+        yield client
+
+
 @pytest.fixture(scope="session")
 async def registry_sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A registry SQLite file migrated from nothing once per run; each test works on a copy of its own."""
-    directory = tmp_path_factory.mktemp("registry-template")
-    await asyncio.to_thread(upgrade, "registry", sqlite_url(directory, "registry"))
-    # Migrations close their connections, which checkpoints the write-ahead log: the file alone is the database.
-    assert [p.name for p in directory.iterdir()] == ["registry.db"], list(directory.iterdir())
-    return directory / "registry.db"
+    return await _sqlite_template(tmp_path_factory, "registry")
 
 
 @pytest.fixture(params=["postgres", "sqlite"])
 async def registry_client(
     request: pytest.FixtureRequest, tmp_path: Path, postgres: None, registry_sqlite_template: Path
 ) -> AsyncIterator[httpx.AsyncClient]:
-    """The registry API on PostgreSQL and on SQLite (the embedded default of `make run`), each test on a fresh,
-    fully migrated database."""
-    if request.param == "postgres":
-        await truncate("registry")
-        url = pg_url("registry")
-    else:
-        url = sqlite_url(tmp_path, "registry")
-        shutil.copyfile(registry_sqlite_template, tmp_path / "registry.db")
-    async with running_app("registry", settings_for("registry", url)) as client:
-        client.database_url = url  # type: ignore[attr-defined]
+    async with _service_client("registry", request.param, tmp_path, registry_sqlite_template) as client:
         yield client
 
 
 @pytest.fixture(scope="session")
 async def scenarios_sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A scenarios SQLite file migrated from nothing once per run; each test works on a copy of its own."""
-    directory = tmp_path_factory.mktemp("scenarios-template")
-    await asyncio.to_thread(upgrade, "scenarios", sqlite_url(directory, "scenarios"))
-    assert [p.name for p in directory.iterdir()] == ["scenarios.db"], list(directory.iterdir())
-    return directory / "scenarios.db"
+    return await _sqlite_template(tmp_path_factory, "scenarios")
 
 
 @pytest.fixture(params=["postgres", "sqlite"])
 async def scenarios_client(
     request: pytest.FixtureRequest, tmp_path: Path, postgres: None, scenarios_sqlite_template: Path
 ) -> AsyncIterator[httpx.AsyncClient]:
-    """The scenarios API on PostgreSQL and on SQLite, each test on a fresh, fully migrated database."""
-    if request.param == "postgres":
-        await truncate("scenarios")
-        url = pg_url("scenarios")
-    else:
-        url = sqlite_url(tmp_path, "scenarios")
-        shutil.copyfile(scenarios_sqlite_template, tmp_path / "scenarios.db")
-    async with running_app("scenarios", settings_for("scenarios", url)) as client:
-        client.database_url = url  # type: ignore[attr-defined]
-        client.backend = request.param  # type: ignore[attr-defined]
+    async with _service_client("scenarios", request.param, tmp_path, scenarios_sqlite_template) as client:
         yield client
