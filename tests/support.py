@@ -30,8 +30,10 @@ TOPIC_PREFIX = f"test-{uuid.uuid4().hex[:8]}."
 SERVICES = NAMES
 
 
-# Lets several test runs share one PostgreSQL server without truncating each other's tables.
-DB_SUFFIX = os.environ.get("SEEDBED_TEST_DB_SUFFIX", "")
+# Lets several test runs share one PostgreSQL server without truncating each other's tables. Each pytest-xdist
+# worker (PYTEST_XDIST_WORKER: gw0, gw1, …) gets databases of its own too, so `make test` can use both cores.
+DB_SUFFIX = os.environ.get("SEEDBED_TEST_DB_SUFFIX", "") + (
+    f"_{os.environ['PYTEST_XDIST_WORKER']}" if os.environ.get("PYTEST_XDIST_WORKER") else "")
 
 
 def pg_url(service: str) -> str:

@@ -28,7 +28,10 @@ bash deploy/k8s/install-kustomize.sh || exit 1
 # Lint first: it takes a second and catches undefined names and unused imports before a long run.
 .venv/bin/ruff check services shared tests bench deploy || exit 1
 
-.venv/bin/python -m pytest "$@"
+# The suite runs in as many pytest-xdist workers as the machine has cores (SEEDBED_TEST_WORKERS overrides; 0 runs
+# in one process). A test file stays on one worker (--dist loadfile), so its module fixtures are built once;
+# each worker has databases of its own (tests/support.py DB_SUFFIX).
+.venv/bin/python -m pytest -n "${SEEDBED_TEST_WORKERS:-auto}" --dist loadfile "$@"
 rc=$?
 if [ "$rc" -eq 5 ]; then echo "pytest collected no tests: failing the run" >&2; rc=1; fi
 exit "$rc"
