@@ -41,11 +41,14 @@ class ServiceApp(FastAPI):
     """A service's FastAPI app, with its security headers outermost.
 
     Starlette answers an unexpected error's 500 from its own error middleware, which sits outside every middleware
-    added with ``add_middleware``: only a layer around the whole stack puts the headers on that answer too."""
+    added with ``add_middleware``: only layers around the whole stack put the headers, the request id (the one the
+    log line and the problem's ``request_id`` quote) and the 500's count in the metrics on that answer too."""
 
     def build_middleware_stack(self) -> ASGIApp:
         docs = (self.docs_url, self.redoc_url, self.swagger_ui_oauth2_redirect_url)
-        return SecurityHeadersMiddleware(super().build_middleware_stack(), docs_paths=[p for p in docs if p])
+        counted = RequestContextMiddleware(super().build_middleware_stack(), registry=self.state.metrics,
+                                           service=self.state.settings.service_name)
+        return SecurityHeadersMiddleware(counted, docs_paths=[p for p in docs if p])
 
 
 def build_service_app(
@@ -100,12 +103,12 @@ def build_service_app(
     app.state.settings = settings
     app.state.tables = tables
     app.state.token_verifier = TokenVerifier(settings)
-    metrics = CollectorRegistry()
+    metrics = app.state.metrics = CollectorRegistry()
     app.add_middleware(ControlCharacterGuard)  # innermost: its 422s carry a request id and are counted
-    # Inside RequestContextMiddleware (added after it), so that its refusals carry a request id and are counted.
+    # Inside RequestContextMiddleware (ServiceApp puts it around the whole stack), so that their refusals carry a
+    # request id and are counted.
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes,
                        max_upload_bytes=settings.max_upload_bytes)
-    app.add_middleware(RequestContextMiddleware, registry=metrics, service=settings.service_name)
     install_problem_handlers(app)
 
     kafka_state = {"ok": False, "checked_at": 0.0}

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy.exc import StatementError
+
 
 class DomainError(Exception):
     """Base of expected refusals. ``field`` names the input at fault where there is one."""
@@ -41,3 +43,17 @@ class PreconditionRequired(DomainError):
     """An update of a shared record came without If-Match (RFC 6585 428)."""
 
     title = "Precondition required"
+
+
+def error_summary(exc: BaseException) -> str:
+    """What failed and where, never the words, for logs: an error's message may quote input that is personal data —
+    the driver's and PostgreSQL's messages quote the statement's values ("invalid input for query argument $1: …",
+    "value "…" is out of range", a unique key's DETAIL), a validation error quotes the value it refused. A database
+    error gives its SQLSTATE and statement (the engine hides the parameters: shared.db.create_engine); any other
+    error its kind."""
+    if isinstance(exc, StatementError):
+        original = exc.orig if exc.orig is not None else exc
+        cause = original.__cause__ or original  # the driver's own error, under SQLAlchemy's adapter
+        sqlstate = getattr(original, "sqlstate", None) or getattr(cause, "sqlstate", None)
+        return f"{type(cause).__module__}.{type(cause).__qualname__} (SQLSTATE {sqlstate}) in: {exc.statement}"
+    return f"{type(exc).__module__}.{type(exc).__qualname__}"

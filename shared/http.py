@@ -37,6 +37,7 @@ from shared.errors import (
     PermissionDenied,
     PreconditionFailed,
     PreconditionRequired,
+    error_summary,
 )
 from shared.types import INT64_MAX, INT64_MIN, control_character_in
 
@@ -137,27 +138,20 @@ def install_problem_handlers(app: FastAPI) -> None:
     # print the error's words (the catch-all below re-raises to it).
     @app.exception_handler(StatementError)
     async def _database(_: Request, exc: StatementError) -> JSONResponse:
-        log.error("unhandled database error: %s\n%s", _database_error_summary(exc),
+        log.error("unhandled database error: %s\n%s", error_summary(exc),
                   "".join(traceback.format_tb(exc.__traceback__)).rstrip())
         return problem_response(500, "Internal error", _UNEXPECTED)
 
+    # The kind of error and where it was raised, not its words: a validation error's message quotes the input,
+    # which may be personal data (the same reason as the database errors above).
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error", exc_info=exc)
+        log.error("unhandled error: %s\n%s", error_summary(exc),
+                  "".join(traceback.format_tb(exc.__traceback__)).rstrip())
         return problem_response(500, "Internal error", _UNEXPECTED)
 
 
 _UNEXPECTED = "An unexpected error occurred; quote the request id when reporting it."
-
-
-def _database_error_summary(exc: StatementError) -> str:
-    """What failed and where, never the words: the driver's and PostgreSQL's messages quote the statement's values
-    ("invalid input for query argument $1: …", "value "…" is out of range", a unique key's DETAIL), and those may be
-    personal data. The engine hides the parameters themselves (shared.db.create_engine)."""
-    original = exc.orig if exc.orig is not None else exc
-    cause = original.__cause__ or original  # the driver's own error, under SQLAlchemy's adapter
-    sqlstate = getattr(original, "sqlstate", None) or getattr(cause, "sqlstate", None)
-    return f"{type(cause).__module__}.{type(cause).__qualname__} (SQLSTATE {sqlstate}) in: {exc.statement}"
 
 
 class RequestContextMiddleware:
@@ -192,18 +186,25 @@ class RequestContextMiddleware:
         rid = rid or uuid.uuid4().hex
         token = request_id_var.set(rid)
         status = 500
+        answered = False
         started = time.perf_counter()
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, answered
             if message["type"] == "http.response.start":
-                status = message["status"]
+                status, answered = message["status"], True
                 message.setdefault("headers", [])
                 message["headers"] = list(message["headers"]) + [(b"x-request-id", rid.encode("latin-1"))]
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception:
+            # Starlette's error middleware answers 500 through the problem handler (which logs the error's kind and
+            # place) and then re-raises, so that servers log it; the server's line would quote the error's words,
+            # which may be input (personal data). Once the 500 is sent, the error has been answered and logged.
+            if not (answered and status == 500):
+                raise
         finally:
             request_id_var.reset(token)
             route = scope.get("route")

@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.db import utcnow
-from shared.errors import Conflict
+from shared.errors import Conflict, error_summary
 from shared.events.catalog import DEAD_LETTER_SUFFIX
 from shared.events.envelope import CloudEvent, MalformedEvent
 
@@ -108,7 +108,10 @@ class InboxConsumer:
                 raise
             except Exception as exc:  # noqa: BLE001 - any handler failure is retried, then dead-lettered
                 last_error = exc
-                log.warning("%s: attempt %d/%d failed for %s: %r", self.inbox_key, attempt, self.max_attempts, event.id, exc)
+                # The error's kind, not its words (they may quote the event's personal data); the dead letter's
+                # header keeps the words for the operator who replays it, beside the event itself.
+                log.warning("%s: attempt %d/%d failed for %s: %s", self.inbox_key, attempt, self.max_attempts,
+                            event.id, error_summary(exc))
                 if attempt < self.max_attempts:
                     await asyncio.sleep(self.retry_backoff_seconds * attempt)
         assert last_error is not None
@@ -149,7 +152,8 @@ class InboxConsumer:
         ]
         # Awaiting the acknowledgement before the offset commit: a dead letter is never lost either.
         await (await self.dead_letters.send(record.topic + DEAD_LETTER_SUFFIX, value=record.value, key=record.key, headers=headers))
-        log.error("%s: dead-lettered %s[%d]@%d: %r", self.inbox_key, record.topic, record.partition, record.offset, error)
+        log.error("%s: dead-lettered %s[%d]@%d: %s", self.inbox_key, record.topic, record.partition, record.offset,
+                  error_summary(error))
 
     async def commit(self, record: ConsumerRecord) -> None:
         try:

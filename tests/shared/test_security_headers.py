@@ -5,6 +5,7 @@ route says otherwise; the docs pages get the one policy that lets them load."""
 from __future__ import annotations
 
 import importlib
+import logging
 
 import httpx
 import pytest
@@ -59,6 +60,9 @@ async def test_every_kind_of_response_carries_the_security_headers(service: str)
         "body too large": 413, "unexpected error": 500}
     for response in answers.values():
         _assert_headers(response)
+    # The 500 names the request id the log line was written under, in its header and in its body.
+    failed = answers["unexpected error"]
+    assert failed.headers["x-request-id"] and failed.json()["request_id"] == failed.headers["x-request-id"]
     # Every /v1 answer is kept out of caches; others are left to the route.
     for key in ("no token", "bad token", "body too large", "unexpected error"):
         assert answers[key].headers["cache-control"] == "no-store", key
@@ -110,3 +114,23 @@ async def test_the_registry_read_keeps_its_etag_and_304_under_no_store(registry_
     again = await registry_client.get(url, headers={**admin, "If-None-Match": first.headers["etag"]})
     assert again.status_code == 304 and again.headers["etag"] == '"1"' and again.content == b""
     _assert_headers(again)
+
+
+async def test_an_unexpected_error_is_answered_and_logged_without_its_words(caplog: pytest.LogCaptureFixture) -> None:
+    """An error's message may quote the input (a validation error does): the log names its kind and where it was
+    raised, and the error goes no further than the 500 (the server would log it again, words and all)."""
+    app = _app("registry")
+
+    async def fail(phone: str) -> None:
+        raise ValueError(f"phone {phone} is not valid")
+
+    app.add_api_route("/v1/test-unexpected-error", fail)
+    caplog.set_level(logging.DEBUG)
+    # raise_app_exceptions=True: an error that escaped the app would fail this test.
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+        response = await client.get("/v1/test-unexpected-error", params={"phone": "13857212345"},
+                                    headers=token(Role.ADMIN))
+    assert response.status_code == 500 and response.json()["request_id"] == response.headers["x-request-id"]
+    logged = "\n".join(r.getMessage() for r in caplog.records if r.name != "httpx")  # httpx logs the test's URL
+    assert "13857212345" not in logged and "13857212345" not in response.text
+    assert "builtins.ValueError" in logged and "in fail" in logged
