@@ -25,6 +25,7 @@ from typing import Literal
 
 __all__ = [
     "InvalidIdentifier",
+    "WrongCheckCharacter",
     # USCC
     "USCC_CHARSET",
     "USCC_WEIGHTS",
@@ -67,6 +68,16 @@ class InvalidIdentifier(ValueError):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class WrongCheckCharacter(InvalidIdentifier):
+    """A patent application number whose check character is not the one its digits give: ``expected`` is the
+    right one, so that a caller can tell a typo in the check from a typo in the digits."""
+
+    def __init__(self, reason: str, expected: str) -> None:
+        super().__init__(reason)
+        self.expected = expected
+        self.expected_check_character = expected
 
 
 # ---------------------------------------------------------------------------------------------
@@ -407,7 +418,7 @@ def parse_patent_application_number(text: str) -> PatentApplicationNumber:
 
     expected = patent_check_char(year_s + type_code + serial)
     if check != expected:
-        raise InvalidIdentifier(f"check character should be {expected}")
+        raise WrongCheckCharacter(f"check character should be {expected}", expected)
 
     return PatentApplicationNumber(
         year=year, type_code=type_code, serial=serial, check_char=check, format=fmt

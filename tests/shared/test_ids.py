@@ -460,3 +460,24 @@ def test_publication_kind_codes_are_configurable() -> None:
 def test_publication_type_code() -> None:
     assert parse_publication_number("CN212345678U").type_code == "2"
     assert parse_publication_number("CN1340998A").type_code is None
+
+
+def test_a_wrong_check_character_carries_the_expected_one() -> None:
+    from shared.ids import WrongCheckCharacter
+
+    with pytest.raises(WrongCheckCharacter) as exc:
+        parse_patent_application_number("2023 1 0123456.7")
+    assert exc.value.expected == "6" and isinstance(exc.value, InvalidIdentifier)
+    with pytest.raises(InvalidIdentifier) as other:  # a bad type digit is not a check-character error
+        parse_patent_application_number("202340123456.0")
+    assert not isinstance(other.value, WrongCheckCharacter)
+
+
+@pytest.mark.parametrize("text", [
+    # Numbers of the shape Huzhou institutes' patents carry (invention, utility model, design, PCT entry), each with
+    # the check character its digits give, as they are written on certificates and in listings.
+    "ZL202210345678.8", "CN 2023 2 0456789.6", "202430123456.1", "202180012357.X", "ZL 2019 1 0603565.1",
+])
+def test_real_looking_numbers_round_trip(text: str) -> None:
+    p = parse_patent_application_number(text)
+    assert parse_patent_application_number(p.patent_number) == p
