@@ -10,12 +10,13 @@ from contextlib import asynccontextmanager, contextmanager
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.routing import iter_route_contexts
 from prometheus_client import CollectorRegistry
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.types import ASGIApp
 
-from shared.auth import TokenVerifier
+from shared.auth import TokenVerifier, check_public_routes
 from shared.bus.kafka import kafka_reachable
 from shared.bus.tables import BusTables
 from shared.db import create_engine, session_factory
@@ -129,6 +130,8 @@ def build_service_app(
     install_operational_routes(app, metrics, readiness)
     for router in routers:
         app.include_router(router)
+    # A route answering without a token is a read under /v1/public/ and nothing else (shared.auth.public_access).
+    check_public_routes(route.original_route for route in iter_route_contexts(app.routes))
     return app
 
 

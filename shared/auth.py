@@ -13,6 +13,10 @@ Locally tokens are HS256 with a shared secret; in production RS256, checked agai
 
 Clients that keep presenting bad tokens are answered 429 for a while (:class:`AuthFailures`), before their tokens
 are even checked.
+
+The one kind of route without a token is a public read (:func:`public_access`): a GET under ``/v1/public/``
+answering what is published, as anyone may see it. It never reads the token, so a caller that sends one sees the
+same as everybody; what a caller may see in its own scope it reads from the authenticated routes.
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ import jwt
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from shared.http import request_id_var
+from shared.http import PUBLIC_METHODS, PUBLIC_PREFIX, request_id_var
 from shared.settings import LOCAL_JWT_SECRET, ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -421,3 +425,58 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+# --- public reads ---------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Visitor:
+    """Whoever calls a public route: nobody in particular. Public routes only read, so no change is ever made, or
+    audited, in a visitor's name; the request id is there for the logs."""
+
+    request_id: str | None
+
+
+def public_access() -> Any:
+    """The dependency of a public read, in place of :func:`require_actor`: a GET under ``/v1/public/`` that answers
+    without a token what is published, with personal data masked. ``build_service_app`` refuses a public route
+    elsewhere or with another method, and a route under ``/v1/public/`` without this (:func:`check_public_routes`).
+
+    Use as ``Annotated[Visitor, public_access()]``."""
+
+    async def dependency() -> Visitor:
+        return Visitor(request_id_var.get())
+
+    # Read by check_public_routes and by the tests that hold every route to its declaration.
+    dependency.public = True  # type: ignore[attr-defined]
+    return Depends(dependency)
+
+
+def _declarations(dependant: Any) -> Any:
+    for dependency in dependant.dependencies:
+        yield dependency.call
+        yield from _declarations(dependency)
+
+
+def check_public_routes(routes: Any) -> None:
+    """Refuses (at build time) a public route that could take a body or change something, a public route outside
+    ``/v1/public/``, a route there that is not declared public, and one declared both public and for roles."""
+    from fastapi.routing import APIRoute
+
+    wrong = []
+    for route in routes:
+        if not isinstance(route, APIRoute):
+            continue
+        calls = list(_declarations(route.dependant))
+        public = any(getattr(call, "public", False) for call in calls)
+        under = route.path.startswith(PUBLIC_PREFIX)
+        if public and not under:
+            wrong.append(f"{route.path}: public_access() outside {PUBLIC_PREFIX}")
+        if under and not public:
+            wrong.append(f"{route.path}: under {PUBLIC_PREFIX} without public_access()")
+        if under and not route.methods <= PUBLIC_METHODS:
+            wrong.append(f"{route.path}: {sorted(route.methods)} under {PUBLIC_PREFIX}, which takes reads only")
+        if public and any(hasattr(call, "admitted_roles") for call in calls):
+            wrong.append(f"{route.path}: both public_access() and require_actor()")
+    if wrong:
+        raise RuntimeError("public routes declared wrongly: " + "; ".join(wrong))

@@ -48,6 +48,16 @@ REQUEST_ID_HEADER = "x-request-id"
 
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
 
+# Every /v1 route needs a bearer token, except the public reads under this prefix (shared.auth.public_access): what is
+# published, as anyone may see it. Only reads: a public route takes no body and changes nothing.
+PUBLIC_PREFIX = "/v1/public/"
+PUBLIC_METHODS = frozenset({"GET", "HEAD"})
+
+
+def is_public_request(method: str, path: str) -> bool:
+    """Whether a request may come without a token: a read under :data:`PUBLIC_PREFIX`."""
+    return method in PUBLIC_METHODS and path.startswith(PUBLIC_PREFIX)
+
 _STATUS_OF: dict[type[DomainError], int] = {
     InvalidInput: 422,
     NotFound: 404,
@@ -249,7 +259,8 @@ class BodyLimitMiddleware:
     * a request under ``/v1/`` that carries no bearer token: 401 before a byte of its body is read. Every /v1 route
       requires one (tests/shared/test_every_route_needs_a_token.py), but FastAPI reads and parses a JSON body before
       it runs the route's dependencies, authentication included. The route still verifies the token; a forged one is
-      refused there, after at most ``max_body_bytes`` were read;
+      refused there, after at most ``max_body_bytes`` were read. The one exception is a read (GET/HEAD) under
+      :data:`PUBLIC_PREFIX`: public routes take no body, and build_service_app refuses any other route there;
     * a compressed body (a Content-Encoding other than identity): 415. Nothing here inflates bodies, and nothing
       should: a few kilobytes of gzip can unpack to gigabytes;
     * a body past its limit (:class:`BodyAllowance`): 413, from its Content-Length before anything is read, or, when
@@ -281,7 +292,8 @@ class BodyLimitMiddleware:
                 scheme, _, credentials = value.partition(b" ")
                 bearer = scheme.lower() == b"bearer" and bool(credentials.strip())
         refusal: Response | None = None
-        if not bearer and scope["path"].startswith(self.authenticated_prefix):
+        if (not bearer and scope["path"].startswith(self.authenticated_prefix)
+                and not is_public_request(scope["method"], scope["path"])):
             # The words and header of shared.auth's own refusal.
             refusal = problem_response(401, "Not authenticated", "A bearer token is required",
                                        headers={"WWW-Authenticate": "Bearer"})

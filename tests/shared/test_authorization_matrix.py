@@ -1,8 +1,11 @@
 """The authorization matrix, generated from the route declarations (DESIGN §6): every /v1 route of every service ×
 every role × its own and another's scope, on PostgreSQL, against one app instance per service.
 
-For each route the roles it admits are read off its ``require_actor`` dependency (``admitted_roles``). Then:
+For each route the roles it admits are read off its ``require_actor`` dependency (``admitted_roles``), or the route
+is a public read (``public_access``). Then:
 
+* a caller without a token is refused with 401 everywhere but on public reads, which answer it like everybody: a
+  public read of a record that exists answers 2xx to every caller, with a token or without;
 * a role the route does not admit is refused with 403, whatever the scope;
 * an admitted role acting in its own scope gets through: never 401/403 (nor 5xx); a read of a record that exists
   answers 2xx;
@@ -57,9 +60,13 @@ CITY_WIDE_ONLY = frozenset({("PUT", "/v1/pools/quotas/{year}"), ("POST", "/v1/po
 
 @dataclass(frozen=True)
 class Caller:
-    role: Role
-    scope: str  # "any" (admin, service, reviewer), "own", "other", or "city" (a city-wide officer)
+    role: Role | None  # None: no token at all
+    scope: str  # "any" (admin, service, reviewer), "own", "other", "city" (a city-wide officer), or "anonymous"
     headers: dict[str, str]
+
+    @property
+    def name(self) -> str:
+        return f"{self.role.value if self.role else 'no token'}/{self.scope}"
 
 
 @dataclass
@@ -101,6 +108,7 @@ def callers(uscc_own: str, uscc_other: str, platform_own: str, platform_other: s
         Caller(Role.PARK_OPERATOR, "other", token(Role.PARK_OPERATOR, platform_ids=[platform_other])),
         Caller(Role.INSTITUTE, "own", token(Role.INSTITUTE, platform_ids=[platform_own], institute_id="inst-own")),
         Caller(Role.INSTITUTE, "other", token(Role.INSTITUTE, platform_ids=[platform_other], institute_id="inst-other")),
+        Caller(None, "anonymous", {}),
     ]
 
 
@@ -113,13 +121,22 @@ def v1_routes(app: Any) -> list[APIRoute]:
     return [r for r in routes if isinstance(r, APIRoute) and r.path.startswith("/v1")]
 
 
-def admitted_roles(route: APIRoute) -> frozenset[Role]:
-    def calls(dependant: Any) -> Iterator[Any]:
-        for dependency in dependant.dependencies:
-            yield dependency.call
-            yield from calls(dependency)
+def _calls(dependant: Any) -> Iterator[Any]:
+    for dependency in dependant.dependencies:
+        yield dependency.call
+        yield from _calls(dependency)
 
-    declared = [call.admitted_roles for call in calls(route.dependant) if hasattr(call, "admitted_roles")]
+
+def is_public(route: APIRoute) -> bool:
+    """A public read (shared.auth.public_access), which answers without a token."""
+    return any(getattr(call, "public", False) for call in _calls(route.dependant))
+
+
+def admitted_roles(route: APIRoute) -> frozenset[Role]:
+    declared = [call.admitted_roles for call in _calls(route.dependant) if hasattr(call, "admitted_roles")]
+    if is_public(route):
+        assert declared == [], f"{route.path}: public and for roles at once"
+        return frozenset(Role)
     assert len(declared) == 1, f"{route.path}: {len(declared)} role declarations"
     return frozenset(declared[0])
 
@@ -143,8 +160,13 @@ class Case:
     known: bool  # every path parameter named an existing record
     body: Any
     query: dict[str, str] | None
+    public: bool = False
 
     def expected(self) -> str:
+        if self.public:
+            return "2xx" if self.method == "GET" and self.known else "not 401/403"
+        if self.caller.role is None:
+            return "401 (no token)"
         if not self.admitted:
             return "403 (role not admitted)"
         if self.caller.role == Role.OFFICER and self.caller.scope != "city" and (self.method, self.template) in CITY_WIDE_ONLY:
@@ -157,6 +179,8 @@ class Case:
 
     def holds(self, status: int) -> bool:
         expected = self.expected()
+        if expected.startswith("401"):
+            return status == 401
         if expected.startswith("403"):
             return status == 403
         if expected.startswith("404/403"):
@@ -169,14 +193,14 @@ class Case:
 def cases(app: Any, world: World) -> list[Case]:
     found = []
     for route in v1_routes(app):
-        admitted = admitted_roles(route)
+        admitted, public = admitted_roles(route), is_public(route)
         for method in sorted(route.methods):
             body = world.bodies.get((method, route.path), {} if method in ("POST", "PUT", "PATCH") else None)
             path, known = world.path(route.path)
             for caller in world.callers:
-                found.append(Case(method, route.path, path, caller, caller.role in admitted,
-                                  is_scoped(method, route.path, body), known, body,
-                                  world.queries.get((method, route.path))))
+                found.append(Case(method, route.path, path, caller, public or caller.role in admitted,
+                                  not public and is_scoped(method, route.path, body), known, body,
+                                  world.queries.get((method, route.path)), public))
     return found
 
 
@@ -315,7 +339,7 @@ async def test_every_route_admits_its_roles_in_their_scope_only(service: str, po
         # never whether it is allowed).
         answers = await run(client, [c for c in every if c.method == "GET"])
         answers |= await run(client, [c for c in every if c.method != "GET"])
-    wrong = sorted(f"{c.method} {c.template} as {c.caller.role.value}/{c.caller.scope}: {answers[c]}, expected "
+    wrong = sorted(f"{c.method} {c.template} as {c.caller.name}: {answers[c]}, expected "
                    f"{c.expected()}" for c in every if not c.holds(answers[c]))
     assert not wrong, f"{service}: {len(wrong)} of {len(every)} answers break the matrix:\n" + "\n".join(wrong)
     if service in ("registry", "matching"):

@@ -21,7 +21,15 @@ from sqlalchemy.exc import DBAPIError
 from shared.auth import Role
 from shared.db import create_engine
 from shared.errors import InvalidInput
-from shared.http import cursor_date, cursor_datetime, cursor_int, cursor_uuid, decode_cursor, encode_cursor
+from shared.http import (
+    PUBLIC_PREFIX,
+    cursor_date,
+    cursor_datetime,
+    cursor_int,
+    cursor_uuid,
+    decode_cursor,
+    encode_cursor,
+)
 from shared.types import DATE_MAX, Date, Fen, Int32, Int64, Line, Name, Text, Year, name_key
 from tests.hostile_inputs_support import (
     BELOW_BIGINT,
@@ -42,6 +50,12 @@ from tests.hostile_inputs_support import (
 from tests.support import SERVICES, pg_url, running_app, settings_for, token
 
 ADMIN = token(Role.ADMIN)
+
+
+def callers(template: str) -> list[dict[str, str]]:
+    """Who probes a route: an admin (every route admits one), and, on a public read, a caller without a token too,
+    since anyone reaches its parsers."""
+    return [ADMIN, {}] if template.startswith(PUBLIC_PREFIX) else [ADMIN]
 
 
 # --- the shared types ---------------------------------------------------------------------------------------------
@@ -179,26 +193,29 @@ async def api(request: pytest.FixtureRequest, postgres: None) -> AsyncIterator[t
 async def test_every_query_and_path_parameter_refuses_what_the_database_cannot_hold(
     api: tuple[httpx.AsyncClient, dict[str, Any]],
 ) -> None:
-    """A NUL in any text parameter, an integer beyond BIGINT in any integer parameter: 422 naming it."""
+    """A NUL in any text parameter, an integer beyond BIGINT in any integer parameter: 422 naming it (on a public
+    read, to a caller without a token as well)."""
     client, openapi = api
     faults = []
     for method, template, operation in operations(openapi):
         base_query = required_query(operation, openapi)
-        for parameter in parameters(operation, "query"):
-            kind = kind_of(resolve(parameter["schema"], openapi))
-            for value in hostile_values("text" if kind == "mixed" else kind):
-                url = url_of(template, operation, openapi, {})
-                response = await client.request(method, url, params={**base_query, parameter["name"]: value},
-                                                headers=ADMIN)
-                if not names_field(response, parameter["name"]):
-                    faults.append((method, template, parameter["name"], repr(value), response.status_code))
-        for parameter in parameters(operation, "path"):
-            kind = kind_of(resolve(parameter["schema"], openapi))
-            for value in [BEYOND_BIGINT] if kind == "integer" else [NUL_TEXT]:
-                url = url_of(template, operation, openapi, {}, **{parameter["name"]: value})
-                response = await client.request(method, url, params=base_query, headers=ADMIN)
-                if not names_field(response, parameter["name"]):
-                    faults.append((method, template, parameter["name"], repr(value), response.status_code))
+        for headers in callers(template):
+            who = "admin" if headers else "no token"
+            for parameter in parameters(operation, "query"):
+                kind = kind_of(resolve(parameter["schema"], openapi))
+                for value in hostile_values("text" if kind == "mixed" else kind):
+                    url = url_of(template, operation, openapi, {})
+                    response = await client.request(method, url, params={**base_query, parameter["name"]: value},
+                                                    headers=headers)
+                    if not names_field(response, parameter["name"]):
+                        faults.append((who, method, template, parameter["name"], repr(value), response.status_code))
+            for parameter in parameters(operation, "path"):
+                kind = kind_of(resolve(parameter["schema"], openapi))
+                for value in [BEYOND_BIGINT] if kind == "integer" else [NUL_TEXT]:
+                    url = url_of(template, operation, openapi, {}, **{parameter["name"]: value})
+                    response = await client.request(method, url, params=base_query, headers=headers)
+                    if not names_field(response, parameter["name"]):
+                        faults.append((who, method, template, parameter["name"], repr(value), response.status_code))
     assert faults == []
 
 
@@ -210,16 +227,17 @@ async def test_every_list_refuses_a_forged_cursor(api: tuple[httpx.AsyncClient, 
     for method, template, operation in operations(openapi):
         if method != "GET" or "{" in template or not any(p["name"] == "cursor" for p in parameters(operation, "query")):
             continue
-        for label, cursor in FORGED_CURSORS.items():
-            response = await client.get(template, params={**required_query(operation, openapi), "cursor": cursor},
-                                        headers=ADMIN)
-            if not names_field(response, "cursor"):
-                faults.append((template, label, response.status_code))
-        for label, cursor in {**TIME_CURSORS, **EDGE_CURSORS}.items():
-            response = await client.get(template, params={**required_query(operation, openapi), "cursor": cursor},
-                                        headers=ADMIN)
-            if response.status_code >= 500:
-                faults.append((template, label, response.status_code))
+        for headers in callers(template):
+            for label, cursor in FORGED_CURSORS.items():
+                response = await client.get(template, params={**required_query(operation, openapi), "cursor": cursor},
+                                            headers=headers)
+                if not names_field(response, "cursor"):
+                    faults.append((template, label, bool(headers), response.status_code))
+            for label, cursor in {**TIME_CURSORS, **EDGE_CURSORS}.items():
+                response = await client.get(template, params={**required_query(operation, openapi), "cursor": cursor},
+                                            headers=headers)
+                if response.status_code >= 500:
+                    faults.append((template, label, bool(headers), response.status_code))
     assert faults == []
 
 
