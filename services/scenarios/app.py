@@ -14,5 +14,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="Seedbed scenarios",
         description="Scenario lists, open challenges (揭榜挂帅), applications, reviews and awards.",
         tables=bus,
-        routers=[scenarios.router],
+        routers=[scenarios.router, scenarios.public_router],
     )

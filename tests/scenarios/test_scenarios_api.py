@@ -5,85 +5,48 @@ and events, and the refusals that name the field (and the allowed transitions)."
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 
 from shared.auth import Role
 from tests.registry.pools_support import database_url, expect_problem, outbox_payloads
-from tests.support import count_rows, make_uscc, token
-
-TODAY = datetime.now(ZoneInfo("Asia/Shanghai")).date()
-FIRM_USCC, OTHER_USCC = make_uscc(4101), make_uscc(4102)
-ADMIN = token(Role.ADMIN)
-OFFICER = token(Role.OFFICER, districts=["330502"])
-OTHER_OFFICER = token(Role.OFFICER, districts=["330521"])
-FIRM = token(Role.ENTERPRISE, uscc=FIRM_USCC)
-OTHER_FIRM = token(Role.ENTERPRISE, uscc=OTHER_USCC)
-PUBLISHED = "seedbed.scenarios.scenario.published.v1"
-CLOSED = "seedbed.scenarios.scenario.closed.v1"
-
-SCENARIO: dict[str, Any] = {
-    "publisher": {"kind": "enterprise", "uscc": FIRM_USCC},
-    "title": "印染车间智能验布场景",
-    "description": "需要基于机器视觉的坯布瑕疵在线检测方案，替代人工验布。",
-    "industry_chain": "现代纺织",
-    "sector": "advanced_manufacturing",
-    "cluster": "modern_textile",
-    "capability_tags": ["机器视觉", "ＡＩ质检", "ai质检"],
-    "deliverable": "一条产线的在线验布系统，漏检率低于 1%",
-    "budget": {"min_fen": 50_000_000, "max_fen": 200_000_000},
-    "district_code": "330502",
-    "deadline": (TODAY + timedelta(days=60)).isoformat(),
-    "contact_name": "张三丰",
-    "contact_phone": "13857212345",
-}
-
-
-async def _create(client: httpx.AsyncClient, headers: dict[str, str] = FIRM, **overrides: Any) -> dict[str, Any]:
-    response = await client.post("/v1/scenarios", json={**SCENARIO, **overrides}, headers=headers)
-    assert response.status_code == 201, response.text
-    return response.json()  # type: ignore[no-any-return]
-
-
-async def _step(client: httpx.AsyncClient, scenario: dict[str, Any], command: str, headers: dict[str, str],
-                **body: Any) -> httpx.Response:
-    return await client.post(f"/v1/scenarios/{scenario['id']}/transitions", json={"command": command, **body},
-                             headers={**headers, "If-Match": f'"{scenario["version"]}"'})
-
-
-async def _moved(client: httpx.AsyncClient, scenario: dict[str, Any], command: str, headers: dict[str, str],
-                 **body: Any) -> dict[str, Any]:
-    response = await _step(client, scenario, command, headers, **body)
-    assert response.status_code == 200, response.text
-    return response.json()  # type: ignore[no-any-return]
-
-
-async def _published(client: httpx.AsyncClient, **overrides: Any) -> dict[str, Any]:
-    scenario = await _create(client, **overrides)
-    scenario = await _moved(client, scenario, "submit", FIRM)
-    scenario = await _moved(client, scenario, "approve", OFFICER)
-    return await _moved(client, scenario, "publish", OFFICER)
+from tests.scenarios.support import (
+    ADMIN,
+    CLOSED,
+    FIRM,
+    OFFICER,
+    OTHER_FIRM,
+    OTHER_OFFICER,
+    OTHER_USCC,
+    PUBLISHED,
+    SCENARIO,
+    TODAY,
+    create,
+    moved,
+    publish_new,
+    step,
+)
+from tests.support import count_rows, token
 
 
 async def test_the_lifecycle_from_draft_to_closed_with_its_audit_and_events(scenarios_client: httpx.AsyncClient) -> None:
     client, url = scenarios_client, database_url(scenarios_client)
-    draft = await _create(client)
+    draft = await create(client)
     assert draft["status"] == "draft" and draft["version"] == 1
     assert draft["capability_tags"] == ["机器视觉", "AI质检"]  # NFKC, duplicates dropped ignoring case
     assert draft["budget"] == {"min_fen": 50_000_000, "max_fen": 200_000_000}
     assert draft["contact_phone"] == "13857212345" and draft["personal_data_masked"] is False
 
-    submitted = await _moved(client, draft, "submit", FIRM)
-    rejected = await _moved(client, submitted, "reject", OFFICER, reason="预算口径不清")
+    submitted = await moved(client, draft, "submit", FIRM)
+    rejected = await moved(client, submitted, "reject", OFFICER, reason="预算口径不清")
     assert rejected["status"] == "draft"
-    scenario = await _moved(client, rejected, "submit", FIRM)
-    scenario = await _moved(client, scenario, "approve", OFFICER)
+    scenario = await moved(client, rejected, "submit", FIRM)
+    scenario = await moved(client, scenario, "approve", OFFICER)
     assert await outbox_payloads(url, PUBLISHED) == []
-    scenario = await _moved(client, scenario, "publish", OFFICER)
+    scenario = await moved(client, scenario, "publish", OFFICER)
     assert scenario["status"] == "published" and scenario["published_at"] is not None
 
     (event,) = await outbox_payloads(url, PUBLISHED)
@@ -92,9 +55,9 @@ async def test_the_lifecycle_from_draft_to_closed_with_its_audit_and_events(scen
     assert event["deadline"] == SCENARIO["deadline"] and event["district_code"] == "330502"
     assert "contact_name" not in event and "contact_phone" not in event and "13857212345" not in str(event)
 
-    scenario = await _moved(client, scenario, "start_docking", FIRM)
-    scenario = await _moved(client, scenario, "start_pilot", OFFICER)
-    closed = await _moved(client, scenario, "close", FIRM, reason="试点通过", outcome="validated")
+    scenario = await moved(client, scenario, "start_docking", FIRM)
+    scenario = await moved(client, scenario, "start_pilot", OFFICER)
+    closed = await moved(client, scenario, "close", FIRM, reason="试点通过", outcome="validated")
     assert closed["status"] == "closed" and closed["outcome"] == "validated"
     assert closed["closing_reason"] == "试点通过" and closed["closed_by"]
     (event,) = await outbox_payloads(url, CLOSED)
@@ -106,25 +69,25 @@ async def test_the_lifecycle_from_draft_to_closed_with_its_audit_and_events(scen
 
 
 async def test_an_illegal_transition_is_409_naming_the_allowed_ones(scenarios_client: httpx.AsyncClient) -> None:
-    draft = await _create(scenarios_client)
-    problem = expect_problem(await _step(scenarios_client, draft, "publish", OFFICER), 409)
+    draft = await create(scenarios_client)
+    problem = expect_problem(await step(scenarios_client, draft, "publish", OFFICER), 409)
     assert "submit" in problem["detail"] and "withdraw" in problem["detail"]
     assert problem["errors"][0]["field"] == "status"
     assert {a["command"] for a in problem["allowed"]} == {"submit", "withdraw"}
     # The firm may not approve its own scenario: 403 naming who may.
-    submitted = await _moved(scenarios_client, draft, "submit", FIRM)
-    refused = expect_problem(await _step(scenarios_client, submitted, "approve", FIRM), 403)
+    submitted = await moved(scenarios_client, draft, "submit", FIRM)
+    refused = expect_problem(await step(scenarios_client, submitted, "approve", FIRM), 403)
     assert refused["roles_allowed"] == ["officer"]
     # A rejection needs its reason; a close needs an outcome that fits.
-    assert expect_problem(await _step(scenarios_client, submitted, "reject", OFFICER), 422)["errors"][0]["field"] == "reason"
-    published = await _published(scenarios_client, title="另一个场景")
-    bad = expect_problem(await _step(scenarios_client, published, "close", OFFICER, reason="无人响应",
+    assert expect_problem(await step(scenarios_client, submitted, "reject", OFFICER), 422)["errors"][0]["field"] == "reason"
+    published = await publish_new(scenarios_client, title="另一个场景")
+    bad = expect_problem(await step(scenarios_client, published, "close", OFFICER, reason="无人响应",
                                      outcome="scaled_up"), 422)
     assert bad["errors"][0]["field"] == "outcome"
 
 
 async def test_transitions_and_edits_need_the_current_version(scenarios_client: httpx.AsyncClient) -> None:
-    draft = await _create(scenarios_client)
+    draft = await create(scenarios_client)
     missing = await scenarios_client.post(f"/v1/scenarios/{draft['id']}/transitions", json={"command": "submit"},
                                           headers=FIRM)
     expect_problem(missing, 428)
@@ -137,7 +100,7 @@ async def test_transitions_and_edits_need_the_current_version(scenarios_client: 
     assert edited.json()["title"] == "新标题" and edited.json()["budget"] is None and edited.json()["version"] == 2
     assert edited.headers["etag"] == '"2"'
     assert await count_rows(database_url(scenarios_client), "audit_log", "WHERE action = 'scenario.update'") == 1
-    submitted = await _moved(scenarios_client, edited.json(), "submit", FIRM)
+    submitted = await moved(scenarios_client, edited.json(), "submit", FIRM)
     not_draft = await scenarios_client.patch(f"/v1/scenarios/{draft['id']}", json={"title": "再改"},
                                              headers={**FIRM, "If-Match": f'"{submitted["version"]}"'})
     assert expect_problem(not_draft, 409)["errors"][0]["field"] == "status"
@@ -145,7 +108,7 @@ async def test_transitions_and_edits_need_the_current_version(scenarios_client: 
 
 async def test_readers_in_scope_and_the_contact_masked(scenarios_client: httpx.AsyncClient) -> None:
     client = scenarios_client
-    draft = await _create(client)
+    draft = await create(client)
     path = f"/v1/scenarios/{draft['id']}"
     # A draft: the firm, the district's officers, admins and services read it; nobody else learns it exists.
     for headers in (FIRM, OFFICER, ADMIN, token(Role.SERVICE)):
@@ -156,7 +119,7 @@ async def test_readers_in_scope_and_the_contact_masked(scenarios_client: httpx.A
     expect_problem(await client.get(path), 401)
     expect_problem(await client.get("/v1/scenarios"), 401)
 
-    published = await _published(client, title="已发布场景")
+    published = await publish_new(client, title="已发布场景")
     path = f"/v1/scenarios/{published['id']}"
     for headers in (OTHER_FIRM, OTHER_OFFICER, token(Role.REVIEWER), token(Role.PARK_OPERATOR, platform_ids=[])):
         read = await client.get(path, headers=headers)
@@ -171,9 +134,9 @@ async def test_readers_in_scope_and_the_contact_masked(scenarios_client: httpx.A
     assert [s["id"] for s in filtered.json()["items"]] == [draft["id"]]
 
     # Out of scope for change: another firm is refused as if the scenario were absent (it reads it, so 403).
-    refused = await _step(client, published, "start_docking", OTHER_FIRM)
+    refused = await step(client, published, "start_docking", OTHER_FIRM)
     assert refused.status_code == 403, refused.text
-    refused = await _step(client, published, "start_docking", OTHER_OFFICER)
+    refused = await step(client, published, "start_docking", OTHER_OFFICER)
     assert refused.status_code == 403, refused.text
 
 
@@ -187,11 +150,11 @@ async def test_who_may_publish_for_whom(scenarios_client: httpx.AsyncClient) -> 
     outside = await client.post("/v1/scenarios", json={**SCENARIO, "publisher": department}, headers=OTHER_OFFICER)
     assert expect_problem(outside, 403)["errors"][0]["field"] == "district_code"
     # An officer publishes for a department of its district, and plays both parts towards it.
-    own = await _create(client, OFFICER, publisher=department)
-    submitted = await _moved(client, own, "submit", OFFICER)
-    assert (await _moved(client, submitted, "approve", OFFICER))["status"] == "approved"
+    own = await create(client, OFFICER, publisher=department)
+    submitted = await moved(client, own, "submit", OFFICER)
+    assert (await moved(client, submitted, "approve", OFFICER))["status"] == "approved"
     # …and for a firm of its district.
-    assert (await _create(client, OFFICER, publisher={"kind": "enterprise", "uscc": OTHER_USCC}))["status"] == "draft"
+    assert (await create(client, OFFICER, publisher={"kind": "enterprise", "uscc": OTHER_USCC}))["status"] == "draft"
 
 
 @pytest.mark.parametrize(("change", "field"), [
@@ -211,9 +174,9 @@ async def test_bad_input_is_422_naming_the_field(scenarios_client: httpx.AsyncCl
 
 
 async def test_a_deadline_in_the_past_is_refused_on_approval(scenarios_client: httpx.AsyncClient) -> None:
-    draft = await _create(scenarios_client, deadline=(TODAY - timedelta(days=1)).isoformat())
-    submitted = await _moved(scenarios_client, draft, "submit", FIRM)
-    problem = expect_problem(await _step(scenarios_client, submitted, "approve", OFFICER), 422)
+    draft = await create(scenarios_client, deadline=(TODAY - timedelta(days=1)).isoformat())
+    submitted = await moved(scenarios_client, draft, "submit", FIRM)
+    problem = expect_problem(await step(scenarios_client, submitted, "approve", OFFICER), 422)
     assert problem["errors"][0]["field"] == "deadline"
     again = await scenarios_client.get(f"/v1/scenarios/{draft['id']}", headers=FIRM)
     assert again.json()["status"] == "submitted"  # nothing half written
@@ -222,8 +185,8 @@ async def test_a_deadline_in_the_past_is_refused_on_approval(scenarios_client: h
 async def test_concurrent_transitions_with_one_if_match_leave_one_winner(scenarios_client: httpx.AsyncClient) -> None:
     if scenarios_client.backend != "postgres":  # type: ignore[attr-defined]
         pytest.skip("the race is run on PostgreSQL")
-    published = await _published(scenarios_client)
-    answers = await asyncio.gather(*(_step(scenarios_client, published, "start_docking", OFFICER)
+    published = await publish_new(scenarios_client)
+    answers = await asyncio.gather(*(step(scenarios_client, published, "start_docking", OFFICER)
                                      for _ in range(10)))
     statuses = sorted(a.status_code for a in answers)
     assert statuses == [200] + [412] * 9, [a.text for a in answers]

@@ -10,10 +10,12 @@ from fastapi import APIRouter, Header, Query, Response
 from services.scenarios.schemas import scenarios as schemas
 from services.scenarios.service import scenarios as service
 from shared.app import Sessions, WorkOf
-from shared.auth import Actor, Role, require_actor
+from shared.auth import Actor, Role, Visitor, public_access, require_actor
 from shared.http import Page, etag
 
 router = APIRouter(prefix="/v1/scenarios", tags=["scenarios"])
+# Without a token: what is on the list, the contact masked (issue 12, item 4).
+public_router = APIRouter(prefix="/v1/public/scenarios", tags=["public"])
 
 # Every authenticated role reads what is on the list; the rest is read in scope (service.SCENARIO_SCOPE).
 Reader = Annotated[Actor, require_actor(Role.ADMIN, Role.OFFICER, Role.REVIEWER, Role.ENTERPRISE, Role.PARK_OPERATOR,
@@ -21,6 +23,12 @@ Reader = Annotated[Actor, require_actor(Role.ADMIN, Role.OFFICER, Role.REVIEWER,
 # Publishers (a firm for itself, an officer for a department or a firm of its districts) and officers.
 Writer = Annotated[Actor, require_actor(Role.ADMIN, Role.OFFICER, Role.ENTERPRISE)]
 Limit = Annotated[int, Query(ge=1, le=200)]
+Public = Annotated[Visitor, public_access()]
+# Anonymous pages are smaller: whoever pages through everything pays for more requests (rate limits, docs/operations).
+PublicLimit = Annotated[int, Query(ge=1, le=50)]
+# Public answers hold nothing personal: a shared cache (the ingress, a CDN) may keep them a minute, which spares the
+# database a crawler's repeats; a change reaches the public within that minute.
+PUBLIC_CACHE = "public, max-age=60"
 IfMatch = Annotated[str | None, Header(description="the ETag you read")]
 
 
@@ -77,4 +85,33 @@ async def transition_scenario(scenario_id: uuid.UUID, body: schemas.ScenarioTran
                               response: Response, if_match: IfMatch = None) -> schemas.ScenarioRead:
     scenario = await service.transition_scenario(work, actor, scenario_id, body, if_match)
     response.headers["ETag"] = etag(scenario.version)
+    return scenario
+
+
+@public_router.get("", response_model=Page[schemas.PublicScenarioRead],
+                   summary="The scenarios on the list, as anyone sees them (no token; contacts masked)")
+async def list_public_scenarios(
+    _: Public,
+    sessions: Sessions,
+    response: Response,
+    limit: PublicLimit = 20,
+    cursor: str | None = None,
+    status: Annotated[schemas.PublicStatus | None, Query()] = None,
+    district_code: Annotated[schemas.DistrictCode | None, Query()] = None,
+    sector: Annotated[schemas.Sector | None, Query()] = None,
+    cluster: Annotated[schemas.Cluster | None, Query()] = None,
+) -> Page[schemas.PublicScenarioRead]:
+    items, next_cursor = await service.list_public_scenarios(sessions, limit=limit, cursor=cursor, status=status,
+                                                             district_code=district_code, sector=sector,
+                                                             cluster=cluster)
+    response.headers["Cache-Control"] = PUBLIC_CACHE
+    return Page(items=items, next_cursor=next_cursor)
+
+
+@public_router.get("/{scenario_id}", response_model=schemas.PublicScenarioRead,
+                   summary="One scenario on the list, as anyone sees it (no token; contact masked)")
+async def get_public_scenario(scenario_id: uuid.UUID, _: Public, sessions: Sessions,
+                              response: Response) -> schemas.PublicScenarioRead:
+    scenario = await service.get_public_scenario(sessions, scenario_id)
+    response.headers["Cache-Control"] = PUBLIC_CACHE
     return scenario

@@ -10,7 +10,13 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from services.scenarios.domain.scenarios import ScenarioCommand, ScenarioKind, ScenarioOutcome, ScenarioStatus
+from services.scenarios.domain.scenarios import (
+    VISIBLE_TO_PUBLIC,
+    ScenarioCommand,
+    ScenarioKind,
+    ScenarioOutcome,
+    ScenarioStatus,
+)
 from services.scenarios.domain.values import PublisherKind
 from shared.classification import CLUSTERS, SECTORS
 from shared.ids import FUNCTIONAL_ZONES, validate_district, validate_uscc
@@ -159,3 +165,41 @@ class ScenarioRead(BaseModel):
     created_at: datetime
     updated_at: datetime
     version: int
+
+
+# --- the public view (no token) -------------------------------------------------------------------------------------
+
+PublicStatus = Literal[tuple(sorted(VISIBLE_TO_PUBLIC))]  # type: ignore[valid-type]
+
+
+class PublicPublisherRead(BaseModel):
+    kind: str
+    uscc: str | None
+    department: str | None
+    name: str | None = Field(description="the firm's name as the registry publishes it (None until it is known here)")
+
+
+class PublicScenarioRead(BaseModel):
+    """A scenario as anyone sees it without a token: what is on the list, the contact masked, and none of who
+    worked the case (no user ids, no closing reason)."""
+
+    id: uuid.UUID
+    publisher: PublicPublisherRead
+    title: str
+    description: str
+    industry_chain: str | None
+    kind: str | None
+    sector: str
+    cluster: str | None
+    capability_tags: list[str]
+    deliverable: str
+    budget: BudgetRead | None = Field(description="None: 面议 (to be negotiated)")
+    district_code: str
+    functional_zone: str | None
+    deadline: date
+    contact_name: str | None = Field(description="masked")
+    contact_phone: str | None = Field(description="masked")
+    status: str
+    outcome: str | None
+    published_at: datetime | None
+    closed_at: datetime | None

@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.scenarios.domain.lifecycle import Role as Part
@@ -23,12 +24,12 @@ from services.scenarios.domain.scenarios import (
     transition,
 )
 from services.scenarios.domain.values import Publisher, PublisherKind, within
-from services.scenarios.models import Scenario
+from services.scenarios.models import EnterpriseProfile, Scenario
 from services.scenarios.schemas import scenarios as schemas
 from shared.auth import Actor, Role
 from shared.clock import programme_today
 from shared.db import utcnow
-from shared.errors import InvalidInput, PermissionDenied
+from shared.errors import InvalidInput, NotFound, PermissionDenied
 from shared.events.scenarios import ScenarioClosed, ScenarioPublished
 from shared.http import cursor_datetime, cursor_uuid
 from shared.pagination import Key, paginate
@@ -270,3 +271,59 @@ async def transition_scenario(work: Work, actor: Actor, scenario_id: uuid.UUID, 
                    "outcome": change.outcome.value if change.outcome else None})
         read = read_model(actor, scenario)
     return read
+
+
+# --- the public view (no token) -------------------------------------------------------------------------------------
+
+_PUBLIC_ORDER = (Key(Scenario.published_at, cursor_datetime), Key(Scenario.id, cursor_uuid))
+
+
+async def publisher_names(session: AsyncSession, usccs: set[str]) -> dict[str, str]:
+    """The names of publishing firms, from the enterprise read model (a firm not yet known here has none)."""
+    if not usccs:
+        return {}
+    rows = await session.execute(select(EnterpriseProfile.uscc, EnterpriseProfile.name)
+                                 .where(EnterpriseProfile.uscc.in_(sorted(usccs))))
+    return dict(rows.tuples().all())
+
+
+def public_model(scenario: Scenario, names: dict[str, str]) -> schemas.PublicScenarioRead:
+    """What anyone sees: the contact masked, nobody's user id, no closing reason (free text an officer wrote)."""
+    return schemas.PublicScenarioRead(
+        id=scenario.id,
+        publisher=schemas.PublicPublisherRead(
+            kind=scenario.publisher_kind, uscc=scenario.publisher_uscc, department=scenario.publisher_department,
+            name=names.get(scenario.publisher_uscc) if scenario.publisher_uscc else scenario.publisher_department),
+        budget=None if scenario.budget_min_fen is None else schemas.BudgetRead(
+            min_fen=scenario.budget_min_fen, max_fen=scenario.budget_max_fen),
+        contact_name=mask_name(scenario.contact_name), contact_phone=mask_phone(scenario.contact_phone),
+        **{f: getattr(scenario, f) for f in (
+            "title", "description", "industry_chain", "kind", "sector", "cluster", "capability_tags", "deliverable",
+            "district_code", "functional_zone", "deadline", "status", "outcome", "published_at", "closed_at")},
+    )
+
+
+async def list_public_scenarios(sessions: Sessions, *, limit: int, cursor: str | None, status: str | None,
+                                district_code: str | None, sector: str | None,
+                                cluster: str | None) -> tuple[list[schemas.PublicScenarioRead], str | None]:
+    """What is on the list (VISIBLE_TO_PUBLIC), most recently published first."""
+    query = select(Scenario).where(_PUBLIC.condition(None))  # type: ignore[arg-type]
+    for column, value in ((Scenario.status, status), (Scenario.district_code, district_code),
+                          (Scenario.sector, sector), (Scenario.cluster, cluster)):
+        if value is not None:
+            query = query.where(column == value)
+    async with sessions() as session:
+        page, next_cursor = await paginate(session, query, keys=_PUBLIC_ORDER, limit=limit, cursor=cursor,
+                                           descending=True)
+        names = await publisher_names(session, {s.publisher_uscc for s in page if s.publisher_uscc})
+    return [public_model(s, names) for s in page], next_cursor
+
+
+async def get_public_scenario(sessions: Sessions, scenario_id: uuid.UUID) -> schemas.PublicScenarioRead:
+    async with sessions() as session:
+        scenario = await session.get(Scenario, scenario_id)
+        # Not on the list (a draft, a withdrawn one) reads as absent: its existence is not revealed.
+        if scenario is None or scenario.status not in _PUBLIC.states:
+            raise NotFound(f"no scenario {scenario_id}")
+        names = await publisher_names(session, {scenario.publisher_uscc} if scenario.publisher_uscc else set())
+    return public_model(scenario, names)
