@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.exc import StatementError
-
 
 class DomainError(Exception):
     """Base of expected refusals. ``field`` names the input at fault where there is one."""
@@ -51,6 +49,10 @@ def error_summary(exc: BaseException) -> str:
     "value "…" is out of range", a unique key's DETAIL), a validation error quotes the value it refused. A database
     error gives its SQLSTATE and statement (the engine hides the parameters: shared.db.create_engine); any other
     error its kind."""
+    # Imported here: the services' pure domain layers import this module for their refusals and must not load the
+    # ORM (tests/*/domain/test_*_is_pure.py).
+    from sqlalchemy.exc import StatementError
+
     if isinstance(exc, StatementError):
         original = exc.orig if exc.orig is not None else exc
         cause = original.__cause__ or original  # the driver's own error, under SQLAlchemy's adapter
