@@ -118,3 +118,16 @@ async def scenarios_client(
 ) -> AsyncIterator[httpx.AsyncClient]:
     async with _service_client("scenarios", request.param, tmp_path, scenarios_sqlite_template) as client:
         yield client
+
+
+@pytest.fixture(scope="session")
+async def funding_sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return await _sqlite_template(tmp_path_factory, "funding")
+
+
+@pytest.fixture(params=["postgres", "sqlite"])
+async def funding_client(
+    request: pytest.FixtureRequest, tmp_path: Path, postgres: None, funding_sqlite_template: Path
+) -> AsyncIterator[httpx.AsyncClient]:
+    async with _service_client("funding", request.param, tmp_path, funding_sqlite_template) as client:
+        yield client

@@ -1,7 +1,9 @@
+"""Funding: the matching fund pool (配套基金池) and the innovation-factor supply pool (创新要素供给池) with vouchers (创新券)."""
 from __future__ import annotations
 
 from fastapi import FastAPI
 
+from services.funding.api import programmes
 from services.funding.models import bus
 from services.funding.settings import Settings
 from shared.app import build_service_app
@@ -13,5 +15,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="Seedbed funding",
         description="Fund programmes, rounds, the ledger, applications, disbursements; innovation resources and vouchers.",
         tables=bus,
-        routers=[],
+        routers=[programmes.router],
     )

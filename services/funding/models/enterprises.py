@@ -1,19 +1,9 @@
-"""Funding ORM rows. Tables are linked by foreign keys only; no relationship() is mapped."""
+"""What funding knows of the registry's enterprises."""
 
 from __future__ import annotations
 
-from sqlalchemy.orm import DeclarativeBase
-
-from shared.bus.tables import bus_tables
-from shared.db import new_metadata
+from services.funding.models.base import Base
 from shared.read_models.enterprises import EnterpriseReadModel
-
-
-class Base(DeclarativeBase):
-    metadata = new_metadata()
-
-
-bus = bus_tables(Base.metadata)
 
 
 class EnterpriseProfile(Base, EnterpriseReadModel):

@@ -1,0 +1,1 @@
+"""Funding API models, one module per aggregate: XCreate / XUpdate / XRead."""

@@ -1,0 +1,44 @@
+"""Types the funding API models share: money as strict integer fen, district codes, eligibility rules as data."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict
+
+from services.funding.domain.eligibility import RuleKind
+from shared.ids import validate_district
+from shared.types import FEN_LIMIT, Line, integer_between
+
+# Money is a JSON integer of fen, strictly: 12.5, 12.0, "1250" and "12.50" are refused (someone guessed a unit).
+PositiveFen = Annotated[integer_between(1, FEN_LIMIT, description="amount in fen (分), a JSON integer; 1 元 = 100 分"),
+                        Strict()]
+DistrictCode = Annotated[str, Field(examples=["330502"], description="GB/T 2260 code of a Huzhou district or county"),
+                         AfterValidator(validate_district)]
+ShortLine = Annotated[Line, Field(min_length=1, max_length=100)]
+Title = Annotated[Line, Field(min_length=1, max_length=200)]
+
+
+class Strict_(BaseModel):
+    """Request bodies: unknown fields refused, text stripped."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class RuleIn(Strict_):
+    """One eligibility rule as data (``domain.eligibility``): ``tier_held`` (values: tiers), ``pool_membership``
+    (seedling_pool, cultivation_pool), ``district`` (codes or a functional zone), ``sector``, ``cluster``,
+    ``size_class``, ``no_double_support`` (no values), ``not_recently_funded`` (values: programme ids; ``years``)."""
+
+    kind: Literal[tuple(RuleKind)]  # type: ignore[valid-type]
+    values: Annotated[list[Annotated[Line, Field(min_length=1, max_length=60)]], Field(max_length=50)] = []
+    label: Annotated[Line, Field(max_length=200)] = ""
+    years: integer_between(0, 20) = 1  # type: ignore[valid-type]
+
+
+class RuleRead(BaseModel):
+    kind: str
+    values: list[str]
+    label: str
+    years: int
+    requirement: str

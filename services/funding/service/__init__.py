@@ -1,0 +1,1 @@
+"""Funding use cases, one module per aggregate (programmes, ledger, applications, awards, reports)."""
