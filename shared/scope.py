@@ -159,6 +159,23 @@ class InStates:
 
 
 @dataclass(frozen=True)
+class IsSet:
+    """Rows whose ``column`` holds a value: a mark that stays once set (a challenge ever published keeps its
+    ``published_at`` however it ends; one cancelled before publication never has it)."""
+
+    column: Any
+
+    def condition(self, principal: Principal) -> ColumnElement[bool]:
+        return self.column.is_not(None)
+
+    def holds(self, principal: Principal, row: Any) -> bool:
+        return _value(row, self.column) is not None
+
+    def refusal(self, row: Any) -> tuple[str, str | None]:
+        return "the record is not public", self.column.key
+
+
+@dataclass(frozen=True)
 class AnyOf:
     """Rows reached through any of ``ties`` (an officer's district, or what is public)."""
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date
+from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator, Field
@@ -60,6 +61,14 @@ def number_between(low: float, high: float, **field: Any) -> Any:
 Int32 = integer_between(INT32_MIN, INT32_MAX)
 Int64 = integer_between(INT64_MIN, INT64_MAX)
 Fen = integer_between(0, FEN_LIMIT, description="amount in fen (分); 1 元 = 100 分")
+
+
+def decimal_between(low: int, high: int, places: int, **field: Any) -> Any:
+    """An exact decimal from ``low`` to ``high`` with at most ``places`` decimals (a target, a weight, a score),
+    never a float's rounding nor JSON true/false; send it as a string ("0.35") or a number."""
+    return Annotated[Decimal, Field(ge=low, le=high, decimal_places=places, allow_inf_nan=False, **field),
+                     _NOT_BOOLEAN]
+
 SignedFen = integer_between(-FEN_LIMIT, FEN_LIMIT, description="amount in fen (分); negative for a loss")
 Year = integer_between(YEAR_MIN, YEAR_MAX, examples=[2026])
 

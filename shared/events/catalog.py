@@ -44,7 +44,11 @@ SCENARIOS_SCENARIO = TopicSpec(
     "seedbed.scenarios.scenario", "scenarios",
     "Scenarios (产业链场景应用清单 entries): published on the list, closed with their outcome.")
 
-EVENT_TOPICS: tuple[TopicSpec, ...] = (REGISTRY_ENTERPRISE, REGISTRY_PLATFORM, SCENARIOS_SCENARIO)
+SCENARIOS_CHALLENGE = TopicSpec(
+    "seedbed.scenarios.challenge", "scenarios",
+    "Challenges (揭榜挂帅): published, applications submitted, teams appointed, acceptance passed or failed.")
+
+EVENT_TOPICS: tuple[TopicSpec, ...] = (REGISTRY_ENTERPRISE, REGISTRY_PLATFORM, SCENARIOS_SCENARIO, SCENARIOS_CHALLENGE)
 
 # Every topic, with a dead-letter twin for each event topic (any of them may gain consumers).
 ALL_TOPICS: tuple[TopicSpec, ...] = EVENT_TOPICS + tuple(t.dead_letter() for t in EVENT_TOPICS)
