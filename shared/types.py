@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BeforeValidator, Field
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field
 
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
@@ -60,7 +60,22 @@ def number_between(low: float, high: float, **field: Any) -> Any:
 
 Int32 = integer_between(INT32_MIN, INT32_MAX)
 Int64 = integer_between(INT64_MIN, INT64_MAX)
-Fen = integer_between(0, FEN_LIMIT, description="amount in fen (分); 1 元 = 100 分")
+
+
+def _whole_fen(value: Any) -> Any:
+    """Money is a whole number of fen (DESIGN §4.6), sent as a JSON integer: ``600.0`` and ``"600.00"`` have already
+    been through someone's floating point or formatting, and are refused rather than read as 600 (a query string's
+    ``"600"`` still parses)."""
+    if isinstance(value, float) or (isinstance(value, str) and not re.fullmatch(r"-?[0-9]+", value.strip())):
+        raise ValueError("must be a whole number of fen (分) given as an integer, not a decimal or a float")
+    return value
+
+
+def _money(low: int, high: int, description: str) -> Any:
+    return Annotated[integer_between(low, high, description=description), BeforeValidator(_whole_fen)]
+
+
+Fen = _money(0, FEN_LIMIT, "amount in fen (分); 1 元 = 100 分")
 
 
 def decimal_between(low: int, high: int, places: int, **field: Any) -> Any:
@@ -69,7 +84,7 @@ def decimal_between(low: int, high: int, places: int, **field: Any) -> Any:
     return Annotated[Decimal, Field(ge=low, le=high, decimal_places=places, allow_inf_nan=False, **field),
                      _NOT_BOOLEAN]
 
-SignedFen = integer_between(-FEN_LIMIT, FEN_LIMIT, description="amount in fen (分); negative for a loss")
+SignedFen = _money(-FEN_LIMIT, FEN_LIMIT, "amount in fen (分); negative for a loss")
 Year = integer_between(YEAR_MIN, YEAR_MAX, examples=[2026])
 
 
@@ -80,6 +95,17 @@ def _within_calendar(day: date) -> date:
 
 
 Date = Annotated[date, AfterValidator(_within_calendar)]
+
+
+def _moment_within_calendar(moment: datetime) -> datetime:
+    # The civil date first: far from the calendar's ends, a conversion to UTC cannot leave it (an offset is < 1 day).
+    if not DATE_MIN <= moment.date() <= DATE_MAX or not DATE_MIN <= moment.astimezone(UTC).date() <= DATE_MAX:
+        raise ValueError(f"must lie between {DATE_MIN} and {DATE_MAX}")
+    return moment
+
+
+# An instant: a date and time with its offset (a time without one could be any instant), within the calendar.
+Moment = Annotated[AwareDatetime, AfterValidator(_moment_within_calendar)]
 
 
 # --- text ---------------------------------------------------------------------------------------------------------

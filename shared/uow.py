@@ -16,9 +16,9 @@ What cannot be left to each use case is done here, once:
 - **Lost updates become 412.** Versioned rows (:class:`shared.db.Versioned`) are updated ``WHERE version = <the
   version read>``; a concurrent writer that got there first makes the flush find no row, and the use case answers
   412 instead of silently overwriting (on SQLite, where ``FOR UPDATE`` means nothing, this is the only guard).
-- **A race for a unique slot becomes 409.** An IntegrityError on a unique constraint or index becomes a Conflict
-  naming the field; the message comes from the constraint's ``info={"conflict": (field, message)}`` where the
-  model declares one.
+- **A race for a unique slot becomes 409.** An IntegrityError on a unique constraint or index (or a PostgreSQL
+  exclusion constraint: two overlapping bookings) becomes a Conflict naming the field; the message comes from the
+  constraint's ``info={"conflict": (field, message)}`` where the model declares one.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import MetaData, UniqueConstraint, event, text
+from sqlalchemy.dialects.postgresql import ExcludeConstraint
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import ORMExecuteState, Session
@@ -62,6 +63,11 @@ def _unique_slots(metadata: MetaData) -> dict[str, tuple[str, str]]:
         uniques: list[Any] = [c for c in table.constraints if isinstance(c, UniqueConstraint)]
         uniques += [i for i in table.indexes if i.unique]
         uniques.append(table.primary_key)  # natural keys (a year and a district, a version) are slots too
+        for exclusion in (c for c in table.constraints if isinstance(c, ExcludeConstraint)):
+            # A PostgreSQL exclusion constraint (no two bookings of one resource overlap) is a slot named only by
+            # its words: its "columns" are expressions.
+            if isinstance(exclusion.name, str):
+                slots[exclusion.name] = exclusion.info.get("conflict") or ("", "this overlaps an existing record")
         for unique in uniques:
             names = [c.name for c in unique.columns]
             # The words: the constraint's own, or its one column's (``mapped_column(unique=True, info=...)``).
@@ -74,6 +80,7 @@ def _unique_slots(metadata: MetaData) -> dict[str, tuple[str, str]]:
     return slots
 
 
+_UNIQUE_VIOLATION, _EXCLUSION_VIOLATION = "23505", "23P01"
 _SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: (.+)$")
 
 
@@ -86,7 +93,7 @@ def conflict_of(error: IntegrityError, metadata: MetaData) -> Conflict | None:
         original, "constraint_name", None)
     sqlstate = getattr(getattr(original, "__cause__", None), "sqlstate", None) or getattr(original, "sqlstate", None)
     slot = None
-    if constraint is not None and sqlstate == "23505":
+    if constraint is not None and sqlstate in (_UNIQUE_VIOLATION, _EXCLUSION_VIOLATION):
         slot = slots.get(constraint, ("", "this record already exists"))
     else:
         match = _SQLITE_UNIQUE.search(str(original))
