@@ -48,7 +48,14 @@ SCENARIOS_CHALLENGE = TopicSpec(
     "seedbed.scenarios.challenge", "scenarios",
     "Challenges (揭榜挂帅): published, applications submitted, teams appointed, acceptance passed or failed.")
 
-EVENT_TOPICS: tuple[TopicSpec, ...] = (REGISTRY_ENTERPRISE, REGISTRY_PLATFORM, SCENARIOS_SCENARIO, SCENARIOS_CHALLENGE)
+FUNDING_RESOURCE = TopicSpec(
+    "seedbed.funding.resource", "funding",
+    "Innovation resources (创新要素供给池): instruments, facilities, testing, data sets, compute listed and withdrawn.")
+FUNDING_VOUCHER = TopicSpec(
+    "seedbed.funding.voucher", "funding", "Innovation vouchers (创新券): issued to firms, redeemed by providers.")
+
+EVENT_TOPICS: tuple[TopicSpec, ...] = (REGISTRY_ENTERPRISE, REGISTRY_PLATFORM, SCENARIOS_SCENARIO, SCENARIOS_CHALLENGE,
+                                       FUNDING_RESOURCE, FUNDING_VOUCHER)
 
 # Every topic, with a dead-letter twin for each event topic (any of them may gain consumers).
 ALL_TOPICS: tuple[TopicSpec, ...] = EVENT_TOPICS + tuple(t.dead_letter() for t in EVENT_TOPICS)
