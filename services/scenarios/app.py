@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from services.scenarios.api import challenges, scenarios
+from services.scenarios.api import applications, challenges, scenarios
 from services.scenarios.models import bus
 from services.scenarios.settings import Settings
 from shared.app import build_service_app
@@ -14,5 +14,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="Seedbed scenarios",
         description="Scenario lists, open challenges (揭榜挂帅), applications, reviews and awards.",
         tables=bus,
-        routers=[scenarios.router, scenarios.public_router, challenges.router],
+        routers=[scenarios.router, scenarios.public_router, challenges.router, applications.router],
     )

@@ -70,3 +70,48 @@ async def published(client: httpx.AsyncClient, **overrides: Any) -> dict[str, An
 
 async def open_for_applications(client: httpx.AsyncClient, **overrides: Any) -> dict[str, Any]:
     return await moved(client, await published(client, **overrides), "open_applications")
+
+
+APPLICANT_USCC, PARTNER_USCC, STRANGER_USCC = make_uscc(4301), make_uscc(4302), make_uscc(4303)
+APPLICANT = token(Role.ENTERPRISE, uscc=APPLICANT_USCC)
+
+APPLICATION: dict[str, Any] = {
+    "summary": "热塑性碳纤维预浸料模压成型，配合阻燃涂层，目标减重 35%。",
+    "technical_route": "热塑性预浸料 + 快速模压 + 阻燃涂层",
+    "budget_fen": 600 * WAN,
+    "requested_fen": 300 * WAN,
+    "partners": [{"uscc": PARTNER_USCC, "name": "浙江某材料研究院", "role": "research_institute",
+                  "responsibility": "材料配方与第三方检测对接"}],
+    "team": [{"name": "王建国", "role": "lead", "organisation_uscc": APPLICANT_USCC, "title": "高级工程师"},
+             {"name": "李晓梅", "role": "core", "organisation_uscc": PARTNER_USCC, "title": "研究员"}],
+    "commitment_signed": True,
+}
+
+
+async def known_enterprise(url: str, uscc: str, name: str, *, district: str = "330502",
+                           held_tiers: list[str] | None = None, **facts: Any) -> None:
+    """An enterprise as the enterprise consumer keeps it from the registry's events (the read model's row)."""
+    import uuid
+
+    from sqlalchemy import insert
+
+    from services.scenarios.models import EnterpriseProfile
+    from shared.db import create_engine, utcnow
+
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(insert(EnterpriseProfile.__table__).values(
+                enterprise_id=uuid.uuid4(), uscc=uscc, name=name, district_code=district, product_tags=[],
+                capability_tags=[], held_tiers=held_tiers or [], registry_version=1, source_event_time=utcnow(),
+                updated_at=utcnow(), **facts))
+    finally:
+        await engine.dispose()
+
+
+async def apply(client: httpx.AsyncClient, challenge: dict[str, Any], headers: dict[str, str] = APPLICANT,
+                key: str | None = None, **overrides: Any) -> httpx.Response:
+    import uuid
+
+    return await client.post(f"/v1/challenges/{challenge['id']}/applications", json={**APPLICATION, **overrides},
+                             headers={**headers, "Idempotency-Key": key or str(uuid.uuid4())})
