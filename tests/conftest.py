@@ -131,3 +131,16 @@ async def funding_client(
 ) -> AsyncIterator[httpx.AsyncClient]:
     async with _service_client("funding", request.param, tmp_path, funding_sqlite_template) as client:
         yield client
+
+
+@pytest.fixture(scope="session")
+async def licensing_sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return await _sqlite_template(tmp_path_factory, "licensing")
+
+
+@pytest.fixture(params=["postgres", "sqlite"])
+async def licensing_client(
+    request: pytest.FixtureRequest, tmp_path: Path, postgres: None, licensing_sqlite_template: Path
+) -> AsyncIterator[httpx.AsyncClient]:
+    async with _service_client("licensing", request.param, tmp_path, licensing_sqlite_template) as client:
+        yield client

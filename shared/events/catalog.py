@@ -54,8 +54,19 @@ FUNDING_RESOURCE = TopicSpec(
 FUNDING_VOUCHER = TopicSpec(
     "seedbed.funding.voucher", "funding", "Innovation vouchers (创新券): issued to firms, redeemed by providers.")
 
+LICENSING_PATENT = TopicSpec(
+    "seedbed.licensing.patent", "licensing",
+    "Patents of universities and institutes: listed (挂牌) with the modes offered, delisted; open licences declared "
+    "and withdrawn (开放许可).")
+LICENSING_LICENCE = TopicSpec(
+    "seedbed.licensing.licence", "licensing",
+    "Licences and transfers: granted, trial ending (先用后转), converted, lapsed, terminated.")
+LICENSING_EQUITY = TopicSpec(
+    "seedbed.licensing.equity", "licensing", "Equity contributions (作价入股): the IP transfer registered.")
+
 EVENT_TOPICS: tuple[TopicSpec, ...] = (REGISTRY_ENTERPRISE, REGISTRY_PLATFORM, SCENARIOS_SCENARIO, SCENARIOS_CHALLENGE,
-                                       FUNDING_RESOURCE, FUNDING_VOUCHER)
+                                       FUNDING_RESOURCE, FUNDING_VOUCHER, LICENSING_PATENT, LICENSING_LICENCE,
+                                       LICENSING_EQUITY)
 
 # Every topic, with a dead-letter twin for each event topic (any of them may gain consumers).
 ALL_TOPICS: tuple[TopicSpec, ...] = EVENT_TOPICS + tuple(t.dead_letter() for t in EVENT_TOPICS)

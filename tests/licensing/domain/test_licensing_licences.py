@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from services.licensing.domain.licences import (
@@ -145,17 +145,20 @@ kinds = st.sampled_from([LicenceKind.EXCLUSIVE, LicenceKind.SOLE, LicenceKind.OR
 grants = st.builds(Grant, kinds, st.sampled_from(["A", "B", "C"]), territories, terms())
 
 
+@settings(deadline=None)  # a loaded 2-core machine: time is not what these test
 @given(grants, grants)
 def test_clash_is_symmetric(a: Grant, b: Grant) -> None:
     assert clash(a, b) == clash(b, a)
 
 
+@settings(deadline=None)  # a loaded 2-core machine: time is not what these test
 @given(grants, grants)
 def test_clash_needs_overlap_in_both_term_and_territory(a: Grant, b: Grant) -> None:
     if clash(a, b):
         assert a.term.overlaps(b.term) and a.territory.overlaps(b.territory)
 
 
+@settings(deadline=None)  # a loaded 2-core machine: time is not what these test
 @given(terms(), terms(), days)
 def test_terms_that_share_a_day_overlap(a: Term, b: Term, day: date) -> None:
     if a.covers(day) and b.covers(day):
@@ -165,6 +168,7 @@ def test_terms_that_share_a_day_overlap(a: Term, b: Term, day: date) -> None:
         assert a.covers(first_common) and b.covers(first_common)
 
 
+@settings(deadline=None)  # a loaded 2-core machine: time is not what these test
 @given(st.lists(grants, max_size=8), grants)
 def test_a_set_built_by_check_grant_never_holds_a_clash(existing: list[Grant], new: Grant) -> None:
     kept: list[Grant] = []

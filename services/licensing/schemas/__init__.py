@@ -1,0 +1,1 @@
+"""Licensing API models, one module per aggregate."""
