@@ -19,6 +19,7 @@ from tests.matching.evaluation import (
     load_firms,
     load_qrels,
     ndcg_at_k,
+    paired_bootstrap,
     recall_at_k,
     reciprocal_rank,
     summarise,
@@ -95,6 +96,15 @@ def test_evaluate_runs_a_ranker_over_every_demand() -> None:
     assert summary["ndcg@10"] == pytest.approx(dcg([3, 2, 2]) / dcg([3, 2, 2, 1]))
     assert summary["recall@10"] == 1.0
     assert summary["abstained_correctly"] == 1
+
+
+def test_paired_bootstrap_brackets_the_mean_difference() -> None:
+    assert paired_bootstrap([0.5, 0.7], [0.5, 0.7]) == (0.0, 0.0, 0.0)
+    assert paired_bootstrap([0.6, 0.8, 0.9], [0.5, 0.7, 0.8]) == pytest.approx((0.1, 0.1, 0.1))
+    mean, low, high = paired_bootstrap([1.0, 0.0, 1.0, 0.0], [0.0, 0.0, 0.0, 0.0])
+    assert (mean, low, high) == (0.5, 0.0, 1.0)  # so few and so spread: the interval spans everything possible
+    with pytest.raises(ValueError):
+        paired_bootstrap([], [])
 
 
 # --- the data set -------------------------------------------------------------------------------------------------
