@@ -36,6 +36,8 @@ class ScenarioState(EventPayload):
     budget_min_fen: int | None = None
     budget_max_fen: int | None = None
     deadline: date
+    # The firm running the trial, once a pilot started (and so the firm behind a closing outcome).
+    supplier_uscc: str | None = None
     version: int | None = None
 
 

@@ -39,6 +39,9 @@ class Scenario(Versioned, Base):
     contact_name: Mapped[str | None] = mapped_column(String(100))
     contact_phone: Mapped[str | None] = mapped_column(String(40))
     status: Mapped[str] = mapped_column(String(20), index=True)
+    # Who answered the need: the firm that runs the trial (named when the pilot starts, from the firms that
+    # expressed interest), and so the firm behind the closing outcome.
+    supplier_uscc: Mapped[str | None] = mapped_column(String(18))
     outcome: Mapped[str | None] = mapped_column(String(20))
     closing_reason: Mapped[str | None] = mapped_column(Text)
     closed_by: Mapped[str | None] = mapped_column(String(200))

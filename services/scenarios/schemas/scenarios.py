@@ -124,6 +124,8 @@ class ScenarioTransition(BaseModel):
     command: Command
     reason: Annotated[Text, Field(max_length=2000)] | None = None
     outcome: Outcome | None = None
+    supplier_uscc: Annotated[USCC | None, Field(
+        description="start_pilot only: the firm that runs the trial, one of those that expressed interest")] = None
 
 
 class PublisherRead(BaseModel):
@@ -156,6 +158,7 @@ class ScenarioRead(BaseModel):
     contact_phone: str | None
     personal_data_masked: bool = False
     status: str
+    supplier_uscc: str | None = Field(description="the firm running the trial (from start_pilot on)")
     outcome: str | None
     closing_reason: str | None
     closed_by: str | None
@@ -200,6 +203,7 @@ class PublicScenarioRead(BaseModel):
     contact_name: str | None = Field(description="masked")
     contact_phone: str | None = Field(description="masked")
     status: str
+    supplier_uscc: str | None = Field(description="the firm running the trial (from start_pilot on)")
     outcome: str | None
     published_at: datetime | None
     closed_at: datetime | None

@@ -24,7 +24,7 @@ from services.scenarios.domain.scenarios import (
     transition,
 )
 from services.scenarios.domain.values import Publisher, PublisherKind, within
-from services.scenarios.models import EnterpriseProfile, Scenario
+from services.scenarios.models import EnterpriseProfile, Scenario, ScenarioInterest
 from services.scenarios.schemas import scenarios as schemas
 from shared.auth import Actor, Role
 from shared.clock import programme_today
@@ -153,7 +153,8 @@ def read_model(actor: Actor, scenario: Scenario) -> schemas.ScenarioRead:
             min_fen=scenario.budget_min_fen, max_fen=scenario.budget_max_fen),
         **{f: getattr(scenario, f) for f in (
             "title", "description", "industry_chain", "kind", "sector", "cluster", "capability_tags", "deliverable",
-            "district_code", "functional_zone", "deadline", "contact_name", "contact_phone", "status", "outcome",
+            "district_code", "functional_zone", "deadline", "contact_name", "contact_phone", "status", "supplier_uscc",
+            "outcome",
             "closing_reason", "closed_by", "closed_at", "published_at", "created_by", "created_at", "updated_at",
             "version")},
     )
@@ -172,7 +173,7 @@ def _state(scenario: Scenario) -> dict[str, Any]:
             "capability_tags": list(scenario.capability_tags), "deliverable": scenario.deliverable,
             "district_code": scenario.district_code, "functional_zone": scenario.functional_zone,
             "budget_min_fen": scenario.budget_min_fen, "budget_max_fen": scenario.budget_max_fen,
-            "deadline": scenario.deadline, "version": scenario.version}
+            "deadline": scenario.deadline, "supplier_uscc": scenario.supplier_uscc, "version": scenario.version}
 
 
 # --- use cases ----------------------------------------------------------------------------------------------------
@@ -243,6 +244,18 @@ async def update_scenario(work: Work, actor: Actor, scenario_id: uuid.UUID, data
     return read
 
 
+async def _supplier(session: AsyncSession, scenario: Scenario, command: ScenarioCommand, uscc: str) -> str:
+    """The firm named to run the trial: only when the pilot starts, and only a firm that answered the scenario."""
+    if command is not ScenarioCommand.START_PILOT:
+        raise InvalidInput(f"the supplier is named when the pilot starts, not on {command}", field="supplier_uscc")
+    interested = await session.scalar(select(ScenarioInterest.id).where(
+        ScenarioInterest.scenario_id == scenario.id, ScenarioInterest.enterprise_uscc == uscc))
+    if interested is None:
+        raise InvalidInput(f"{uscc} has not expressed interest in this scenario; the supplier of its trial is one "
+                           "of the firms that did", field="supplier_uscc")
+    return uscc
+
+
 async def transition_scenario(work: Work, actor: Actor, scenario_id: uuid.UUID, data: schemas.ScenarioTransition,
                               if_match: str | None) -> schemas.ScenarioRead:
     async with work(actor) as uow:
@@ -252,6 +265,8 @@ async def transition_scenario(work: Work, actor: Actor, scenario_id: uuid.UUID, 
         if change.command in (ScenarioCommand.APPROVE, ScenarioCommand.PUBLISH):
             check_publishable(content_of(_row_values(scenario)), programme_today())
         values: dict[str, Any] = {"status": change.to_state.value}
+        if data.supplier_uscc is not None:
+            values["supplier_uscc"] = await _supplier(uow.session, scenario, change.command, data.supplier_uscc)
         now = utcnow()
         if change.command is ScenarioCommand.PUBLISH:
             values["published_at"] = now
@@ -299,7 +314,8 @@ def public_model(scenario: Scenario, names: dict[str, str]) -> schemas.PublicSce
         contact_name=mask_name(scenario.contact_name), contact_phone=mask_phone(scenario.contact_phone),
         **{f: getattr(scenario, f) for f in (
             "title", "description", "industry_chain", "kind", "sector", "cluster", "capability_tags", "deliverable",
-            "district_code", "functional_zone", "deadline", "status", "outcome", "published_at", "closed_at")},
+            "district_code", "functional_zone", "deadline", "status", "supplier_uscc", "outcome", "published_at",
+            "closed_at")},
     )
 
 
