@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from services.scenarios.api import applications, challenges, scenarios
+from services.scenarios.api import applications, challenges, editions, interests, scenarios
 from services.scenarios.models import bus
 from services.scenarios.settings import Settings
 from shared.app import build_service_app
@@ -12,7 +12,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return build_service_app(
         settings or Settings(),
         title="Seedbed scenarios",
-        description="Scenario lists, open challenges (揭榜挂帅), applications, reviews and awards.",
+        description="Scenario lists, open challenges (揭榜挂帅), applications, reviews and awards; yearly list "
+                    "editions. Reads under /v1/public/ need no token: what is published, personal data masked.",
         tables=bus,
-        routers=[scenarios.router, scenarios.public_router, challenges.router, applications.router],
+        routers=[scenarios.router, interests.router, challenges.router, applications.router, editions.router,
+                 scenarios.public_router, editions.public_router],
     )

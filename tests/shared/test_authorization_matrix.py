@@ -55,7 +55,9 @@ SCOPING_FIELDS = frozenset({"enterprise_id", "platform_id", "district_code", "us
 
 # Admitted for officers, yet city business: only a city-wide officer (or an admin or service) may
 # (services/registry/service/pools.py, _ensure_city_wide). A district officer is refused in any scope.
-CITY_WIDE_ONLY = frozenset({("PUT", "/v1/pools/quotas/{year}"), ("POST", "/v1/pools/screenings")})
+CITY_WIDE_ONLY = frozenset({("PUT", "/v1/pools/quotas/{year}"), ("POST", "/v1/pools/screenings"),
+                            # The city's lists (services/scenarios/service/editions.py, _ensure_city_wide).
+                            ("POST", "/v1/lists/{kind}/editions")})
 
 
 @dataclass(frozen=True)
@@ -319,7 +321,16 @@ async def matching_world(client: httpx.AsyncClient) -> World:
                  callers=callers(make_uscc(801, OWN_DISTRICT), make_uscc(802, OTHER_DISTRICT), ZERO_UUID, ZERO_UUID))
 
 
-WORLDS = {"registry": registry_world, "matching": matching_world}
+async def scenarios_world(client: httpx.AsyncClient) -> World:
+    """The scenarios service's routes on no records, but with its lists named, so that publishing an edition is
+    reached (and refused to a district officer by the city-wide rule, not by a 422 on the list's name)."""
+    world = await generic_world(client)
+    world.params = {"kind": "scenarios"}
+    world.bodies = {("POST", "/v1/lists/{kind}/editions"): {"year": THIS_YEAR}}
+    return world
+
+
+WORLDS = {"registry": registry_world, "matching": matching_world, "scenarios": scenarios_world}
 
 
 async def generic_world(client: httpx.AsyncClient) -> World:

@@ -138,6 +138,10 @@ ACCEPTS_INTEREST = frozenset({S.PUBLISHED, S.DOCKING})  # firms express interest
 # Without a token: what is on the list, and how it ended (closed is reached only from the list). A withdrawn
 # scenario is taken off, whether or not it had been published.
 VISIBLE_TO_PUBLIC = frozenset({S.PUBLISHED, S.DOCKING, S.PILOT, S.SCALE_UP, S.CLOSED})
+# The entries of an edition of the scenario list (domain.editions): what is on the list and still running.
+ON_THE_LIST = frozenset({S.PUBLISHED, S.DOCKING, S.PILOT, S.SCALE_UP})
+# What the deadline job closes once the deadline passed: a scenario nobody took up (none in matchmaking yet).
+LAPSES_AT_DEADLINE = frozenset({S.PUBLISHED})
 
 
 def transition(current: ScenarioStatus | str, command: ScenarioCommand | str, acting_as: Role | str | Iterable[Role],
