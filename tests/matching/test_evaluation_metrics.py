@@ -168,3 +168,22 @@ def test_judgements_refer_to_the_set_and_publishers_are_not_their_own_candidates
 def test_the_labelling_guide_is_there() -> None:
     guide = (DATA / "LABELLING.md").read_text(encoding="utf-8")
     assert "unjudged" in guide.lower() and "3" in guide
+
+
+def test_many_answers_share_few_words_with_their_demand() -> None:
+    """The set must not reward word overlap alone: for at least a third of the answerable demands some firm of
+    grade ≥ 2 shares at most two words (rjieba, as the baseline segments) with the demand's title and description
+    (乳化液泵 answered by a 柱塞泵 maker, 母线支撑电容 by DC-Link 薄膜电容…)."""
+    from bench._matching_baseline import demand_text, firm_text, tokens
+
+    firms = {f["uscc"]: f for f in FIRMS}
+    answerable = mismatched = 0
+    for demand in DEMANDS:
+        relevant = [u for u, g in QRELS[demand["id"]].items() if g >= 2]
+        if not relevant:
+            continue
+        answerable += 1
+        words = set(tokens(demand_text(demand)))
+        if min(len(words & set(tokens(firm_text(firms[u])))) for u in relevant) <= 2:
+            mismatched += 1
+    assert mismatched * 3 >= answerable, (mismatched, answerable)
