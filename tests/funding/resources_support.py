@@ -87,3 +87,46 @@ async def add_firms(database_url: str, usccs: list[str], *, district: str = "330
     finally:
         await engine.dispose()
     return ids
+
+
+# --- voucher rounds ---------------------------------------------------------------------------------------------
+
+TERMS: dict[str, Any] = {
+    # 玉环-style (REFERENCE §12.2): 2万 a voucher, 10万 a firm a year; a fee below 1万 paid in full, 50 % above.
+    "face_value_fen": 2_000_000,
+    "per_enterprise_annual_cap_fen": 10_000_000,
+    "validity_days": 365,
+    "allowed_kinds": ["instrument", "testing_service", "compute"],
+    "coverage": [{"share": "0.50", "full_below_fen": 1_000_000, "source": "玉环 §12.2 style"}],
+}
+
+
+async def voucher_round(client: httpx.AsyncClient, *, budget_fen: int = 10**8, **terms: Any) -> dict[str, Any]:
+    """An open round of an innovation-voucher programme with its terms set; the round as read."""
+    from tests.funding.support import CITY_OFFICER, open_round
+
+    round_ = await open_round(client, budget_fen=budget_fen, instrument="innovation_voucher")
+    response = await client.put(f"/v1/rounds/{round_['id']}/voucher-terms", json={**TERMS, **terms},
+                                headers=CITY_OFFICER)
+    assert response.status_code == 201, response.text
+    return round_
+
+
+async def issue(client: httpx.AsyncClient, round_id: str, uscc: str, *, key: str | None = None,
+                headers: dict[str, str] | None = None, **extra: Any) -> httpx.Response:
+    from tests.funding.support import CITY_OFFICER
+
+    return await client.post("/v1/vouchers", json={"round_id": round_id, "enterprise_uscc": uscc, **extra},
+                             headers={**(headers or CITY_OFFICER), "Idempotency-Key": key or str(uuid.uuid4())})
+
+
+async def redeem(client: httpx.AsyncClient, booking_id: str, voucher_id: str, *, key: str | None = None,
+                 headers: dict[str, str] = INSTITUTE, **extra: Any) -> httpx.Response:
+    return await client.post(f"/v1/bookings/{booking_id}/redemptions", json={"voucher_id": voucher_id, **extra},
+                             headers={**headers, "Idempotency-Key": key or str(uuid.uuid4())})
+
+
+async def deliver(client: httpx.AsyncClient, booking_id: str) -> None:
+    response = await client.post(f"/v1/bookings/{booking_id}/transitions", json={"action": "deliver"},
+                                 headers=INSTITUTE)
+    assert response.status_code == 200, response.text

@@ -19,8 +19,10 @@ CONFLICT_CODES = frozenset({
     "beyond_reservation", "nothing_reserved", "beyond_paid", "kind_mismatch", "fully_disbursed",
     "tranche_already_paid", "tranche_out_of_order", "nothing_paid", "over_allotted", "programme_over_allocated",
     "above_enterprise_cap", "wrong_round", "no_amount_in_force", "ambiguous_amount",
+    # vouchers (domain.vouchers): the voucher's state, not the caller's input
+    "expired", "revoked", "before_issue", "already_redeemed", "exhausted", "share_exhausted", "not_yet_expired",
 })
-FORBIDDEN_CODES = frozenset({"actor_not_allowed"})
+FORBIDDEN_CODES = frozenset({"actor_not_allowed", "other_enterprise"})
 
 
 def as_http(error: FundingRuleError) -> DomainError:
