@@ -14,7 +14,9 @@ Rankers:
 * ``bm25-publisher``: the same, with the demand's publisher filtered out (to see what that filter alone is worth);
 * ``ours``: ``services.matching.quality.build_ranker(firms)``, when that module exists.
 
-    .venv/bin/python bench/bench_matching_quality.py [--per-demand]
+    .venv/bin/python bench/bench_matching_quality.py [--per-demand] [--show D14 ...]
+
+``--show`` lists each ranker's top 10 for the demands named, with every firm's name and judged grade.
 
 A benchmark, not a test: it always exits 0.
 """
@@ -46,6 +48,19 @@ def our_builder() -> tuple[Callable[[list[dict[str, Any]]], Callable[[dict[str, 
     return build, ""
 
 
+def show(demand: dict[str, Any], rankers: dict[str, Callable[[dict[str, Any]], list[str]]],
+         firms: dict[str, dict[str, Any]], judged: dict[str, int]) -> None:
+    print(f"\n{demand['id']} {demand['title']} (grade ≥ 2: "
+          f"{', '.join(firms[u]['name'] for u, g in judged.items() if g >= 2) or 'none'})")
+    for name, ranker in rankers.items():
+        print(f"  {name}:")
+        for place, uscc in enumerate(ranker(dict(demand))[:K], start=1):
+            grade = judged.get(uscc, "-")
+            publisher = "  (publisher)" if uscc == demand.get("publisher_uscc") else ""
+            print(f"    {place:>2}. [{grade}] {firms[uscc]['name']}: {(firms[uscc]['main_products'] or '')[:40]}"
+                  f"{publisher}")
+
+
 def run(name: str, build: Callable[[], Callable[[dict[str, Any]], list[str]]], demands: list[dict[str, Any]],
         qrels: dict[str, dict[str, int]]) -> dict[str, Any]:
     started = time.perf_counter()
@@ -70,11 +85,12 @@ def main(argv: list[str]) -> int:
     firms, demands, qrels = load_firms(), load_demands(), load_qrels()
     print(f"evaluation set: {len(firms)} firms, {len(demands)} demands, "
           f"{sum(len(j) for j in qrels.values())} judgements")
-    results = [run("bm25", lambda: build_bm25(firms), demands, qrels),
+    rankers: dict[str, Callable[[dict[str, Any]], list[str]]] = {}
+    results = [run("bm25", lambda: rankers.setdefault("bm25", build_bm25(firms)), demands, qrels),
                run("bm25-publisher", lambda: build_bm25(firms, exclude_publisher=True), demands, qrels)]
     build, why_not = our_builder()
     if build is not None:
-        results.append(run("ours", lambda: build(firms), demands, qrels))
+        results.append(run("ours", lambda: rankers.setdefault("ours", build(firms)), demands, qrels))
     print(f"(averages over the {results[0]['answerable']} answerable demands)")
     for summary in results:
         print(line(summary))
@@ -98,6 +114,11 @@ def main(argv: list[str]) -> int:
             else:
                 cells = "  ".join(f"n={j.returned}" for j in judged) + "  (unanswerable, not averaged)"
             print(f"{demand['id']:<5} {demand['title'][:24]:<24} {cells}")
+    wanted = {argv[i + 1] for i, arg in enumerate(argv[:-1]) if arg == "--show"}
+    by_uscc = {f["uscc"]: f for f in firms}
+    for demand in demands:
+        if demand["id"] in wanted:
+            show(demand, rankers, by_uscc, qrels.get(demand["id"], {}))
     return 0
 
 
