@@ -5,8 +5,8 @@ from __future__ import annotations
 import gc
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator, Sequence
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager, contextmanager
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, Request
@@ -61,6 +61,7 @@ def build_service_app(
     routers: Sequence[APIRouter],
     cached_table: str | None = None,
     freeze_heap: bool = False,
+    resources: Callable[[FastAPI], AbstractAsyncContextManager[object]] | None = None,
 ) -> FastAPI:
     """Build the app; the engine is made in the lifespan (nothing connects at import or build time).
 
@@ -69,6 +70,10 @@ def build_service_app(
 
     ``freeze_heap``: keep the start-up heap out of full collections (:func:`freeze_startup_heap`), for a service
     whose hot reads were measured to stall on them (the registry). Both are opt-in: measured, not assumed.
+
+    ``resources``: what the service keeps in its process besides the engine (matching's search index), entered
+    once the database engine exists and before the app answers, left before the engine is disposed. It receives
+    the app and may put what routes need on ``app.state``.
     """
 
     @asynccontextmanager
@@ -85,10 +90,13 @@ def build_service_app(
         if cached_table is not None:
             started = await start_row_cache(engine, cached_table, settings.read_cache_entries, metrics, uuid.UUID)
         app.state.row_cache, listener = started if started is not None else (None, None)
-        if freeze_heap:
-            freeze_startup_heap()
         try:
-            yield
+            async with AsyncExitStack() as stack:
+                if resources is not None:
+                    await stack.enter_async_context(resources(app))
+                if freeze_heap:
+                    freeze_startup_heap()
+                yield
         finally:
             if listener is not None:
                 await listener.stop()

@@ -144,3 +144,16 @@ async def licensing_client(
 ) -> AsyncIterator[httpx.AsyncClient]:
     async with _service_client("licensing", request.param, tmp_path, licensing_sqlite_template) as client:
         yield client
+
+
+@pytest.fixture(scope="session")
+async def matching_sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return await _sqlite_template(tmp_path_factory, "matching")
+
+
+@pytest.fixture(params=["postgres", "sqlite"])
+async def matching_client(
+    request: pytest.FixtureRequest, tmp_path: Path, postgres: None, matching_sqlite_template: Path
+) -> AsyncIterator[httpx.AsyncClient]:
+    async with _service_client("matching", request.param, tmp_path, matching_sqlite_template) as client:
+        yield client

@@ -8,3 +8,7 @@ from shared.settings import ServiceSettings
 class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="SEEDBED_MATCHING_", extra="ignore")
     service_name: ClassVar[str] = "matching"
+
+    # How often each API process reads the rows changed since its last look into its search index (the freshness
+    # of results after a commit is at most this plus one poll's work).
+    index_poll_seconds: float = 0.1

@@ -64,9 +64,13 @@ LICENSING_LICENCE = TopicSpec(
 LICENSING_EQUITY = TopicSpec(
     "seedbed.licensing.equity", "licensing", "Equity contributions (作价入股): the IP transfer registered.")
 
+MATCHING_MATCH = TopicSpec(
+    "seedbed.matching.match", "matching",
+    "Matches: strong candidates recommended for a newly published scenario or challenge, and feedback on matches.")
+
 EVENT_TOPICS: tuple[TopicSpec, ...] = (REGISTRY_ENTERPRISE, REGISTRY_PLATFORM, SCENARIOS_SCENARIO, SCENARIOS_CHALLENGE,
                                        FUNDING_RESOURCE, FUNDING_VOUCHER, LICENSING_PATENT, LICENSING_LICENCE,
-                                       LICENSING_EQUITY)
+                                       LICENSING_EQUITY, MATCHING_MATCH)
 
 # Every topic, with a dead-letter twin for each event topic (any of them may gain consumers).
 ALL_TOPICS: tuple[TopicSpec, ...] = EVENT_TOPICS + tuple(t.dead_letter() for t in EVENT_TOPICS)

@@ -31,7 +31,7 @@ from tests.support import (
 pytestmark = pytest.mark.usefixtures("postgres", "kafka")
 
 SERVICE_TOKEN = token(Role.SERVICE)
-(SUBSCRIPTION,) = subscriptions()
+SUBSCRIPTION = subscriptions()[0]
 
 
 @pytest.fixture

@@ -317,8 +317,10 @@ async def matching_world(client: httpx.AsyncClient) -> World:
                 source_event_time=datetime.now(ZoneInfo("UTC"))))
     finally:
         await engine.dispose()
-    return World(params={"enterprise_id": str(firm_id)},
-                 callers=callers(make_uscc(801, OWN_DISTRICT), make_uscc(802, OTHER_DISTRICT), ZERO_UUID, ZERO_UUID))
+    world = World(params={"enterprise_id": str(firm_id)},
+                  callers=callers(make_uscc(801, OWN_DISTRICT), make_uscc(802, OTHER_DISTRICT), ZERO_UUID, ZERO_UUID))
+    world.queries = {("GET", "/v1/search/enterprises"): {"q": "碳化硅衬底"}, ("GET", "/v1/search/demands"): {"q": "碳化硅衬底"}}
+    return world
 
 
 async def scenarios_world(client: httpx.AsyncClient) -> World:

@@ -262,7 +262,7 @@ async def test_an_unexpected_database_error_is_logged_without_its_values(
 ) -> None:
     """PostgreSQL's own message quotes the value ("value "13857212345" is out of range"), and so does the driver:
     the log names the error's kind, its SQLSTATE and the statement, not the words."""
-    service = importlib.import_module("services.matching.service")
+    service = importlib.import_module("services.matching.service.enterprises")
 
     async def failing_list(sessions: Any, *_: Any, **__: Any) -> Any:
         async with sessions() as session:

@@ -1,4 +1,4 @@
-"""Matching use cases (reads of the read models for now)."""
+"""Reads of matching's copy of the registered enterprises."""
 
 from __future__ import annotations
 
@@ -11,12 +11,14 @@ from shared.auth import Actor, Role
 from shared.http import cursor_uuid
 from shared.pagination import Key, paginate
 from shared.repository import Records
-from shared.scope import EVERYWHERE, InDistrict, ScopeRule
+from shared.scope import EVERYWHERE, InDistrict, OwnUscc, ScopeRule
 
-# Matching's copy of the firms: officers see their districts' firms, admins and other services all of them.
+# Matching's copy of the firms: officers see their districts' firms, admins and other services all of them, an
+# enterprise its own (its opportunities).
 PROFILE_SCOPE = ScopeRule(
     noun="enterprise in matching's read model",
-    readers={Role.ADMIN: EVERYWHERE, Role.SERVICE: EVERYWHERE, Role.OFFICER: InDistrict(EnterpriseProfile.district_code)},
+    readers={Role.ADMIN: EVERYWHERE, Role.SERVICE: EVERYWHERE, Role.OFFICER: InDistrict(EnterpriseProfile.district_code),
+             Role.ENTERPRISE: OwnUscc(EnterpriseProfile.uscc)},
     managers={},  # kept from registry events only
 )
 PROFILES = Records(EnterpriseProfile, PROFILE_SCOPE)

@@ -1,4 +1,4 @@
-"""Matching API response models."""
+"""Matching's view of the registered enterprises."""
 
 from __future__ import annotations
 

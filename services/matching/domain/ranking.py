@@ -1,0 +1,313 @@
+"""How well a firm answers a demand (a scenario or a challenge): the one scoring formula matching uses everywhere.
+
+    score = Σ weight[s] × signal[s]          every signal in [0, 1], except feedback in [-1, 1]
+
+The weights live in :data:`WEIGHTS` (and nowhere else); they sum to 1, so a score is at most 1. The signals:
+
+``text``      How much of the demand's informative wording the firm's profile covers: the firm's BM25 score for the
+              demand's terms, divided by the score of an ideal profile that holds each term once at average length
+              (Σ idf × weight), then saturated: 1 − exp(−coverage / TEXT_SATURATION). Calibrated, unlike raw BM25:
+              0 when nothing matches, towards 1 as the firm covers what the demand asks, whatever the demand's
+              length. A term no firm holds still counts in the ideal: a demand for what nobody offers scores low
+              everywhere, which is what lets the list say "no strong candidate".
+``tags``      The share of the demand's capability tags the firm declares (in its capability or product tags: 1
+              each) or names in its profile (every word of the tag present: 0.5 each).
+``cluster``   Same 4210 industrial cluster (1).
+``sector``    Same sector (四业) (1).
+``industry``  Industry code (GB/T 4754) against the demand's, when it has one: same class (4 characters) 1, same
+              division (3 characters: the letter and two digits) 0.5.
+``district``  Same district as the demand (1): the programme favours local supply chains.
+``tier``      The highest tier the firm holds: 小巨人 1, 专精特新 0.75, 高新技术企业 0.5, 科技型/创新型 0.25.
+``pool``      培育库 1, 种苗库 0.5: the programme's own firms first, all else equal.
+``feedback``  What people who know the case said about this match and this firm (domain/feedback.py), in [-1, 1].
+
+Why the text dominates (0.73) and the classification signals are tie-breakers (0.01–0.02 each): a demand is
+answered by a *supplier*, and suppliers mostly sit in other clusters and sectors than the demand (a children's-wear
+maker's production-tracking need is met by a software house). "Same cluster" favours the demand's peers; measured on
+the evaluation set, each of cluster, sector, district and tier at 0.05–0.10 lowered nDCG@10 (bench figures in
+docs/operations.md). They stay, small, because the programme asks for them (local firms, firms on its ladder) and
+because they separate firms whose texts tie. Declared capability tags are evidence of the same kind as the text and
+weigh 0.12. Feedback weighs 0.05 so that it re-orders close candidates and never makes one.
+
+Candidates with a text signal below :data:`MIN_TEXT` or a score below :data:`MIN_SCORE` are not listed (a sector, a
+district and a tier alone never make a match). A candidate is *strong* when its score is at least
+:data:`STRONG_SCORE` and its text signal at least :data:`STRONG_TEXT`; a list with none says so (``verdict``). The
+thresholds sit between the score distributions of graded matches on the evaluation set (grade 3: median 0.31,
+10th percentile 0.17; grade 0: median 0.06, 90th percentile 0.11), at round values.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from services.matching.domain.text import Analyser, normalise_tag
+
+# --- the knobs, in one place ----------------------------------------------------------------------------------
+
+WEIGHTS: Mapping[str, float] = {
+    "text": 0.73,
+    "tags": 0.12,
+    "cluster": 0.02,
+    "sector": 0.01,
+    "industry": 0.02,
+    "district": 0.02,
+    "tier": 0.02,
+    "pool": 0.01,
+    "feedback": 0.05,
+}
+SIGNALS: tuple[str, ...] = tuple(WEIGHTS)
+
+# BM25 (the same constants as tantivy's and Lucene's).
+BM25_K1 = 1.2
+BM25_B = 0.75
+# Coverage at which the text signal reaches 1 − 1/e ≈ 0.63.
+TEXT_SATURATION = 0.35
+# How much a term weighs by where the demand says it.
+TITLE_WEIGHT, TAG_WEIGHT, DESCRIPTION_WEIGHT = 1.0, 1.0, 1.0
+
+MIN_TEXT = 0.05
+MIN_SCORE = 0.05
+STRONG_SCORE = 0.25
+STRONG_TEXT = 0.20
+
+TIER_VALUES: Mapping[str, float] = {
+    "little_giant": 1.0,
+    "srdi_sme": 0.75,
+    "hnte": 0.5,
+    "tech_innovative_sme": 0.25,
+    "innovative_sme": 0.25,
+    "tech_sme": 0.25,
+}
+POOL_VALUES: Mapping[str, float] = {"cultivation_pool": 1.0, "seedling_pool": 0.5}
+
+
+class Verdict(StrEnum):
+    STRONG = "strong"          # at least one strong candidate
+    WEAK_ONLY = "weak_only"    # candidates, none strong: show them as possibilities
+    NONE = "none"              # nobody above MIN_SCORE
+
+
+# --- documents and queries --------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """A firm as ranking sees it: its terms with their counts, its tags and its structured facts."""
+
+    key: str                      # the USCC
+    tf: Mapping[str, int]
+    length: int
+    tags: frozenset[str]
+    sector: str | None = None
+    cluster: str | None = None
+    industry_code: str | None = None
+    district_code: str | None = None
+    held_tiers: tuple[str, ...] = ()
+    pool: str | None = None
+    size_class: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Need:
+    """A demand as ranking sees it: its weighted terms, the words a reader would recognise, its tags and facts."""
+
+    key: str
+    terms: Mapping[str, float]      # term → weight (title/tags 1, description 0.5)
+    words: tuple[str, ...]          # headline words, for explanations
+    tags: tuple[str, ...]           # normalised tags
+    tag_words: Mapping[str, tuple[str, ...]]
+    sector: str | None = None
+    cluster: str | None = None
+    industry_code: str | None = None
+    district_code: str | None = None
+    publisher_uscc: str | None = None
+
+
+def profile_text(main_products: str | None, technical_capabilities: str | None, product_tags: Iterable[str],
+                 capability_tags: Iterable[str], name: str | None = None, short_name: str | None = None) -> str:
+    """What of a firm is indexed: what it makes and can do, its tags, and its name (which often names its trade)."""
+    parts = [main_products or "", technical_capabilities or "", " ".join(product_tags), " ".join(capability_tags),
+             name or "", short_name or ""]
+    return "\n".join(p for p in parts if p)
+
+
+def make_profile(analyser: Analyser, *, key: str, main_products: str | None, technical_capabilities: str | None,
+                 product_tags: Sequence[str], capability_tags: Sequence[str], name: str | None = None,
+                 short_name: str | None = None, **facts: object) -> Profile:
+    terms = analyser.analyse(profile_text(main_products, technical_capabilities, product_tags, capability_tags,
+                                          name, short_name)).terms
+    tf: dict[str, int] = {}
+    for t in terms:
+        tf[t] = tf.get(t, 0) + 1
+    tags = frozenset(normalise_tag(t) for t in (*product_tags, *capability_tags) if t.strip())
+    return Profile(key=key, tf=tf, length=len(terms), tags=tags, **facts)  # type: ignore[arg-type]
+
+
+def make_need(analyser: Analyser, *, key: str, title: str | None, description: str | None,
+              capability_tags: Sequence[str] = (), industry_chain: str | None = None, **facts: object) -> Need:
+    terms: dict[str, float] = {}
+
+    def add(text: str | None, weight: float) -> list[str]:
+        analysis = analyser.analyse(text)
+        for t in analysis.terms:
+            terms[t] = max(terms.get(t, 0.0), weight)
+        return list(analysis.words)
+
+    words = add(title, TITLE_WEIGHT)
+    tag_words = {}
+    tags = []
+    for tag in capability_tags:
+        normal = normalise_tag(tag)
+        if normal:
+            tags.append(normal)
+            tag_words[normal] = tuple(add(tag, TAG_WEIGHT))
+    words += add(industry_chain, TAG_WEIGHT)
+    words += add(description, DESCRIPTION_WEIGHT)
+    return Need(key=key, terms=terms, words=tuple(dict.fromkeys(words)), tags=tuple(dict.fromkeys(tags)),
+                tag_words=tag_words, **facts)  # type: ignore[arg-type]
+
+
+# --- corpus statistics and BM25 --------------------------------------------------------------------------------
+
+@dataclass
+class CorpusStats:
+    """Document frequencies and lengths of the indexed profiles, kept as profiles come and go."""
+
+    documents: int = 0
+    total_length: int = 0
+    df: dict[str, int] = field(default_factory=dict)
+
+    def add(self, profile: Profile) -> None:
+        self.documents += 1
+        self.total_length += profile.length
+        for t in profile.tf:
+            self.df[t] = self.df.get(t, 0) + 1
+
+    def remove(self, profile: Profile) -> None:
+        self.documents -= 1
+        self.total_length -= profile.length
+        for t in profile.tf:
+            left = self.df.get(t, 0) - 1
+            if left > 0:
+                self.df[t] = left
+            else:
+                self.df.pop(t, None)
+
+    @property
+    def average_length(self) -> float:
+        return self.total_length / self.documents if self.documents else 1.0
+
+    def idf(self, term: str) -> float:
+        n = self.df.get(term, 0)
+        return math.log(1 + (self.documents - n + 0.5) / (n + 0.5))
+
+
+def text_match(need: Need, profile: Profile, stats: CorpusStats) -> tuple[float, dict[str, float]]:
+    """The text signal and each matched term's share of the BM25 score (for the explanation)."""
+    avgdl = stats.average_length
+    norm = BM25_K1 * (1 - BM25_B + BM25_B * profile.length / avgdl)
+    score, ideal = 0.0, 0.0
+    matched: dict[str, float] = {}
+    for term, weight in need.terms.items():
+        # A term no profile holds counts too (at the highest idf): the demand asks for something nobody offers,
+        # and every firm's coverage says so; that is what makes "no strong candidate" possible.
+        idf = stats.idf(term)
+        ideal += weight * idf
+        tf = profile.tf.get(term, 0)
+        if tf:
+            part = weight * idf * tf * (BM25_K1 + 1) / (tf + norm)
+            matched[term] = part
+            score += part
+    if ideal <= 0:
+        return 0.0, {}
+    coverage = score / ideal
+    return 1 - math.exp(-coverage / TEXT_SATURATION), matched
+
+
+# --- the structured signals ------------------------------------------------------------------------------------
+
+def tag_signal(need: Need, profile: Profile) -> tuple[float, list[str]]:
+    if not need.tags:
+        return 0.0, []
+    total, matched = 0.0, []
+    for tag in need.tags:
+        if tag in profile.tags:
+            total += 1.0
+            matched.append(tag)
+        else:
+            words = need.tag_words.get(tag, ())
+            if words and all(w in profile.tf for w in words):
+                total += 0.5
+                matched.append(tag)
+    return total / len(need.tags), matched
+
+
+def industry_signal(need_code: str | None, firm_code: str | None) -> float:
+    if not need_code or not firm_code:
+        return 0.0
+    if need_code[:4] == firm_code[:4] and len(need_code) >= 4:
+        return 1.0
+    return 0.5 if need_code[:3] == firm_code[:3] else 0.0
+
+
+def same(a: str | None, b: str | None) -> float:
+    return 1.0 if a and b and a == b else 0.0
+
+
+def tier_signal(held: Iterable[str]) -> float:
+    return max((TIER_VALUES.get(t, 0.0) for t in held), default=0.0)
+
+
+@dataclass(frozen=True)
+class Scored:
+    """One firm's score for one demand, with everything that made it."""
+
+    key: str
+    score: float
+    signals: Mapping[str, float]
+    matched_terms: tuple[str, ...]
+    matched_tags: tuple[str, ...]
+
+    @property
+    def strong(self) -> bool:
+        return self.score >= STRONG_SCORE and self.signals["text"] >= STRONG_TEXT
+
+    def contributions(self) -> dict[str, float]:
+        return {s: round(WEIGHTS[s] * self.signals[s], 4) for s in SIGNALS}
+
+
+def score(need: Need, profile: Profile, stats: CorpusStats, feedback: float = 0.0,
+          weights: Mapping[str, float] = WEIGHTS) -> Scored:
+    text, matched = text_match(need, profile, stats)
+    tags, matched_tags = tag_signal(need, profile)
+    signals = {
+        "text": text,
+        "tags": tags,
+        "cluster": same(need.cluster, profile.cluster),
+        "sector": same(need.sector, profile.sector),
+        "industry": industry_signal(need.industry_code, profile.industry_code),
+        "district": same(need.district_code, profile.district_code),
+        "tier": tier_signal(profile.held_tiers),
+        "pool": POOL_VALUES.get(profile.pool or "", 0.0),
+        "feedback": max(-1.0, min(1.0, feedback)),
+    }
+    total = sum(weights[s] * v for s, v in signals.items())
+    # Headline words first (what a reader recognises), then the other matched terms by their share of the score.
+    ordered = [w for w in need.words if w in matched]
+    ordered += [t for t, _ in sorted(matched.items(), key=lambda kv: -kv[1]) if t not in ordered]
+    return Scored(key=profile.key, score=round(total, 6), signals=signals, matched_terms=tuple(ordered[:12]),
+                  matched_tags=tuple(matched_tags))
+
+
+def rank(scored: Iterable[Scored]) -> list[Scored]:
+    """Best first, candidates below the thresholds dropped; ties broken by the key so every replica agrees."""
+    kept = [s for s in scored if s.signals["text"] >= MIN_TEXT and s.score >= MIN_SCORE]
+    return sorted(kept, key=lambda s: (-s.score, s.key))
+
+
+def verdict(ranked: Sequence[Scored]) -> Verdict:
+    if not ranked:
+        return Verdict.NONE
+    return Verdict.STRONG if any(s.strong for s in ranked) else Verdict.WEAK_ONLY

@@ -1,0 +1,1 @@
+"""Matching API request and response models, one module per resource."""
