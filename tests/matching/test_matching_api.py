@@ -32,6 +32,8 @@ async def world(matching_client: httpx.AsyncClient) -> AsyncIterator[dict[str, A
                         sector="strategic_emerging", cluster="new_materials")
     scenario = await m.scenario(publisher_uscc=lead["uscc"], **SIC_SCENARIO)
     path = f"/v1/scenarios/{scenario}/candidates"
+    # The index has caught up with every event above once the scenario is searchable and has candidates.
+    await visible(matching_client, "/v1/search/demands", ADMIN, lambda body: body["items"], q="碳化硅衬底")
     await visible(matching_client, path, ADMIN, lambda body: body["items"])
     yield {"m": m, "client": matching_client, "sic": sic, "loom": loom, "nev": nev, "lead": lead,
            "scenario": scenario, "path": path}
