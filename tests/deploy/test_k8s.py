@@ -588,6 +588,23 @@ def test_the_screening_cronjob_runs_a_registry_job() -> None:
     assert "screening" in jobs and callable(jobs["screening"]), f"JOBS has no 'screening' job: {sorted(jobs)}"
 
 
+def test_scenarios_act_on_passed_deadlines_daily(objects: list[dict[str, Any]]) -> None:
+    """`seedbed scenarios close-lapsed` (services/scenarios/jobs.py JOBS) once a day, after the deadline day ends."""
+    cronjob = named(objects, "CronJob", "seedbed-scenarios-deadlines")
+    minute, hour, day, month, weekday = cronjob["spec"]["schedule"].split()
+    assert (day, month, weekday) == ("*", "*", "*"), "deadlines pass any day: the job runs daily"
+    assert cronjob["spec"]["timeZone"] == "Asia/Shanghai" and cronjob["spec"]["concurrencyPolicy"] == "Forbid"
+    template = cronjob["spec"]["jobTemplate"]["spec"]["template"]
+    (c,) = template["spec"]["containers"]
+    assert c["args"] == ["scenarios", "close-lapsed"], c["args"]
+    assert template["spec"]["serviceAccountName"] == "seedbed-scenarios"
+    # The service's own settings (a generated ConfigMap: its name carries a content hash).
+    assert [ref["configMapRef"]["name"].startswith("seedbed-scenarios-") for ref in c["envFrom"]] == [True]
+    from services.scenarios.jobs import JOBS
+
+    assert callable(JOBS["close-lapsed"])
+
+
 def test_prometheus_scrapes_every_api(overlay: str, objects: list[dict[str, Any]]) -> None:
     for service in SERVICES:
         api = named(objects, "Deployment", f"seedbed-{service}-api")

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from services.scenarios.domain.lifecycle import Change
 from services.scenarios.domain.lifecycle import Role as Part
 from services.scenarios.domain.scenarios import (
     VISIBLE_TO_PUBLIC,
@@ -36,7 +37,7 @@ from shared.pagination import Key, paginate
 from shared.personal_data import mask_name, mask_phone
 from shared.repository import Records, apply_changes
 from shared.scope import EVERYWHERE, AnyOf, InDistrict, InStates, OwnUscc, ScopeRule
-from shared.uow import Work
+from shared.uow import UnitOfWork, Work
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -264,28 +265,38 @@ async def transition_scenario(work: Work, actor: Actor, scenario_id: uuid.UUID, 
                             outcome=data.outcome)
         if change.command in (ScenarioCommand.APPROVE, ScenarioCommand.PUBLISH):
             check_publishable(content_of(_row_values(scenario)), programme_today())
-        values: dict[str, Any] = {"status": change.to_state.value}
+        supplier = None
         if data.supplier_uscc is not None:
-            values["supplier_uscc"] = await _supplier(uow.session, scenario, change.command, data.supplier_uscc)
-        now = utcnow()
-        if change.command is ScenarioCommand.PUBLISH:
-            values["published_at"] = now
-        if change.to_state in (ScenarioStatus.CLOSED, ScenarioStatus.WITHDRAWN):
-            values.update(closing_reason=change.reason, closed_by=actor.principal.subject, closed_at=now,
-                          outcome=change.outcome.value if change.outcome else None)
-        apply_changes(scenario, values)
-        await uow.flush()
-        if change.command is ScenarioCommand.PUBLISH:
-            uow.emit(ScenarioPublished(**_state(scenario)), subject=str(scenario.id))
-        elif change.to_state is ScenarioStatus.CLOSED:
-            uow.emit(ScenarioClosed(**_state(scenario), outcome=scenario.outcome or "", reason=change.reason),
-                     subject=str(scenario.id))
-        uow.audit(f"scenario.{change.command.value}", "scenario", str(scenario.id),
-                  {"status": {"from": change.from_state.value, "to": change.to_state.value},
-                   "acting_as": change.role.value, "reason": change.reason,
-                   "outcome": change.outcome.value if change.outcome else None})
+            supplier = await _supplier(uow.session, scenario, change.command, data.supplier_uscc)
+        await apply_transition(uow, actor, scenario, change, supplier_uscc=supplier)
         read = read_model(actor, scenario)
     return read
+
+
+async def apply_transition(uow: UnitOfWork, actor: Actor, scenario: Scenario, change: Change, *,
+                           supplier_uscc: str | None = None) -> None:
+    """Write an accepted change (domain ``transition``) to the locked row, with its event and audit entry: who
+    closed a scenario, when, why and with what outcome are recorded on it."""
+    values: dict[str, Any] = {"status": change.to_state.value}
+    if supplier_uscc is not None:
+        values["supplier_uscc"] = supplier_uscc
+    now = utcnow()
+    if change.command is ScenarioCommand.PUBLISH:
+        values["published_at"] = now
+    if change.to_state in (ScenarioStatus.CLOSED, ScenarioStatus.WITHDRAWN):
+        values.update(closing_reason=change.reason, closed_by=actor.principal.subject, closed_at=now,
+                      outcome=change.outcome.value if change.outcome else None)
+    apply_changes(scenario, values)
+    await uow.flush()
+    if change.command is ScenarioCommand.PUBLISH:
+        uow.emit(ScenarioPublished(**_state(scenario)), subject=str(scenario.id))
+    elif change.to_state is ScenarioStatus.CLOSED:
+        uow.emit(ScenarioClosed(**_state(scenario), outcome=scenario.outcome or "", reason=change.reason),
+                 subject=str(scenario.id))
+    uow.audit(f"scenario.{change.command.value}", "scenario", str(scenario.id),
+              {"status": {"from": change.from_state.value, "to": change.to_state.value},
+               "acting_as": change.role.value, "reason": change.reason,
+               "outcome": change.outcome.value if change.outcome else None})
 
 
 # --- the public view (no token) -------------------------------------------------------------------------------------
