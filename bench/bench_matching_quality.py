@@ -5,6 +5,9 @@ firms graded ≥ 2) and MRR, averaged over the demands that some firm can answer
 defines them. Demands nobody in the set can answer are counted apart: a ranker abstains correctly there when it
 returns nothing.
 
+"unjudged in top 10" is the share of top-10 places filled by firms nobody judged (they count 0): if it grows
+for a ranker, its figures are under-stated and the pools need widening (tests/matching/data/LABELLING.md).
+
 With our engine present it also prints a 95 % paired bootstrap interval of the nDCG@10 difference (demands
 resampled): on a set of ~50 demands, a difference whose interval contains 0 is not "clearly above".
 
@@ -78,6 +81,7 @@ def line(summary: dict[str, Any]) -> str:
     figures = "  ".join(f"{m} {summary[m]:.3f}" for m in METRICS)
     return (f"{summary['name']:<15} {figures}  | unanswerable {summary['unanswerable']}: abstained "
             f"{summary['abstained_correctly']}, named firms {summary['false_alarms']}"
+            f"  | unjudged in top {K} {summary[f'unjudged@{K}']:.1%}"
             f"  | build {summary['build_s']:.2f} s, {summary['query_ms']:.1f} ms/demand")
 
 

@@ -101,6 +101,7 @@ class DemandResult:
     recall: float
     rr: float
     zeros_in_top_k: int  # returned firms in the top k judged (or left) 0: noise shown to the reader
+    unjudged_in_top_k: int = 0  # returned firms in the top k nobody judged: many means the pools need widening
 
 
 def judge(ranking: Sequence[str], demand_id: str, judged: Mapping[str, int], k: int = K) -> DemandResult:
@@ -108,7 +109,8 @@ def judge(ranking: Sequence[str], demand_id: str, judged: Mapping[str, int], k: 
     return DemandResult(demand_id=demand_id, answerable=answerable(judged), returned=len(distinct),
                         ndcg=ndcg_at_k(distinct, judged, k), recall=recall_at_k(distinct, judged, k),
                         rr=reciprocal_rank(distinct, judged),
-                        zeros_in_top_k=sum(1 for u in distinct[:k] if judged.get(u, 0) == 0))
+                        zeros_in_top_k=sum(1 for u in distinct[:k] if judged.get(u, 0) == 0),
+                        unjudged_in_top_k=sum(1 for u in distinct[:k] if u not in judged))
 
 
 def summarise(results: Sequence[DemandResult], k: int = K) -> dict[str, Any]:
@@ -127,6 +129,9 @@ def summarise(results: Sequence[DemandResult], k: int = K) -> dict[str, Any]:
         "abstained_correctly": sum(1 for r in unanswerable if r.returned == 0),
         "false_alarms": sum(1 for r in unanswerable if r.returned > 0),
         "empty_on_answerable": sum(1 for r in scored if r.returned == 0),
+        # share of the top-k places (over all demands) filled by firms nobody judged (they count 0)
+        f"unjudged@{k}": (sum(r.unjudged_in_top_k for r in results) / sum(min(r.returned, k) for r in results)
+                         if any(r.returned for r in results) else 0.0),
         "per_demand": {r.demand_id: r for r in results},
     }
 

@@ -85,7 +85,10 @@ def test_unanswerable_demands_are_left_out_of_the_averages_and_counted_apart() -
     assert (summary["answerable"], summary["unanswerable"]) == (2, 2)
     assert (summary["abstained_correctly"], summary["false_alarms"]) == (1, 1)
     # its own figures are kept for the reader (q, marginal, came first) but are in no average
-    assert summary["per_demand"]["D4"] == DemandResult("D4", False, 2, 1.0, 0.0, 0.0, 1)
+    assert summary["per_demand"]["D4"] == DemandResult("D4", False, 2, 1.0, 0.0, 0.0, 1, 0)
+    # D2 returned c (judged); D1 four judged: nothing unjudged in the top 10
+    assert summary["unjudged@10"] == 0
+    assert judge(RANKING, "D1", JUDGED).unjudged_in_top_k == 1  # x
 
 
 def test_evaluate_runs_a_ranker_over_every_demand() -> None:
