@@ -54,6 +54,14 @@ FUNDING_RESOURCE = TopicSpec(
 FUNDING_VOUCHER = TopicSpec(
     "seedbed.funding.voucher", "funding", "Innovation vouchers (创新券): issued to firms, redeemed by providers.")
 
+FUNDING_APPLICATION = TopicSpec(
+    "seedbed.funding.application", "funding",
+    "Applications (申报) and awards (免申即享 and challenge bounties included): submitted, approved, rejected.")
+FUNDING_FUND = TopicSpec(
+    "seedbed.funding.fund", "funding",
+    "Money of an award moving to or from a firm: a tranche disbursed (拨付), money clawed back (追回). Keyed by the "
+    "application.")
+
 LICENSING_PATENT = TopicSpec(
     "seedbed.licensing.patent", "licensing",
     "Patents of universities and institutes: listed (挂牌) with the modes offered, delisted; open licences declared "
@@ -69,8 +77,8 @@ MATCHING_MATCH = TopicSpec(
     "Matches: strong candidates recommended for a newly published scenario or challenge, and feedback on matches.")
 
 EVENT_TOPICS: tuple[TopicSpec, ...] = (REGISTRY_ENTERPRISE, REGISTRY_PLATFORM, SCENARIOS_SCENARIO, SCENARIOS_CHALLENGE,
-                                       FUNDING_RESOURCE, FUNDING_VOUCHER, LICENSING_PATENT, LICENSING_LICENCE,
-                                       LICENSING_EQUITY, MATCHING_MATCH)
+                                       FUNDING_RESOURCE, FUNDING_VOUCHER, FUNDING_APPLICATION, FUNDING_FUND,
+                                       LICENSING_PATENT, LICENSING_LICENCE, LICENSING_EQUITY, MATCHING_MATCH)
 
 # Every topic, with a dead-letter twin for each event topic (any of them may gain consumers).
 ALL_TOPICS: tuple[TopicSpec, ...] = EVENT_TOPICS + tuple(t.dead_letter() for t in EVENT_TOPICS)

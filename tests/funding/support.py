@@ -96,3 +96,33 @@ async def balance(client: httpx.AsyncClient, round_id: str) -> dict[str, Any]:
 
 def uscc(n: int, district: str = "330502") -> str:
     return make_uscc(n, district)
+
+
+async def apply(client: httpx.AsyncClient, firm: dict[str, Any], round_id: str, *, requested_fen: int = 10**7,
+                title: str = "基于机器视觉的坯布瑕疵在线检测系统研发", headers: dict[str, str] | None = None,
+                key: str | None = None, **extra: Any) -> httpx.Response:
+    body = {"round_id": round_id, "project_title": title, "requested_fen": requested_fen, **extra}
+    return await client.post("/v1/applications", json=body, headers={
+        **(headers or firm["token"]), "Idempotency-Key": key or str(uuid.uuid4())})
+
+
+async def step(client: httpx.AsyncClient, application: dict[str, Any], action: str, headers: dict[str, str],
+               key: str | None = None, **body: Any) -> httpx.Response:
+    return await client.post(f"/v1/applications/{application['id']}/transitions", json={"action": action, **body},
+                             headers={**headers, "If-Match": f'"{application["version"]}"',
+                                      "Idempotency-Key": key or str(uuid.uuid4())})
+
+
+async def moved(client: httpx.AsyncClient, application: dict[str, Any], action: str, headers: dict[str, str],
+                **body: Any) -> dict[str, Any]:
+    return ok(await step(client, application, action, headers, **body), 200)
+
+
+async def approved(client: httpx.AsyncClient, firm: dict[str, Any], round_id: str, amount_fen: int,
+                   title: str = "基于机器视觉的坯布瑕疵在线检测系统研发", officer: dict[str, str] = CITY_OFFICER) -> dict[str, Any]:
+    """An application taken from draft to approved with ``amount_fen``."""
+    app = ok(await apply(client, firm, round_id, requested_fen=amount_fen, title=title))
+    app = await moved(client, app, "submit", firm["token"])
+    assert app["status"] == "eligibility_checked", app
+    app = await moved(client, app, "start_review", officer)
+    return await moved(client, app, "approve", officer, amount_fen=amount_fen)

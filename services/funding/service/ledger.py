@@ -59,11 +59,10 @@ async def lock_round(session: AsyncSession, round_id: uuid.UUID) -> FundingRound
     return round_
 
 
-async def _reference_balance(session: AsyncSession, round_id: uuid.UUID, reference: str) -> domain.Balance:
-    rows = await session.execute(
-        select(LedgerEntry.kind, func.sum(LedgerEntry.amount_fen))
-        .where(LedgerEntry.round_id == round_id, LedgerEntry.reference == reference).group_by(LedgerEntry.kind))
-    return domain.Balance(**{kind: int(total) for kind, total in rows})
+async def _reference_entries(session: AsyncSession, round_id: uuid.UUID, reference: str) -> list[LedgerEntry]:
+    """The reference's own entries in the round: its balance, and the keys it used (one query, under the lock)."""
+    return list((await session.scalars(select(LedgerEntry).where(LedgerEntry.round_id == round_id,
+                                                                 LedgerEntry.reference == reference))).all())
 
 
 def _same_movement(row: LedgerEntry, entry: domain.Entry) -> bool:
@@ -111,7 +110,7 @@ async def append_entries(uow: UnitOfWork, round_id: uuid.UUID, entries: Sequence
     if round_ is None:
         round_ = await lock_round(session, round_id)
     created_by = uow.actor.principal.subject if uow.actor is not None else uow.system_actor
-    references: dict[str, domain.Balance] = {}
+    references: dict[str, tuple[domain.Balance, dict[str, LedgerEntry]]] = {}
     balance = balance_of(round_)
     written: list[domain.Entry] = []
     replayed: list[domain.Entry] = []
@@ -119,28 +118,30 @@ async def append_entries(uow: UnitOfWork, round_id: uuid.UUID, entries: Sequence
         if (entry.programme_id, entry.round_id) != (str(round_.programme_id), str(round_.id)):
             raise Conflict(f"the entry is for {entry.programme_id}/{entry.round_id}, not round {round_.id}",
                            field="round_id", code="wrong_round")
-        if entry.key is not None:
+        if entry.reference is not None and entry.reference not in references:
+            rows = await _reference_entries(session, round_.id, entry.reference)
+            references[entry.reference] = (domain.fold(entry_of(r) for r in rows), {r.key: r for r in rows if r.key})
+        reference, keys = references.get(entry.reference or "", (domain.Balance(), {}))
+        earlier = keys.get(entry.key) if entry.key is not None else None
+        if earlier is None and entry.key is not None and entry.reference is None:
             earlier = await session.scalar(select(LedgerEntry).where(LedgerEntry.key == entry.key))
-            if earlier is not None:
-                if not _same_movement(earlier, entry):
-                    raise Conflict(f"ledger key {entry.key} was used for another movement", field="key",
-                                   code="key_reused")
-                replayed.append(entry)
-                continue
-        reference = domain.Balance()
-        if entry.reference is not None:
-            if entry.reference not in references:
-                references[entry.reference] = await _reference_balance(session, round_.id, entry.reference)
-            reference = references[entry.reference]
+        if earlier is not None:
+            if not _same_movement(earlier, entry):
+                raise Conflict(f"ledger key {entry.key} was used for another movement", field="key",
+                               code="key_reused")
+            replayed.append(entry)
+            continue
+        # (A key used by another reference is refused by its unique index at the flush: 409 naming ``key``.)
         verdict = domain.check_entry(balance, entry, reference)
         if not verdict.accepted:
             raise as_http(domain.EntryRefused(verdict.code or "refused", verdict.detail, field="amount_fen"))
-        session.add(LedgerEntry(programme_id=round_.programme_id, round_id=round_.id, kind=entry.kind.value,
-                                amount_fen=entry.amount_fen, reference=entry.reference, key=entry.key,
-                                entry_date=entry.on or programme_today(), note=entry.note or None, created_by=created_by))
+        row = LedgerEntry(programme_id=round_.programme_id, round_id=round_.id, kind=entry.kind.value,
+                          amount_fen=entry.amount_fen, reference=entry.reference, key=entry.key,
+                          entry_date=entry.on or programme_today(), note=entry.note or None, created_by=created_by)
+        session.add(row)
         balance = balance.add(entry)
         if entry.reference is not None:
-            references[entry.reference] = reference.add(entry)
+            references[entry.reference] = (reference.add(entry), {**keys, **({entry.key: row} if entry.key else {})})
         written.append(entry)
     for name in BALANCE_FIELDS:
         setattr(round_, f"{name}_fen", getattr(balance, name))

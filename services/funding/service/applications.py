@@ -1,0 +1,503 @@
+"""Applications (申报) and awards: created with an Idempotency-Key, moved along ``domain.applications.TRANSITIONS``
+under the row's lock and If-Match, with the money of each step appended to the round's ledger under the round's
+lock (``service.ledger.append_entries``) in the same transaction.
+
+* Creating and submitting check the round is open, the amount within the firm's cap, and the firm's eligibility
+  against the round's rules and funding's copy of the registry's data (``enterprise_profiles``): an ineligible firm
+  is refused at creation naming the failing rules; at submission the check is recorded rule by rule (a firm whose
+  data changed since is rejected with the reasons, one whose data are incomplete goes to review with the open
+  rules listed).
+* Approving commits the amount: the cap and the round's budget are read under the round's lock, so that 500
+  concurrent approvals against a budget of 100 commit exactly 100. The approval then compares the project with the
+  firm's other awards (``domain.double_support``) and stores a flag for each similar title, for officers to review.
+* Disbursing pays the next tranche (ledger key ``application:<id>:disbursed:<n>``: a retry pays once), closing
+  releases the unpaid rest, clawing back releases it and records the money recovered.
+
+Events: application.submitted / approved / rejected, fund.disbursed / clawed_back (shared/events/funding.py).
+Money-moving steps are the issuer's: an officer must manage the round as well as the application.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.funding.domain import applications as domain
+from services.funding.domain import double_support
+from services.funding.domain.actors import Actor as Part
+from services.funding.domain.eligibility import EligibilityResult, ExistingAward, evaluate
+from services.funding.domain.ledger import Tranche, TrancheCondition, TrancheSpec, plan_tranches
+from services.funding.domain.programmes import enterprise_cap, require_open, rules_for
+from services.funding.models import (
+    Application,
+    DoubleSupportFlag,
+    EnterpriseProfile,
+    FundingRound,
+    FundPool,
+    Programme,
+    ReviewDeclaration,
+)
+from services.funding.schemas import applications as schemas
+from services.funding.service.ledger import append_entries, balance_of
+from services.funding.service.programmes import ROUND_SCOPE, programme_of, round_of
+from services.funding.service.refusals import refusals
+from shared.auth import Actor, Role
+from shared.clock import programme_today
+from shared.db import utcnow
+from shared.enterprise_facts import EnterpriseFacts
+from shared.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from shared.events.funding import (
+    ApplicationApproved,
+    ApplicationRejected,
+    ApplicationSubmitted,
+    FundClawedBack,
+    FundDisbursed,
+)
+from shared.http import cursor_datetime, cursor_uuid
+from shared.idempotency import Idempotency, IdempotentResponse
+from shared.pagination import Key, paginate
+from shared.repository import Records
+from shared.scope import EVERYWHERE, InDistrict, InStates, OwnUscc, ScopeRule
+from shared.uow import UnitOfWork, Work
+
+Sessions = async_sessionmaker[AsyncSession]
+S = domain.ApplicationStatus
+
+# Readers: the applicant firm, officers of the firm's district (city-wide officers: all), admins and services;
+# reviewers see what is under review. Managers: the firm (its own steps), officers, admins, services (the
+# domain's transition table says which step is whose; money-moving steps also need the round: _ensure_issuer).
+APPLICATION_SCOPE = ScopeRule(
+    noun="application",
+    readers={Role.ADMIN: EVERYWHERE, Role.SERVICE: EVERYWHERE, Role.OFFICER: InDistrict(Application.district_code),
+             Role.ENTERPRISE: OwnUscc(Application.uscc),
+             Role.REVIEWER: InStates(Application.status, frozenset({S.UNDER_REVIEW.value}))},
+    managers={Role.ADMIN: EVERYWHERE, Role.SERVICE: EVERYWHERE, Role.OFFICER: InDistrict(Application.district_code),
+              Role.ENTERPRISE: OwnUscc(Application.uscc)},
+)
+APPLICATIONS = Records(Application, APPLICATION_SCOPE)
+
+MONEY_ACTIONS = frozenset({domain.Action.APPROVE, domain.Action.DISBURSE, domain.Action.CLOSE,
+                           domain.Action.CLAW_BACK, domain.Action.DECLINE})
+# The states in which an award stands (for the cap, double support and "recently funded" rules).
+STANDING = frozenset({S.APPROVED, S.AGREEMENT, S.DISBURSING, S.CLOSED})
+
+
+def part_of(actor: Actor) -> Part | None:
+    """The part the caller plays in the domain's transition table."""
+    return {Role.ENTERPRISE: Part.ENTERPRISE, Role.OFFICER: Part.OFFICER, Role.ADMIN: Part.OFFICER,
+            Role.SERVICE: Part.SYSTEM}.get(actor.principal.role)
+
+
+# --- rows and domain values ----------------------------------------------------------------------------------------
+
+def _tranche_of(t: dict[str, Any]) -> Tranche:
+    return Tranche(int(t["index"]), t["milestone"], int(t["amount_fen"]), TrancheCondition(t["condition"]),
+                   date.fromisoformat(t["planned_on"]) if t.get("planned_on") else None,
+                   date.fromisoformat(t["paid_on"]) if t.get("paid_on") else None)
+
+
+def _tranche_row(t: Tranche) -> dict[str, Any]:
+    return {"index": t.index, "milestone": t.milestone, "amount_fen": t.amount_fen, "condition": t.condition.value,
+            "planned_on": t.planned_on.isoformat() if t.planned_on else None,
+            "paid_on": t.paid_on.isoformat() if t.paid_on else None}
+
+
+def app_of(row: Application) -> domain.Application:
+    rejection = None
+    if row.rejection:
+        rejection = domain.RejectionReason(domain.RejectionCode(row.rejection["code"]), row.rejection["detail"],
+                                           tuple(row.rejection.get("rules") or ()))
+    return domain.Application(
+        str(row.id), str(row.enterprise_id), str(row.programme_id), str(row.round_id), row.project_title,
+        row.requested_fen, S(row.status), domain.Origin(row.origin), row.approved_fen,
+        tuple(_tranche_of(t) for t in row.tranches), rejection, tuple(row.open_checks), row.released_fen,
+        row.clawed_back_fen, row.note or "")
+
+
+def store(row: Application, app: domain.Application) -> dict[str, Any]:
+    """Write the domain's application onto its row; the changed columns (the audit entry's shape)."""
+    values = {
+        "status": app.status.value, "approved_fen": app.approved_fen, "tranches": [_tranche_row(t) for t in app.tranches],
+        "rejection": None if app.rejection is None else {"code": app.rejection.code.value,
+                                                         "detail": app.rejection.detail,
+                                                         "rules": list(app.rejection.rules)},
+        "open_checks": list(app.open_checks), "released_fen": app.released_fen,
+        "clawed_back_fen": app.clawed_back_fen, "disbursed_fen": app.disbursed_fen, "note": app.note or None,
+    }
+    changed = {}
+    for name, value in values.items():
+        if getattr(row, name) != value:
+            changed[name] = {"from": getattr(row, name), "to": value}
+            setattr(row, name, value)
+    if changed:
+        row.version += 1
+    return changed
+
+
+def eligibility_rows(result: EligibilityResult) -> list[dict[str, Any]]:
+    return [{"rule": r.code, "met": r.met, "facts": dict(r.facts), "reason": r.reason} for r in result.results]
+
+
+def read_model(actor: Actor, row: Application, reviews: schemas.ReviewSummary | None = None) -> schemas.ApplicationRead:
+    values = {c.key: getattr(row, c.key) for c in Application.__table__.columns}
+    part = part_of(actor)
+    allowed = [] if part is None else [r.action.value for r in domain.allowed(S(row.status), part)
+                                       if r.action not in (domain.Action.CONFIRM_ELIGIBLE,
+                                                           domain.Action.REFUSE_INELIGIBLE)]
+    return schemas.ApplicationRead(**{**values, "allowed_actions": allowed, "reviews": reviews})
+
+
+def _state(row: Application, programme: Programme) -> dict[str, Any]:
+    return {"application_id": row.id, "enterprise_id": row.enterprise_id, "uscc": row.uscc,
+            "programme_id": row.programme_id, "round_id": row.round_id, "programme_name": programme.name,
+            "instrument": programme.instrument, "project_title": row.project_title, "origin": row.origin,
+            "status": row.status, "requested_fen": row.requested_fen}
+
+
+# --- reads the rules need ------------------------------------------------------------------------------------------
+
+async def awarded_in_round(session: AsyncSession, round_id: uuid.UUID, enterprise_id: uuid.UUID,
+                           excluding: uuid.UUID | None = None) -> int:
+    """What the round has awarded the firm and not released (approved less released, standing awards)."""
+    query = select(func.coalesce(func.sum(Application.approved_fen - Application.released_fen), 0)).where(
+        Application.round_id == round_id, Application.enterprise_id == enterprise_id,
+        Application.status.in_([s.value for s in (*STANDING, S.CLAWED_BACK)]))
+    if excluding is not None:
+        query = query.where(Application.id != excluding)
+    return int(await session.scalar(query) or 0)
+
+
+async def standing_awards(session: AsyncSession, enterprise_id: uuid.UUID,
+                          excluding: uuid.UUID | None = None) -> list[Application]:
+    query = select(Application).where(Application.enterprise_id == enterprise_id,
+                                      Application.status.in_([s.value for s in STANDING]))
+    if excluding is not None:
+        query = query.where(Application.id != excluding)
+    return list((await session.scalars(query)).all())
+
+
+def existing_awards(rows: Sequence[Application]) -> list[ExistingAward]:
+    return [ExistingAward(str(r.id), str(r.programme_id), r.approved_on or r.created_at.date(), r.project_title)
+            for r in rows]
+
+
+async def _profile(session: AsyncSession, enterprise_id: uuid.UUID) -> EnterpriseProfile:
+    profile = await session.get(EnterpriseProfile, enterprise_id)
+    if profile is None:
+        raise NotFound(f"no enterprise {enterprise_id} known to funding (registry events not received yet?)",
+                       field="enterprise_id")
+    return profile
+
+
+async def _evaluate(session: AsyncSession, profile: EnterpriseProfile, programme: Programme, round_: FundingRound,
+                    project_title: str, excluding: uuid.UUID | None = None) -> EligibilityResult:
+    awards = existing_awards(await standing_awards(session, profile.enterprise_id, excluding))
+    return evaluate(rules_for(programme_of(programme), round_of(round_)), EnterpriseFacts.of(profile),
+                    on=programme_today(), awards=awards, project_title=project_title)
+
+
+def _limits(programme: Programme, round_: FundingRound, awarded: int, available: int | None = None) -> domain.AmountLimits:
+    return domain.AmountLimits(enterprise_cap(programme_of(programme), round_of(round_)), awarded, available)
+
+
+# --- create, read, list --------------------------------------------------------------------------------------------
+
+async def create_application(work: Work, actor: Actor, data: schemas.ApplicationCreate,
+                             idempotency: Idempotency) -> IdempotentResponse:
+    async with work(actor) as uow:
+        session = uow.session
+        if (earlier := await idempotency.claim(session)) is not None:
+            return earlier
+        if actor.principal.role == Role.ENTERPRISE:
+            profile = await session.scalar(select(EnterpriseProfile).where(
+                EnterpriseProfile.uscc == actor.principal.uscc))
+            if profile is None or (data.enterprise_id is not None and data.enterprise_id != profile.enterprise_id):
+                raise PermissionDenied("an enterprise applies only for itself", field="enterprise_id")
+        else:
+            if data.enterprise_id is None:
+                raise InvalidInput("name the enterprise the application is for", field="enterprise_id")
+            profile = await _profile(session, data.enterprise_id)
+        APPLICATION_SCOPE.ensure_manageable(actor, {"uscc": profile.uscc, "district_code": profile.district_code})
+        round_ = await session.get(FundingRound, data.round_id)
+        if round_ is None:
+            raise NotFound(f"no round {data.round_id}", field="round_id")
+        programme = await session.get(Programme, round_.programme_id)
+        assert programme is not None
+        awarded = await awarded_in_round(session, round_.id, profile.enterprise_id)
+        with refusals():
+            require_open(round_of(round_), programme_today())
+            try:
+                domain.check_amount(data.requested_fen, _limits(programme, round_, awarded))
+            except domain.AmountRefused as refused:  # the request itself is at fault here: 422 naming it
+                raise InvalidInput(refused.detail, field="requested_fen", code=refused.code,
+                                   **{k: v for k, v in refused.extra.items() if k != "field"}) from None
+        result = await _evaluate(session, profile, programme, round_, data.project_title)
+        if result.failed:
+            raise InvalidInput("the enterprise is not eligible: " + result.summary(), field="eligibility",
+                               code="not_eligible", rules=[r.code for r in result.failed],
+                               eligibility=eligibility_rows(result))
+        row = Application(id=uuid.uuid4(), enterprise_id=profile.enterprise_id, uscc=profile.uscc,
+                          enterprise_name=profile.name, district_code=profile.district_code,
+                          held_tiers=sorted(profile.held_tiers or ()), programme_id=programme.id, round_id=round_.id,
+                          project_title=data.project_title, summary=data.summary, requested_fen=data.requested_fen,
+                          status=S.DRAFT.value, origin=domain.Origin.APPLICATION.value,
+                          created_by=actor.principal.subject)
+        session.add(row)
+        await uow.flush()
+        uow.audit("application.create", "application", str(row.id), data.model_dump(mode="json"))
+        read = read_model(actor, row)
+        return await idempotency.respond(session, 201, read, headers={"Location": f"/v1/applications/{row.id}",
+                                                                      "ETag": f'"{row.version}"'})
+
+
+async def _review_summary(session: AsyncSession, application_id: uuid.UUID) -> schemas.ReviewSummary:
+    rows = (await session.scalars(select(ReviewDeclaration).where(
+        ReviewDeclaration.application_id == application_id))).all()
+    scores = [r.score for r in rows if r.score is not None]
+    return schemas.ReviewSummary(declarations=len(rows), conflicts_of_interest=sum(r.conflict_of_interest for r in rows),
+                                 scores=len(scores), mean_score=sum(scores) / len(scores) if scores else None)
+
+
+async def get_application(sessions: Sessions, actor: Actor, application_id: uuid.UUID) -> schemas.ApplicationRead:
+    async with sessions() as session:
+        row = await APPLICATIONS.get(session, actor, application_id)
+        return read_model(actor, row, await _review_summary(session, row.id))
+
+
+_ORDER = (Key(Application.created_at, cursor_datetime), Key(Application.id, cursor_uuid))
+
+
+async def list_applications(sessions: Sessions, actor: Actor, *, limit: int, cursor: str | None,
+                            round_id: uuid.UUID | None, status: str | None, enterprise_id: uuid.UUID | None,
+                            origin: str | None) -> tuple[list[schemas.ApplicationRead], str | None]:
+    query = APPLICATIONS.select(actor)
+    for column, value in ((Application.round_id, round_id), (Application.status, status),
+                          (Application.enterprise_id, enterprise_id), (Application.origin, origin)):
+        if value is not None:
+            query = query.where(column == value)
+    async with sessions() as session:
+        rows, next_cursor = await paginate(session, query, keys=_ORDER, limit=limit, cursor=cursor, descending=True)
+    return [read_model(actor, r) for r in rows], next_cursor
+
+
+# --- transitions ---------------------------------------------------------------------------------------------------
+
+def _tranches(data: schemas.ApplicationTransition, approved_fen: int | None) -> tuple[Tranche, ...]:
+    if not data.tranches:
+        return ()
+    specs = [TrancheSpec(t.milestone, Decimal(t.share), TrancheCondition(t.condition), t.planned_on)
+             for t in data.tranches]
+    return plan_tranches(approved_fen or 0, specs)
+
+
+async def _ensure_issuer(session: AsyncSession, actor: Actor, round_id: uuid.UUID) -> None:
+    """Money-moving steps are for those who manage the round's money (an officer of the issuing district)."""
+    if actor.principal.role == Role.OFFICER:
+        round_ = await session.get(FundingRound, round_id)
+        assert round_ is not None
+        ROUND_SCOPE.ensure_manageable(actor, round_)
+
+
+async def emit_money(uow: UnitOfWork, row: Application, programme: Programme, entries: Sequence[Any]) -> None:
+    """The events of the ledger entries a step wrote: fund.disbursed per tranche, fund.clawed_back."""
+    issuer = (await uow.session.get(FundPool, programme.pool_id)).issuer  # type: ignore[union-attr]
+    common = {"application_id": row.id, "enterprise_id": row.enterprise_id, "uscc": row.uscc,
+              "programme_id": row.programme_id, "round_id": row.round_id, "programme_name": programme.name,
+              "instrument": programme.instrument, "issuer": issuer, "project_title": row.project_title}
+    for entry in entries:
+        if entry.kind.value == "disbursed":
+            index = int(entry.key.rsplit(":", 1)[1])
+            tranche = next(t for t in row.tranches if t["index"] == index)
+            uow.emit(FundDisbursed(**common, amount_fen=entry.amount_fen, on=entry.on, entry_key=entry.key,
+                                   tranche_index=index, milestone=tranche["milestone"],
+                                   disbursed_total_fen=row.disbursed_fen), subject=str(row.id))
+        elif entry.kind.value == "clawed_back":
+            uow.emit(FundClawedBack(**common, amount_fen=entry.amount_fen, on=entry.on, entry_key=entry.key,
+                                    clawed_back_total_fen=row.clawed_back_fen, reason=row.note or ""),
+                     subject=str(row.id))
+
+
+async def transition_application(work: Work, actor: Actor, application_id: uuid.UUID,
+                                 data: schemas.ApplicationTransition, if_match: str | None,
+                                 idempotency: Idempotency) -> IdempotentResponse:
+    part = part_of(actor)
+    if part is None:
+        raise PermissionDenied(f"role {actor.principal.role.value} takes no step of an application")
+    action = domain.Action(data.action)
+    async with work(actor) as uow:
+        session = uow.session
+        if (earlier := await idempotency.claim(session)) is not None:
+            return earlier
+        row = await APPLICATIONS.get_for_change(session, actor, application_id, if_match=if_match)
+        programme = await session.get(Programme, row.programme_id)
+        assert programme is not None
+        today = programme_today()
+        if action in MONEY_ACTIONS:
+            await _ensure_issuer(session, actor, row.round_id)
+        if action == domain.Action.APPROVE:
+            # The firm's cap is a sum over its awards in the round: two approvals for one firm run one at a time
+            # (other firms' approvals do not wait on this lock).
+            await uow.lock("enterprise_cap", row.round_id, row.enterprise_id)
+        # Read, not locked: the budget is checked again under the round's lock when the entries are appended, last.
+        round_ = await session.get(FundingRound, row.round_id)
+        assert round_ is not None
+        before = app_of(row)
+        command = domain.Command(action, part, today, note=data.note, amount_fen=data.amount_fen)
+        with refusals():
+            if action == domain.Action.SUBMIT:
+                require_open(round_of(round_), today)
+                command = replace(command, limits=_limits(programme, round_, await awarded_in_round(
+                    session, round_.id, row.enterprise_id, row.id)))
+            elif action == domain.Action.APPROVE:
+                command = replace(command, limits=_limits(programme, round_, await awarded_in_round(
+                    session, round_.id, row.enterprise_id, row.id), balance_of(round_).available_fen))
+            elif action == domain.Action.REJECT:
+                if data.rejection is None:
+                    raise InvalidInput("a rejection says why", field="rejection")
+                command = replace(command, rejection=domain.RejectionReason(
+                    domain.RejectionCode(data.rejection.code), data.rejection.detail))
+            elif action == domain.Action.SIGN_AGREEMENT:
+                command = replace(command, tranches=_tranches(data, row.approved_fen))
+            elif action == domain.Action.DISBURSE:
+                if data.tranche_index is None:
+                    raise InvalidInput("name the tranche whose milestone was met", field="tranche_index")
+                command = replace(command, tranche_index=data.tranche_index)
+            moved = domain.transition(before, command)
+            app, entries = moved.application, list(moved.entries)
+            eligibility = None
+            if action == domain.Action.SUBMIT:
+                # The eligibility check follows at once, by the system, on the data funding holds now.
+                profile = await _profile(session, row.enterprise_id)
+                eligibility = await _evaluate(session, profile, programme, round_, row.project_title, row.id)
+                checked = domain.transition(app, domain.eligibility_command(eligibility, Part.SYSTEM, today))
+                app = checked.application
+                row.held_tiers = sorted(profile.held_tiers or ())
+        changed = store(row, app)
+        now = utcnow()
+        if eligibility is not None:
+            row.eligibility, row.eligibility_outcome = eligibility_rows(eligibility), eligibility.outcome.value
+            row.submitted_at = now
+        if action == domain.Action.APPROVE:
+            row.approved_on, row.decided_at = today, now
+        if app.status == S.REJECTED:
+            row.decided_at = now
+        await uow.flush()
+        state = _state(row, programme)
+        if action == domain.Action.SUBMIT:
+            uow.emit(ApplicationSubmitted(**{**state, "status": S.SUBMITTED.value}), subject=str(row.id))
+        if action == domain.Action.APPROVE:
+            uow.emit(ApplicationApproved(**state, approved_fen=row.approved_fen, approved_on=today),
+                     subject=str(row.id))
+            await flag_double_support(uow, row)
+        if app.status == S.REJECTED and before.status != S.REJECTED:
+            assert app.rejection is not None
+            uow.emit(ApplicationRejected(**state, reason_code=app.rejection.code.value, reason=app.rejection.detail,
+                                         rules=list(app.rejection.rules)), subject=str(row.id))
+        await emit_money(uow, row, programme, entries)
+        uow.audit(f"application.{action.value}", "application", str(row.id),
+                  {**changed, "entries": [e.key for e in entries], "note": data.note or None})
+        read = read_model(actor, row)
+        response = await idempotency.respond(session, 200, read, headers={"ETag": f'"{row.version}"'})
+        if entries:
+            # Last, so that the round's lock is held only from here to the commit: the authoritative check of the
+            # budget and the write of the money. A refusal here rolls back everything above.
+            await append_entries(uow, row.round_id, entries)
+        return response
+
+
+
+# --- double support ------------------------------------------------------------------------------------------------
+
+async def flag_double_support(uow: UnitOfWork, row: Application) -> list[DoubleSupportFlag]:
+    """On approval: a flag for each standing award of the same firm whose project title is similar (REFERENCE
+    §13.4, ``domain.double_support``), stored for officers to review; the approval itself stands."""
+    session = uow.session
+    others = await standing_awards(session, row.enterprise_id, row.id)
+    project = double_support.FundedProject(str(row.id), str(row.enterprise_id), str(row.programme_id),
+                                           row.project_title)
+    funded = [double_support.FundedProject(str(o.id), str(o.enterprise_id), str(o.programme_id), o.project_title)
+              for o in others]
+    flags = []
+    for found in double_support.find_double_support(project, funded):
+        flag = DoubleSupportFlag(application_id=row.id, other_application_id=uuid.UUID(found.other.reference),
+                                 enterprise_id=row.enterprise_id, district_code=row.district_code,
+                                 similarity=str(found.similarity), identical=found.identical, reason=found.reason())
+        session.add(flag)
+        flags.append(flag)
+    if flags:
+        await uow.flush()
+        uow.audit("application.double_support_flagged", "application", str(row.id),
+                  {"flags": [{"other": str(f.other_application_id), "similarity": f.similarity} for f in flags]})
+    return flags
+
+
+FLAG_SCOPE = ScopeRule(
+    noun="double-support flag",
+    readers={Role.ADMIN: EVERYWHERE, Role.SERVICE: EVERYWHERE, Role.OFFICER: InDistrict(DoubleSupportFlag.district_code)},
+    managers={Role.ADMIN: EVERYWHERE, Role.OFFICER: InDistrict(DoubleSupportFlag.district_code)},
+)
+FLAGS = Records(DoubleSupportFlag, FLAG_SCOPE)
+_FLAG_ORDER = (Key(DoubleSupportFlag.created_at, cursor_datetime), Key(DoubleSupportFlag.id, cursor_uuid))
+
+
+async def list_flags(sessions: Sessions, actor: Actor, *, limit: int, cursor: str | None,
+                     status: str | None) -> tuple[list[DoubleSupportFlag], str | None]:
+    query = select(DoubleSupportFlag).where(FLAG_SCOPE.readable(actor))
+    if status is not None:
+        query = query.where(DoubleSupportFlag.status == status)
+    async with sessions() as session:
+        return await paginate(session, query, keys=_FLAG_ORDER, limit=limit, cursor=cursor, descending=True)
+
+
+async def resolve_flag(work: Work, actor: Actor, flag_id: uuid.UUID,
+                       data: schemas.DoubleSupportResolve) -> DoubleSupportFlag:
+    """An officer's finding on a flag: cleared (two projects after all) or confirmed (one project funded twice:
+    the award is then closed or clawed back through its own transitions)."""
+    async with work(actor) as uow:
+        flag = await FLAGS.get_for_change(uow.session, actor, flag_id)
+        if flag.status != "open":
+            raise Conflict(f"the flag is {flag.status} already", field="status")
+        flag.status, flag.resolution = data.decision, data.resolution
+        flag.resolved_by, flag.resolved_at = actor.principal.subject, utcnow()
+        await uow.flush()
+        uow.audit(f"double_support.{data.decision}", "double_support_flag", str(flag.id),
+                  {"resolution": data.resolution})
+    return flag
+
+
+# --- reviews -------------------------------------------------------------------------------------------------------
+
+async def declare_review(work: Work, actor: Actor, application_id: uuid.UUID,
+                         data: schemas.ReviewCreate) -> ReviewDeclaration:
+    """A reviewer's declaration on an application under review: a conflict of interest (回避) and no score, or no
+    conflict and (optionally) a score. Once per reviewer and application."""
+    if data.conflict_of_interest and data.score is not None:
+        raise InvalidInput("a reviewer with a conflict of interest gives no score", field="score")
+    async with work(actor) as uow:
+        row = await APPLICATIONS.get(uow.session, actor, application_id)
+        if row.status != S.UNDER_REVIEW.value:
+            raise Conflict(f"the application is {row.status}; reviewers declare while it is under review",
+                           field="status")
+        review = ReviewDeclaration(application_id=row.id, reviewer=actor.principal.subject,
+                                   conflict_of_interest=data.conflict_of_interest, statement=data.statement,
+                                   score=data.score)
+        uow.session.add(review)
+        await uow.flush()
+        uow.audit("application.review_declared", "application", str(row.id), data.model_dump(mode="json"))
+    return review
+
+
+async def list_reviews(sessions: Sessions, actor: Actor, application_id: uuid.UUID) -> list[ReviewDeclaration]:
+    async with sessions() as session:
+        row = await APPLICATIONS.get(session, actor, application_id)
+        query = select(ReviewDeclaration).where(ReviewDeclaration.application_id == row.id)
+        if actor.principal.role == Role.REVIEWER:  # a reviewer sees its own declaration, not the others' scores
+            query = query.where(ReviewDeclaration.reviewer == actor.principal.subject)
+        return list((await session.scalars(query.order_by(ReviewDeclaration.declared_at))).all())
