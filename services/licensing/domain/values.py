@@ -116,6 +116,12 @@ def share(value: Decimal | str | int, field: str, *, allow_zero: bool = False) -
     return number
 
 
+def fraction_text(value: Decimal) -> str:
+    """A fraction as events and schedules write it: plain, without trailing zeros ("0.03", whatever the column's
+    scale)."""
+    return f"{value.normalize():f}"
+
+
 def percent(value: Decimal) -> str:
     return f"{(value * 100).normalize():f}%"
 

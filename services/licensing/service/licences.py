@@ -21,7 +21,7 @@ from services.licensing.domain import trials as trial_domain
 from services.licensing.domain.licences import IN_FORCE, Grant, LicenceKind, LicenceStatus, check_grant
 from services.licensing.domain.open_licences import DeclarationStatus, check_takeable, effective_on
 from services.licensing.domain.royalties import Instalment, schedule
-from services.licensing.domain.values import Term, Territory
+from services.licensing.domain.values import Term, Territory, fraction_text
 from services.licensing.models import EnterpriseProfile, Licence, OpenLicenceDeclaration, Patent, Payment
 from services.licensing.schemas import licences as schemas
 from services.licensing.service.patents import (
@@ -197,6 +197,9 @@ async def record_payment(work: Work, actor: Actor, licence_id: uuid.UUID, data: 
             raise Conflict("a trial is free; its payment is the conversion (POST …/conversion)", field="status")
         if data.kind == "royalty" and (data.period_start is None or data.period_end is None):
             raise InvalidInput("a royalty payment names its period", field="period_start")
+        # The payments before this one (read before it is added: the session would flush it into the answer).
+        earlier_payments = (await uow.session.execute(select(Payment.paid_on, Payment.amount_fen).where(
+            Payment.licence_id == licence.id))).all()
         payment = Payment(licence_id=licence.id, institute_id=licence.institute_id,
                           licensee_uscc=licence.licensee_uscc, kind=data.kind, amount_fen=data.amount_fen,
                           paid_on=data.paid_on, reference=data.reference, period_start=data.period_start,
@@ -204,8 +207,6 @@ async def record_payment(work: Work, actor: Actor, licence_id: uuid.UUID, data: 
         uow.session.add(payment)
         values: dict[str, Any] = {"paid_fen": licence.paid_fen + data.amount_fen}
         if status is LicenceStatus.PENDING:
-            earlier_payments = (await uow.session.execute(select(Payment.paid_on, Payment.amount_fen).where(
-                Payment.licence_id == licence.id))).all()
             effective = effective_on(licence.notice_on, [*((p, a) for p, a in earlier_payments),
                                                          (data.paid_on, data.amount_fen)], licence.due_fen)
             if effective:
@@ -415,6 +416,6 @@ async def royalty_schedule(sessions: Sessions, actor: Actor, licence_id: uuid.UU
         else:
             raise NotFound(f"licence {licence_id} has no royalty on record")
     return [schemas.InstalmentRead(due_on=i.due_on, kind=i.kind, amount_fen=i.amount_fen,
-                                   rate=None if i.rate is None else str(i.rate), period_start=i.period_start,
+                                   rate=None if i.rate is None else fraction_text(i.rate), period_start=i.period_start,
                                    period_end=i.period_end) for i in items]
 

@@ -33,7 +33,7 @@ from services.licensing.domain.patents import (
     check_publication_numbers,
     patent_type_of,
 )
-from services.licensing.domain.values import Term, Territory, application_number
+from services.licensing.domain.values import Term, Territory, application_number, fraction_text
 from services.licensing.models import Licence, OpenLicenceDeclaration, Patent
 from services.licensing.schemas import patents as schemas
 from shared.auth import Actor, Role
@@ -313,7 +313,7 @@ def _declaration_state(patent: Patent, declaration: OpenLicenceDeclaration, *, i
     return {**patent_state(patent, open_licence=in_force), "declaration_id": declaration.id,
             "royalty_mode": declaration.royalty_mode, "lump_sum_fen": declaration.lump_sum_fen,
             "entry_fee_fen": declaration.entry_fee_fen,
-            "royalty_rate": None if declaration.royalty_rate is None else str(declaration.royalty_rate),
+            "royalty_rate": None if declaration.royalty_rate is None else fraction_text(declaration.royalty_rate),
             "royalty_basis": declaration.royalty_basis, "term_start": declaration.term_start,
             "term_end": declaration.term_end}
 
