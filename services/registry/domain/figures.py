@@ -127,6 +127,9 @@ class AcquisitionMethod(StrEnum):
     TRANSFERRED_IN = "transferred_in"  # 受让 / 转入
     GIFTED = "gifted"  # 受赠
     MERGER = "merger"  # 并购
+    # 被许可: the firm exploits it under a licence (exclusive, sole, ordinary or open) and does not own it. Whether
+    # that counts is each rule set's IpPolicy.licences_count.
+    LICENSED_IN = "licensed_in"
 
 
 class AwardLevel(StrEnum):

@@ -40,6 +40,9 @@ class IpPolicy:
     require_applied_with_benefit: bool = False  # "actually applied and generating economic benefit"
     exclude_disputed: bool = False  # tech SME: "无争议"
     high_value_years_maintained: int = 10  # MIIT §1.1: maintained MORE than 10 years is 高价值
+    # IP the firm holds a licence to (被许可, not owned) counts, as acquired rather than self-developed. [U] for the
+    # MIIT standards ("有效知识产权" without saying "所有权"); the HNTE and tech-SME rules ask for ownership.
+    licences_count: bool = True
     notes: tuple[str, ...] = field(default=())
 
     def years_after_grant(self, kind: IpKind) -> int | None:
@@ -99,6 +102,8 @@ def _classify(holding: IpHolding, policy: IpPolicy, day: date) -> tuple[dict[str
     in_class_i = holding.kind in policy.class_i_kinds
     in_class_ii = holding.kind in policy.class_ii_kinds
     if not (in_class_i or in_class_ii):
+        return dict.fromkeys(TALLY_KEYS, False), []
+    if holding.acquisition is AcquisitionMethod.LICENSED_IN and not policy.licences_count:
         return dict.fromkeys(TALLY_KEYS, False), []
 
     # Each factor: (verdict, the input whose absence makes it None)

@@ -62,8 +62,10 @@ MIIT_2026_IP = IpPolicy(
     require_applied_with_benefit=True,
     notes=("2026 common rules, two third-party repos [C]",),
 )
-TECH_SME_IP = IpPolicy(name="most-2017-115", exclude_disputed=True)  # §2: "without dispute"
-HNTE_IP = IpPolicy(name="most-2016-32")  # §3: self-developed, transferred, gifted, merged all count for ownership
+# §2 counts IP the firm owns ("拥有", "without dispute"); §3 asks for ownership (所有权) got by self-development,
+# transfer, gift or merger: neither counts a licence held.
+TECH_SME_IP = IpPolicy(name="most-2017-115", exclude_disputed=True, licences_count=False)
+HNTE_IP = IpPolicy(name="most-2016-32", licences_count=False)
 
 
 def miit_ip_ladder(high_value: int, self_developed: int, class_i: int, class_ii: int) -> IpLadderScale:
