@@ -16,5 +16,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     "editions. Reads under /v1/public/ need no token: what is published, personal data masked.",
         tables=bus,
         routers=[scenarios.router, interests.router, challenges.router, applications.router, editions.router,
-                 scenarios.public_router, editions.public_router],
+                 scenarios.public_router, challenges.public_router,
+                 editions.public_router],
     )

@@ -7,14 +7,17 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response
 
+from services.scenarios.api.scenarios import PUBLIC_CACHE, Public, PublicLimit
 from services.scenarios.schemas import challenges as schemas
-from services.scenarios.schemas.scenarios import USCC, DistrictCode, Sector
+from services.scenarios.schemas.scenarios import USCC, Cluster, DistrictCode, Sector
 from services.scenarios.service import challenges as service
 from shared.app import Sessions, WorkOf
 from shared.auth import Actor, Role, require_actor
 from shared.http import Page, etag
 
 router = APIRouter(prefix="/v1/challenges", tags=["challenges"])
+# Without a token: the challenges that have been on the list (issue 12, item 4).
+public_router = APIRouter(prefix="/v1/public/challenges", tags=["public"])
 
 # Every authenticated role reads what is on the list; the rest is read in scope (service.CHALLENGE_SCOPE).
 Reader = Annotated[Actor, require_actor(Role.ADMIN, Role.OFFICER, Role.REVIEWER, Role.ENTERPRISE, Role.PARK_OPERATOR,
@@ -80,4 +83,33 @@ async def transition_challenge(challenge_id: uuid.UUID, body: schemas.ChallengeT
                                work: WorkOf, response: Response, if_match: IfMatch = None) -> schemas.ChallengeRead:
     challenge = await service.transition_challenge(work, actor, challenge_id, body, if_match)
     response.headers["ETag"] = etag(challenge.version)
+    return challenge
+
+
+@public_router.get("", response_model=Page[schemas.PublicChallengeRead],
+                   summary="The challenges that have been on the list, as anyone sees them (no token)")
+async def list_public_challenges(
+    _: Public,
+    sessions: Sessions,
+    response: Response,
+    limit: PublicLimit = 20,
+    cursor: str | None = None,
+    status: Annotated[schemas.PublicStage | None, Query()] = None,
+    district_code: Annotated[DistrictCode | None, Query()] = None,
+    sector: Annotated[Sector | None, Query()] = None,
+    cluster: Annotated[Cluster | None, Query()] = None,
+) -> Page[schemas.PublicChallengeRead]:
+    items, next_cursor = await service.list_public_challenges(sessions, limit=limit, cursor=cursor, status=status,
+                                                              district_code=district_code, sector=sector,
+                                                              cluster=cluster)
+    response.headers["Cache-Control"] = PUBLIC_CACHE
+    return Page(items=items, next_cursor=next_cursor)
+
+
+@public_router.get("/{challenge_id}", response_model=schemas.PublicChallengeRead,
+                   summary="One challenge that has been on the list, as anyone sees it (no token)")
+async def get_public_challenge(challenge_id: uuid.UUID, _: Public, sessions: Sessions,
+                               response: Response) -> schemas.PublicChallengeRead:
+    challenge = await service.get_public_challenge(sessions, challenge_id)
+    response.headers["Cache-Control"] = PUBLIC_CACHE
     return challenge

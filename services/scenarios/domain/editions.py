@@ -28,19 +28,21 @@ KEY = "id"  # every entry of an edition names its record by "id"
 
 
 class ListKind(StrEnum):
-    """The lists published in editions. The challenge list (揭榜挂帅榜单) joins once challenges are kept here."""
+    """The lists published in editions."""
 
     SCENARIOS = "scenarios"  # 产业链场景应用清单
+    CHALLENGES = "challenges"  # 揭榜挂帅榜单
     FLAGSHIP_PARKS = "flagship_parks"  # 旗舰园区名单 (flagship platforms of the year, from the registry)
 
 
 TITLES = {
     ListKind.SCENARIOS: "湖州市产业链场景应用清单",
+    ListKind.CHALLENGES: "湖州市揭榜挂帅榜单",
     ListKind.FLAGSHIP_PARKS: "湖州市播种平台旗舰园区名单",
 }
 
 # The field each kind of entry is known by in a difference (its title, a park's name).
-LABELS = {ListKind.SCENARIOS: "title", ListKind.FLAGSHIP_PARKS: "name"}
+LABELS = {ListKind.SCENARIOS: "title", ListKind.CHALLENGES: "title", ListKind.FLAGSHIP_PARKS: "name"}
 
 
 def list_kind(value: str) -> ListKind:

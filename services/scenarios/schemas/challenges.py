@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.scenarios.domain.challenges import (
+    AFTER_PUBLICATION,
     ChallengeCommand,
     ChallengeStage,
     Comparison,
@@ -24,6 +25,7 @@ from services.scenarios.schemas.scenarios import (
     Cluster,
     DistrictCode,
     LongText,
+    PublicPublisherRead,
     PublisherIn,
     PublisherRead,
     Sector,
@@ -194,3 +196,37 @@ class ChallengeRead(BaseModel):
     created_at: datetime
     updated_at: datetime
     version: int
+
+
+# --- the public view (no token) -------------------------------------------------------------------------------------
+
+# The stages a caller without a token may filter by: those of a challenge that has been on the list.
+PublicStage = Literal[tuple(sorted(AFTER_PUBLICATION | {ChallengeStage.CLOSED}))]  # type: ignore[valid-type]
+
+
+class PublicChallengeRead(BaseModel):
+    """A challenge as anyone sees it without a token: the call as published and how far it got; none of who
+    worked it (no user ids, no reasons officers wrote). A challenge holds no personal data."""
+
+    id: uuid.UUID
+    issuer: PublicPublisherRead
+    title: str
+    background: str
+    sector: str
+    cluster: str | None
+    industry_chain: str | None
+    capability_tags: list[str]
+    district_code: str
+    indicators: list[dict[str, Any]]
+    bounty: BountyRead
+    funding_class: str
+    duration_months: int
+    application_deadline: date
+    ip_terms: IpTermsRead
+    eligibility: dict[str, Any]
+    max_teams: int
+    allow_consortium: bool
+    review_criteria: list[dict[str, Any]]
+    status: str
+    published_at: datetime | None
+    closed_at: datetime | None

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.scenarios.domain.challenges import (
@@ -31,11 +32,12 @@ from services.scenarios.domain.reviews import Criterion, ReviewTemplate
 from services.scenarios.domain.values import Publisher, PublisherKind, normalise_tags, within
 from services.scenarios.models import Challenge
 from services.scenarios.schemas import challenges as schemas
-from services.scenarios.schemas.scenarios import PublisherRead
+from services.scenarios.schemas.scenarios import PublicPublisherRead, PublisherRead
+from services.scenarios.service.scenarios import publisher_names
 from shared.auth import Actor, Role
 from shared.clock import programme_today
 from shared.db import utcnow
-from shared.errors import InvalidInput, PermissionDenied
+from shared.errors import InvalidInput, NotFound, PermissionDenied
 from shared.events.scenarios import ChallengeBounty, ChallengeEligibility, ChallengeIssuer, ChallengePublished
 from shared.http import cursor_datetime, cursor_uuid
 from shared.pagination import Key, paginate
@@ -342,3 +344,44 @@ async def lock_challenge(uow: UnitOfWork, actor: Actor, challenge_id: uuid.UUID)
     """The challenge locked for a change of its applications (an appointment, acceptance): held to the end of the
     unit of work, so that such changes to one challenge run one after the other."""
     return await CHALLENGES.get_for_change(uow.session, actor, challenge_id)
+
+
+# --- the public view (no token) -------------------------------------------------------------------------------------
+
+_PUBLIC_ORDER = (Key(Challenge.published_at, cursor_datetime), Key(Challenge.id, cursor_uuid))
+_PUBLIC_FIELDS = frozenset(schemas.PublicChallengeRead.model_fields) - {"issuer"}
+
+
+def public_model(challenge: Challenge, names: dict[str, str]) -> schemas.PublicChallengeRead:
+    read = read_model(challenge)
+    issuer = PublicPublisherRead(kind=challenge.issuer_kind, uscc=challenge.issuer_uscc,
+                                 department=challenge.issuer_department,
+                                 name=names.get(challenge.issuer_uscc) if challenge.issuer_uscc
+                                 else challenge.issuer_department)
+    return schemas.PublicChallengeRead(issuer=issuer, **{f: getattr(read, f) for f in _PUBLIC_FIELDS})
+
+
+async def list_public_challenges(sessions: Sessions, *, limit: int, cursor: str | None, status: str | None,
+                                 district_code: str | None, sector: str | None,
+                                 cluster: str | None) -> tuple[list[schemas.PublicChallengeRead], str | None]:
+    """The challenges that have been on the list (once published, whatever came next), latest published first."""
+    query = select(Challenge).where(_ON_THE_LIST.condition(None))  # type: ignore[arg-type]
+    for column, value in ((Challenge.status, status), (Challenge.district_code, district_code),
+                          (Challenge.sector, sector), (Challenge.cluster, cluster)):
+        if value is not None:
+            query = query.where(column == value)
+    async with sessions() as session:
+        page, next_cursor = await paginate(session, query, keys=_PUBLIC_ORDER, limit=limit, cursor=cursor,
+                                           descending=True)
+        names = await publisher_names(session, {c.issuer_uscc for c in page if c.issuer_uscc})
+    return [public_model(c, names) for c in page], next_cursor
+
+
+async def get_public_challenge(sessions: Sessions, challenge_id: uuid.UUID) -> schemas.PublicChallengeRead:
+    async with sessions() as session:
+        challenge = await session.get(Challenge, challenge_id)
+        # Never published (a draft, one cancelled in review) reads as absent: its existence is not revealed.
+        if challenge is None or challenge.published_at is None:
+            raise NotFound(f"no challenge {challenge_id}")
+        names = await publisher_names(session, {challenge.issuer_uscc} if challenge.issuer_uscc else set())
+    return public_model(challenge, names)

@@ -1,6 +1,6 @@
-"""Yearly list editions (清单, 第N批): an officer publishes the scenario list or the flagship-park list as it stands,
-numbered within the list and year; the edition keeps its entries (no personal data) and its differences from the
-edition before, and is read and exported (XLSX, JSON) by anyone.
+"""Yearly list editions (清单, 第N批): an officer publishes the scenario list, the challenge list (揭榜挂帅榜单) or the
+flagship-park list as it stands, numbered within the list and year; the edition keeps its entries (no personal
+data) and its differences from the edition before, and is read and exported (XLSX, JSON) by anyone.
 
 Numbering: the unit of work holds a lock on the list (``uow.lock``) while it reads the last number and writes the
 next, so that officers publishing at once get consecutive numbers; the unique key (list, year, number) is the
@@ -16,6 +16,7 @@ from openpyxl import Workbook
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from services.scenarios.domain.challenges import AFTER_PUBLICATION
 from services.scenarios.domain.editions import (
     LABELS,
     ListKind,
@@ -24,7 +25,7 @@ from services.scenarios.domain.editions import (
     edition_title,
 )
 from services.scenarios.domain.scenarios import ON_THE_LIST
-from services.scenarios.models import ListEdition, PlatformProfile, Scenario
+from services.scenarios.models import Challenge, ListEdition, PlatformProfile, Scenario
 from services.scenarios.schemas import editions as schemas
 from services.scenarios.service.scenarios import publisher_names
 from shared.auth import Actor, Role
@@ -67,6 +68,27 @@ async def scenario_entries(session: AsyncSession, year: int) -> list[dict[str, A
     } for s in rows]
 
 
+def _indicator(item: dict[str, Any]) -> str:
+    """A technical indicator as the list prints it: 名称 ≥ 目标 单位."""
+    sign = "≤" if item.get("comparison") == "at_most" else "≥"
+    return f"{item['name']} {sign} {item['target']} {item['unit']}"
+
+
+async def challenge_entries(session: AsyncSession, year: int) -> list[dict[str, Any]]:
+    """The challenges on the list and running (published, not yet closed), in the order they were published."""
+    rows = (await session.scalars(select(Challenge).where(Challenge.status.in_(sorted(AFTER_PUBLICATION)))
+                                  .order_by(Challenge.published_at, Challenge.id))).all()
+    names = await publisher_names(session, {c.issuer_uscc for c in rows if c.issuer_uscc})
+    return [{
+        "id": str(c.id), "title": c.title,
+        "issuer": names.get(c.issuer_uscc) if c.issuer_uscc else c.issuer_department, "issuer_uscc": c.issuer_uscc,
+        **{name: _plain(getattr(c, name)) for name in (
+            "industry_chain", "sector", "cluster", "district_code", "bounty_total_fen", "bounty_issuer_fen",
+            "bounty_public_fen", "application_deadline", "duration_months", "max_teams", "ip_ownership", "status")},
+        "indicators": [_indicator(i) for i in c.indicators],
+    } for c in rows]
+
+
 async def flagship_park_entries(session: AsyncSession, year: int) -> list[dict[str, Any]]:
     """The platforms on the year's flagship list, as the registry's events told this service, by district."""
     rows = (await session.scalars(select(PlatformProfile).order_by(PlatformProfile.district_code,
@@ -77,7 +99,8 @@ async def flagship_park_entries(session: AsyncSession, year: int) -> list[dict[s
             for p in rows if year in (p.flagship_years or [])]
 
 
-ENTRIES = {ListKind.SCENARIOS: scenario_entries, ListKind.FLAGSHIP_PARKS: flagship_park_entries}
+ENTRIES = {ListKind.SCENARIOS: scenario_entries, ListKind.CHALLENGES: challenge_entries,
+           ListKind.FLAGSHIP_PARKS: flagship_park_entries}
 
 
 # --- reading -------------------------------------------------------------------------------------------------------
@@ -172,6 +195,14 @@ COLUMNS: dict[ListKind, tuple[tuple[str, str], ...]] = {
         ("district_code", "区县代码"), ("functional_zone", "功能区"), ("capability_tags", "所需能力"),
         ("deliverable", "预期成果"), ("budget_min_fen", "预算下限（分）"), ("budget_max_fen", "预算上限（分）"),
         ("deadline", "截止日期"), ("status", "状态"), ("supplier_uscc", "应用验证单位"),
+    ),
+    ListKind.CHALLENGES: (
+        ("id", "编号"), ("title", "榜单名称"), ("issuer", "发榜单位"), ("issuer_uscc", "统一社会信用代码"),
+        ("industry_chain", "产业链"), ("sector", "四业"), ("cluster", "4210产业"), ("district_code", "区县代码"),
+        ("indicators", "技术指标"), ("bounty_total_fen", "榜额（分）"), ("bounty_issuer_fen", "发榜方出资（分）"),
+        ("bounty_public_fen", "财政资金（分）"), ("application_deadline", "揭榜截止日期"),
+        ("duration_months", "研发周期（月）"), ("max_teams", "可挂帅团队数"), ("ip_ownership", "知识产权归属"),
+        ("status", "状态"),
     ),
     ListKind.FLAGSHIP_PARKS: (
         ("id", "编号"), ("name", "园区名称"), ("platform_type", "平台类型"), ("district_code", "区县代码"),
