@@ -178,3 +178,22 @@ async def test_postgres_refuses_an_overlap_even_written_behind_the_use_case(fund
     finally:
         await engine.dispose()
     assert await count_rows(_url(funding_client), "resource_bookings") == 2
+
+
+async def test_a_resource_listed_without_a_provider_account_is_delivered_by_its_officers(
+        funding_client: httpx.AsyncClient) -> None:
+    data = await create_resource(funding_client, headers=OFFICER, kind="data_set", name="规上工业企业用能数据产品",
+                                 provider={"name": "湖州市公共数据授权运营平台", "provider_class": "data_operator"},
+                                 unit="booking", unit_price_fen=500_000)
+    booking = (await book(funding_client, data, at(MONDAY, 9), at(MONDAY, 10))).json()
+    assert booking["fee_fen"] == 500_000  # a flat fee per booking
+    path = f"/v1/bookings/{booking['id']}/transitions"
+    expect_problem(await funding_client.post(path, json={"action": "deliver"}, headers=OTHER_OFFICER), 404)
+    delivered = await funding_client.post(path, json={"action": "deliver"}, headers=OFFICER)
+    assert delivered.status_code == 200 and delivered.json()["status"] == "delivered"
+    # An institute's own resource is delivered by the institute, not by the district's officer.
+    sem = await create_resource(funding_client)
+    other = (await book(funding_client, sem, at(MONDAY, 9), at(MONDAY, 10))).json()
+    refused = expect_problem(await funding_client.post(f"/v1/bookings/{other['id']}/transitions",
+                                                       json={"action": "deliver"}, headers=OFFICER), 403)
+    assert refused["code"] == "actor_not_allowed"

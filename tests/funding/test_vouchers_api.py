@@ -182,6 +182,8 @@ async def test_a_voucher_is_never_spent_twice_past_expiry_or_by_another_firm(fun
     assert expect_problem(await redeem(funding_client, open_booking["id"], voucher["id"]), 409)["code"] == "not_delivered"
     expect_problem(await redeem(funding_client, booking["id"], voucher["id"],
                                 headers=token(Role.INSTITUTE, institute_id="hznu")), 404)
+    officer = expect_problem(await redeem(funding_client, booking["id"], voucher["id"], headers=WUXING_OFFICER), 403)
+    assert officer["errors"][0]["field"] == "booking_id"
     # A voucher past its last day: the service date falls after it (validity of 1 day, issued today).
     await funding_client.put(f"/v1/rounds/{round_['id']}/voucher-terms", json={**TERMS, "validity_days": 1},
                              headers={**CITY_OFFICER, "If-Match": '"1"'})

@@ -24,8 +24,9 @@ Everyone = Annotated[Actor, require_actor(Role.ADMIN, Role.OFFICER, Role.REVIEWE
 # The round's issuer (service.programmes.ROUND_SCOPE): admins, officers of the pool's district (city money: city-wide).
 Issuer = Annotated[Actor, require_actor(Role.ADMIN, Role.OFFICER)]
 Reader = Annotated[Actor, require_actor(Role.ADMIN, Role.OFFICER, Role.ENTERPRISE, Role.SERVICE)]
-# The provider of the booking (its institute or platform); admins for it.
-Provider = Annotated[Actor, require_actor(Role.ADMIN, Role.INSTITUTE, Role.PARK_OPERATOR)]
+# The provider of the booking (its institute or platform); for a resource listed without a provider account, the
+# officers of its district and admins (service.bookings.acts_as_provider).
+Provider = Annotated[Actor, require_actor(Role.ADMIN, Role.OFFICER, Role.INSTITUTE, Role.PARK_OPERATOR)]
 Scheduler = Annotated[Actor, require_actor(Role.ADMIN, Role.SERVICE)]
 Limit = Annotated[int, Query(ge=1, le=200)]
 IfMatch = Annotated[str | None, Header(description="the ETag you read")]

@@ -53,6 +53,22 @@ PART_OF = {Role.ENTERPRISE: Part.ENTERPRISE, Role.INSTITUTE: Part.PROVIDER, Role
            Role.OFFICER: Part.OFFICER, Role.ADMIN: Part.OFFICER}
 
 
+def acts_as_provider(actor: Actor, booking: Booking) -> bool:
+    """Whether the caller acts for the booking's provider: its institute or platform account; for a resource listed
+    by an officer (no provider account, e.g. a public-data operator), the officers of its district and admins."""
+    role = actor.principal.role
+    if role in (Role.INSTITUTE, Role.PARK_OPERATOR):
+        return True  # within the booking's scope already: its own resource
+    ownerless = booking.owner_institute_id is None and booking.owner_platform_id is None
+    return ownerless and role in (Role.OFFICER, Role.ADMIN)
+
+
+def part_of(actor: Actor, booking: Booking, action: str) -> Part:
+    if action == domain.BookingAction.DELIVER and acts_as_provider(actor, booking):
+        return Part.PROVIDER
+    return PART_OF[actor.principal.role]
+
+
 def _shown(moment: datetime) -> str:
     """A time as a person in Huzhou reads it (DESIGN §4.6: stored in UTC, shown in Asia/Shanghai)."""
     return moment.astimezone(PROGRAMME_ZONE).strftime("%Y-%m-%d %H:%M")
@@ -206,7 +222,7 @@ async def transition_booking(work: Work, actor: Actor, booking_id: uuid.UUID, da
         booking = await BOOKINGS.get_for_change(uow.session, actor, booking_id, if_match=if_match,
                                                 optional_if_match=True)
         with refusals():
-            moved = domain.transition(domain_booking(booking), data.action, PART_OF[actor.principal.role])
+            moved = domain.transition(domain_booking(booking), data.action, part_of(actor, booking, data.action))
         values: dict[str, Any] = {"status": moved.status.value}
         if moved.status is domain.BookingStatus.DELIVERED:
             values["delivered_at"] = utcnow()

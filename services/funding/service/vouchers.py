@@ -36,7 +36,7 @@ from services.funding.models import (
     VoucherTerms,
 )
 from services.funding.schemas import vouchers as schemas
-from services.funding.service.bookings import BOOKINGS
+from services.funding.service.bookings import BOOKINGS, acts_as_provider
 from services.funding.service.ledger import append_entries, balance_of, lock_round
 from services.funding.service.programmes import ROUND_SCOPE, programme_of, round_of
 from services.funding.service.refusals import refusals
@@ -44,7 +44,7 @@ from shared.auth import Actor, Role
 from shared.clock import PROGRAMME_ZONE, programme_today
 from shared.db import hold_write_lock
 from shared.enterprise_facts import EnterpriseFacts
-from shared.errors import Conflict, InvalidInput, NotFound
+from shared.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from shared.events.funding import VoucherIssued, VoucherRedeemed
 from shared.http import check_if_match, cursor_datetime, cursor_uuid, etag
 from shared.idempotency import Idempotency, IdempotentResponse
@@ -300,6 +300,9 @@ async def redeem(work: Work, actor: Actor, booking_id: uuid.UUID, data: schemas.
         if (earlier := await idempotency.claim(session)) is not None:
             return earlier
         booking: Booking = await BOOKINGS.get_for_change(session, actor, booking_id)
+        if not acts_as_provider(actor, booking):
+            raise PermissionDenied("the booking's provider redeems its vouchers (an officer only for a resource "
+                                   "listed without a provider account)", field="booking_id")
         if booking.status != "delivered":
             raise Conflict(f"the booking is {booking.status}: a voucher pays for a delivered service", field="status",
                            code="not_delivered")
