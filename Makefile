@@ -57,6 +57,7 @@ run: setup kafka topics migrate
 
 demo: setup
 	@$(PY) -m services.registry.demo
+	@$(PY) -m services.funding.demo
 
 stop:
 	@bash deploy/local/services.sh stop
