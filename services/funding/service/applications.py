@@ -154,7 +154,7 @@ def read_model(actor: Actor, row: Application, reviews: schemas.ReviewSummary | 
     return schemas.ApplicationRead(**{**values, "allowed_actions": allowed, "reviews": reviews})
 
 
-def _state(row: Application, programme: Programme) -> dict[str, Any]:
+def event_state(row: Application, programme: Programme) -> dict[str, Any]:
     return {"application_id": row.id, "enterprise_id": row.enterprise_id, "uscc": row.uscc,
             "programme_id": row.programme_id, "round_id": row.round_id, "programme_name": programme.name,
             "instrument": programme.instrument, "project_title": row.project_title, "origin": row.origin,
@@ -389,7 +389,7 @@ async def transition_application(work: Work, actor: Actor, application_id: uuid.
         if app.status == S.REJECTED:
             row.decided_at = now
         await uow.flush()
-        state = _state(row, programme)
+        state = event_state(row, programme)
         if action == domain.Action.SUBMIT:
             uow.emit(ApplicationSubmitted(**{**state, "status": S.SUBMITTED.value}), subject=str(row.id))
         if action == domain.Action.APPROVE:
