@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from services.licensing.api import equity, licences, patents
+from services.licensing.api import equity, licences, patents, reports
 from services.licensing.models import bus
 from services.licensing.settings import Settings
 from shared.app import build_service_app
@@ -14,5 +14,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="Seedbed licensing",
         description="Patents and other results, listings, agreements and royalties.",
         tables=bus,
-        routers=[patents.router, licences.router, equity.router],
+        routers=[patents.router, licences.router, equity.router, reports.router],
     )
