@@ -605,6 +605,22 @@ def test_scenarios_act_on_passed_deadlines_daily(objects: list[dict[str, Any]]) 
     assert callable(JOBS["close-lapsed"])
 
 
+def test_licensing_reminds_and_lapses_trials_daily(objects: list[dict[str, Any]]) -> None:
+    """`seedbed licensing trials` (services/licensing/jobs.py JOBS) once a day: 先用后转 reminders and lapses."""
+    cronjob = named(objects, "CronJob", "seedbed-licensing-trials")
+    minute, hour, day, month, weekday = cronjob["spec"]["schedule"].split()
+    assert (day, month, weekday) == ("*", "*", "*"), "trials end any day: the job runs daily"
+    assert cronjob["spec"]["timeZone"] == "Asia/Shanghai" and cronjob["spec"]["concurrencyPolicy"] == "Forbid"
+    template = cronjob["spec"]["jobTemplate"]["spec"]["template"]
+    (c,) = template["spec"]["containers"]
+    assert c["args"] == ["licensing", "trials"], c["args"]
+    assert template["spec"]["serviceAccountName"] == "seedbed-licensing"
+    assert [ref["configMapRef"]["name"].startswith("seedbed-licensing-") for ref in c["envFrom"]] == [True]
+    from services.licensing.jobs import JOBS
+
+    assert callable(JOBS["trials"])
+
+
 def test_prometheus_scrapes_every_api(overlay: str, objects: list[dict[str, Any]]) -> None:
     for service in SERVICES:
         api = named(objects, "Deployment", f"seedbed-{service}-api")
