@@ -58,6 +58,7 @@ run: setup kafka topics migrate
 demo: setup
 	@$(PY) -m services.registry.demo
 	@$(PY) -m services.funding.demo
+	@$(PY) -m services.licensing.demo
 
 stop:
 	@bash deploy/local/services.sh stop
