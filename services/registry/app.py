@@ -2,7 +2,17 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from services.registry.api import enterprises, evaluations, figures, imports, platforms, pools, statistics, visits
+from services.registry.api import (
+    enterprises,
+    evaluations,
+    figures,
+    imports,
+    platforms,
+    pools,
+    statistics,
+    support,
+    visits,
+)
 from services.registry.models import bus
 from services.registry.settings import Settings
 from shared.app import build_service_app
@@ -27,5 +37,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             visits.router,
             imports.router,
             statistics.router,
+            support.router,
         ],
     )

@@ -12,6 +12,7 @@ from services.registry.models import (  # noqa: F401
     imports,
     platforms,
     pools,
+    support,
     visits,
 )
 from services.registry.models.base import Base, bus
