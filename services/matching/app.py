@@ -5,7 +5,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from services.matching.api import enterprises, feedback, scenarios, search
+from services.matching.api import candidates, enterprises, feedback, search
 from services.matching.models import bus
 from services.matching.service.indexing import followed
 from services.matching.settings import Settings
@@ -29,6 +29,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Read models of enterprises, scenarios, challenges and patents; candidates, opportunities, "
                     "search and feedback on matches.",
         tables=bus,
-        routers=[scenarios.router, enterprises.router, search.router, feedback.router],
+        routers=[candidates.router, enterprises.router, search.router, feedback.router],
         resources=live_index,
     )

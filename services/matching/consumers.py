@@ -3,68 +3,141 @@ runs inside the consumer's inbox transaction (a redelivered event is applied onc
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from services.matching.index import KIND_SCENARIO
-from services.matching.models import EnterpriseProfile, ScenarioRecord
+from services.matching.index import KIND_CHALLENGE, KIND_SCENARIO
+from services.matching.models import ChallengeRecord, EnterpriseProfile, PatentRecord, ScenarioRecord
 from services.matching.service import recommendations
-from services.matching.service.indexing import LiveIndex
+from services.matching.service.indexing import LiveIndex, challenge_demand, scenario_demand
 from shared.bus.consumer import Handler, Subscription
-from shared.events.catalog import SCENARIOS_SCENARIO
+from shared.events.catalog import LICENSING_PATENT, SCENARIOS_CHALLENGE, SCENARIOS_SCENARIO
 from shared.events.envelope import CloudEvent
-from shared.events.scenarios import ScenarioClosed, ScenarioPublished, ScenarioState
+from shared.events.licensing import (
+    OpenLicenceDeclared,
+    OpenLicenceWithdrawn,
+    PatentDelisted,
+    PatentListed,
+    PatentState,
+)
+from shared.events.scenarios import (
+    ChallengeAccepted,
+    ChallengeAppointed,
+    ChallengeFailed,
+    ChallengePublished,
+    ChallengeRef,
+    ScenarioClosed,
+    ScenarioPublished,
+    ScenarioState,
+)
 from shared.read_models.enterprises import enterprise_subscription
 from shared.uow import UnitOfWork
 
 SCENARIO_FIELDS = ("title", "description", "status", "publisher_kind", "publisher_uscc", "publisher_department",
                    "sector", "cluster", "industry_chain", "capability_tags", "deliverable", "district_code",
                    "functional_zone", "budget_min_fen", "budget_max_fen", "deadline")
+PATENT_FIELDS = ("patent_number", "patent_type", "title", "abstract", "ipc_classes", "holder_institute_id",
+                 "holder_name", "legal_status", "modes_offered", "open_licence")
+
+
+async def upsert_newer(uow: UnitOfWork, model: Any, key: Any, version: int | None, event: CloudEvent,
+                       fields: Mapping[str, Any], *, create: bool = True) -> Any:
+    """Write ``fields`` on the row of ``key`` unless the row already reflects a newer version of its source (a
+    replayed older event must not undo a newer one). ``create=False``: an event that only amends a record leaves a
+    missing row missing (it is retried, then dead-lettered: the publication was lost upstream)."""
+    row = await uow.session.get(model, key)
+    version = version or 0
+    if row is not None and (row.source_version > version or
+                            (row.source_version == version and row.source_event_time > event.time)):
+        return row
+    values = {**fields, "source_version": version, "source_event_time": event.time}
+    if row is None:
+        if not create:
+            raise LookupError(f"no {model.__tablename__} row {key} yet")
+        row = model(**{model.__mapper__.primary_key[0].key: key}, **values)
+        uow.session.add(row)
+        return row
+    for name, value in values.items():
+        setattr(row, name, value)
+    return row
 
 
 async def on_scenario_state(uow: UnitOfWork, event: CloudEvent) -> None:
-    """published / closed carry the scenario as the list shows it: upsert, unless a newer version is here."""
+    """published / closed carry the scenario as the list shows it."""
     payload = event.payload(ScenarioState)
-    outcome = event.data.get("outcome")
-    row = await uow.session.get(ScenarioRecord, payload.scenario_id)
-    version = payload.version or 0
-    if row is not None and (row.source_version > version or
-                            (row.source_version == version and row.source_event_time > event.time)):
-        return
-    fields: dict[str, Any] = {name: getattr(payload, name) for name in SCENARIO_FIELDS}
-    fields |= {"outcome": outcome, "source_version": version, "source_event_time": event.time}
-    if row is None:
-        uow.session.add(ScenarioRecord(scenario_id=payload.scenario_id, **fields))
-        return
-    for name, value in fields.items():
-        setattr(row, name, value)
+    fields = {name: getattr(payload, name) for name in SCENARIO_FIELDS} | {"outcome": event.data.get("outcome")}
+    await upsert_newer(uow, ScenarioRecord, payload.scenario_id, payload.version, event, fields)
 
 
-def scenario_subscription() -> Subscription:
-    # A copy of the scenarios service's records: audited there.
-    return Subscription(name="scenarios", topics=(SCENARIOS_SCENARIO.name,), audited=False, handlers={
-        ScenarioPublished.event_type: on_scenario_state, ScenarioClosed.event_type: on_scenario_state})
+async def on_challenge_published(uow: UnitOfWork, event: CloudEvent) -> None:
+    p = event.payload(ChallengePublished)
+    await upsert_newer(uow, ChallengeRecord, p.challenge_id, p.version, event, {
+        "title": p.title, "background": p.background, "indicators": [i.model_dump() for i in p.indicators],
+        "status": p.status, "issuer_kind": p.issuer.kind, "issuer_uscc": p.issuer.uscc,
+        "issuer_department": p.issuer.department, "sector": p.sector, "cluster": p.cluster,
+        "industry_chain": p.industry_chain, "capability_tags": p.capability_tags,
+        "eligibility": p.eligibility.model_dump(), "district_code": p.district_code,
+        "application_deadline": p.application_deadline, "appointed_usccs": []})
+
+
+async def on_challenge_progress(uow: UnitOfWork, event: CloudEvent) -> None:
+    """Appointed, accepted, failed: the challenge's status, and the firms of its appointed teams (an outcome)."""
+    p = event.payload(ChallengeRef)
+    teams = event.data.get("teams") or event.data.get("passed_teams") or []
+    usccs = sorted({u for t in teams for u in [t.get("lead_uscc"), *(t.get("partner_usccs") or [])] if u})
+    fields: dict[str, Any] = {"status": p.status, "title": p.title}
+    if usccs:
+        fields["appointed_usccs"] = usccs
+    await upsert_newer(uow, ChallengeRecord, p.challenge_id, p.version, event, fields, create=False)
+
+
+async def on_patent_state(uow: UnitOfWork, event: CloudEvent) -> None:
+    """listed / delisted / open licence declared or withdrawn carry the patent as it stands."""
+    p = event.payload(PatentState)
+    fields: dict[str, Any] = {name: getattr(p, name) for name in PATENT_FIELDS}
+    if event.type in (PatentListed.event_type, PatentDelisted.event_type):
+        fields["listed"] = event.type == PatentListed.event_type
+    else:  # an open licence changes what is offered, not whether the patent is on the listing
+        row = await uow.session.get(PatentRecord, p.patent_id)
+        fields["listed"] = bool(row is not None and row.listed)
+    await upsert_newer(uow, PatentRecord, p.patent_id, p.version, event, fields)
+
+
+def read_model_subscriptions() -> list[Subscription]:
+    """The consumers that keep the read models: what ``seedbed matching rebuild`` replays. Copies of other
+    services' records, audited where they were made."""
+    return [
+        enterprise_subscription(EnterpriseProfile),
+        Subscription(name="scenarios", topics=(SCENARIOS_SCENARIO.name,), audited=False, handlers={
+            ScenarioPublished.event_type: on_scenario_state, ScenarioClosed.event_type: on_scenario_state}),
+        Subscription(name="challenges", topics=(SCENARIOS_CHALLENGE.name,), audited=False, handlers={
+            ChallengePublished.event_type: on_challenge_published,
+            ChallengeAppointed.event_type: on_challenge_progress, ChallengeAccepted.event_type: on_challenge_progress,
+            ChallengeFailed.event_type: on_challenge_progress}),
+        Subscription(name="patents", topics=(LICENSING_PATENT.name,), audited=False, handlers={
+            t.event_type: on_patent_state
+            for t in (PatentListed, PatentDelisted, OpenLicenceDeclared, OpenLicenceWithdrawn)}),
+    ]
 
 
 def recommendation_subscription(live: LiveIndex) -> Subscription:
     """On a publication: the strong candidates, as match.recommended (its own consumer, so that recommending never
-    holds up the read model, and a failure to recommend is retried on its own)."""
+    holds up the read models, and a failure to recommend is retried on its own)."""
 
     async def on_scenario_published(uow: UnitOfWork, event: CloudEvent) -> None:
-        payload = event.payload(ScenarioPublished)
-        await recommendations.recommend(uow, live, KIND_SCENARIO, payload.scenario_id, {
-            "id": payload.scenario_id, "title": payload.title, "description": payload.description,
-            "sector": payload.sector, "cluster": payload.cluster, "industry_chain": payload.industry_chain,
-            "capability_tags": payload.capability_tags, "district_code": payload.district_code,
-            "publisher_uscc": payload.publisher_uscc})
+        p = event.payload(ScenarioPublished)
+        await recommendations.recommend(uow, live, KIND_SCENARIO, p.scenario_id, scenario_demand(p))
 
-    handlers: dict[str, Handler] = {ScenarioPublished.event_type: on_scenario_published}
+    async def on_challenge_published(uow: UnitOfWork, event: CloudEvent) -> None:
+        p = event.payload(ChallengePublished)
+        await recommendations.recommend(uow, live, KIND_CHALLENGE, p.challenge_id, challenge_demand(
+            p, issuer_uscc=p.issuer.uscc, indicators=[i.model_dump() for i in p.indicators]))
+
+    handlers: dict[str, Handler] = {ScenarioPublished.event_type: on_scenario_published,
+                                    ChallengePublished.event_type: on_challenge_published}
     # Emits only (no rows of its own change): nothing to audit.
-    return Subscription(name="recommendations", topics=(SCENARIOS_SCENARIO.name,), handlers=handlers, audited=False)
-
-
-def read_model_subscriptions() -> list[Subscription]:
-    """The consumers that keep the read models: what ``seedbed matching rebuild`` replays."""
-    return [enterprise_subscription(EnterpriseProfile), scenario_subscription()]
+    return Subscription(name="recommendations", topics=(SCENARIOS_SCENARIO.name, SCENARIOS_CHALLENGE.name),
+                        handlers=handlers, audited=False)
 
 
 def subscriptions(live: LiveIndex | None = None) -> list[Subscription]:

@@ -250,14 +250,14 @@ class Engine:
 
 # --- what firms and demands look like to the engine ------------------------------------------------------------
 
-def firm_facets(district_code: str | None, held_tiers: Iterable[str], size_class: str | None, pool: str | None
-                ) -> list[str]:
-    facets = [f"district:{district_code}"] if district_code else []
-    facets += [f"tier:{t}" for t in held_tiers]
-    if size_class:
-        facets.append(f"size:{size_class}")
-    if pool:
-        facets.append(f"pool:{pool}")
+def firm_facets(firm: Mapping[str, Any], held_tiers: Iterable[str]) -> list[str]:
+    """What filters can ask of a firm: ``district:``, ``zone:``, ``tier:``, ``size:``, ``pool:``, ``sector:``,
+    ``cluster:`` values."""
+    facets = [f"tier:{t}" for t in held_tiers]
+    for name, prefix in (("district_code", "district"), ("functional_zone", "zone"), ("size_class", "size"),
+                         ("pool", "pool"), ("sector", "sector"), ("cluster", "cluster")):
+        if firm.get(name):
+            facets.append(f"{prefix}:{firm[name]}")
     return facets
 
 
@@ -267,13 +267,10 @@ def put_firm(engine: Engine, firm: Mapping[str, Any], *, stamp: Any = None) -> N
     profile = ranking.make_profile(
         engine.analyser, key=firm["uscc"], main_products=firm.get("main_products"),
         technical_capabilities=firm.get("technical_capabilities"), product_tags=list(firm.get("product_tags") or ()),
-        capability_tags=list(firm.get("capability_tags") or ()), name=firm.get("name"),
-        short_name=firm.get("short_name"), sector=firm.get("sector"), cluster=firm.get("cluster"),
+        capability_tags=list(firm.get("capability_tags") or ()), name=firm.get("name"), sector=firm.get("sector"), cluster=firm.get("cluster"),
         industry_code=firm.get("industry_code"), district_code=firm.get("district_code"), held_tiers=held,
         pool=firm.get("pool"), size_class=firm.get("size_class"))
-    engine.firms.upsert(profile, facets=firm_facets(firm.get("district_code"), held, firm.get("size_class"),
-                                                    firm.get("pool")),
-                        stamp=stamp, info={"enterprise_id": firm.get("enterprise_id"), "name": firm.get("name")})
+    engine.firms.upsert(profile, facets=firm_facets(firm, held), stamp=stamp, info={"enterprise_id": firm.get("enterprise_id"), "name": firm.get("name")})
 
 
 def demand_need(engine: Engine, demand: Mapping[str, Any], key: str | None = None) -> Need:

@@ -99,3 +99,40 @@ async def visible(client: httpx.AsyncClient, path: str, headers: dict[str, str],
         return response.json() if response.status_code == 200 and check(response.json()) else None
 
     return await wait_for(ready, timeout=timeout, interval=0.05)
+
+
+async def publish_challenge(m: Matching, *, issuer_uscc: str | None, district: str = "330502",
+                            eligibility: dict[str, Any] | None = None, **content: Any) -> uuid.UUID:
+    from shared.events.scenarios import ChallengePublished
+
+    challenge_id = uuid.uuid4()
+    issuer = {"kind": "enterprise", "uscc": issuer_uscc} if issuer_uscc else {"kind": "department",
+                                                                              "department": "湖州市科技局"}
+    await m.apply(ChallengePublished(
+        challenge_id=challenge_id, status="published", district_code=district, issuer=issuer,
+        bounty={"total_fen": 100_000_000, "issuer_fen": 50_000_000, "public_fen": 50_000_000}, version=2,
+        indicators=[{"name": "微管密度", "target": "0.5", "unit": "个/cm²", "verification": "第三方检测",
+                     "comparison": "at_most"}],
+        eligibility=eligibility or {}, application_deadline=date.today() + timedelta(days=30), duration_months=12,
+        max_teams=1, allow_consortium=True, ip_ownership="issuer", **content), str(challenge_id))
+    return challenge_id
+
+
+async def appoint(m: Matching, challenge_id: uuid.UUID, lead_uscc: str, **ref: Any) -> None:
+    from shared.events.scenarios import ChallengeAppointed
+
+    team = {"application_id": str(uuid.uuid4()), "lead_uscc": lead_uscc, "partner_usccs": [], "award_fen": 10,
+            "issuer_fen": 5, "public_fen": 5}
+    await m.apply(ChallengeAppointed(challenge_id=challenge_id, status="appointed", max_teams=1, team=team,
+                                     teams=[team], version=3, **ref), str(challenge_id))
+
+
+async def list_patent(m: Matching, **content: Any) -> uuid.UUID:
+    from shared.events.licensing import PatentListed
+
+    patent_id = uuid.uuid4()
+    await m.apply(PatentListed(patent_id=patent_id, application_number="202110182616.5",
+                               patent_number="ZL202110182616.5", patent_type="invention", holder_institute_id="zju",
+                               holder_name="浙江大学", legal_status="granted", modes_offered=["open_licence"],
+                               version=1, **content), str(patent_id))
+    return patent_id

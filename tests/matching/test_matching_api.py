@@ -12,7 +12,17 @@ import pytest
 
 from services.matching.domain.ranking import WEIGHTS
 from shared.auth import CITY_WIDE, Role
-from tests.matching.matching_builders import LOOM_FIRM, NEV_FIRM, SIC_FIRM, SIC_SCENARIO, Matching, visible
+from tests.matching.matching_builders import (
+    LOOM_FIRM,
+    NEV_FIRM,
+    SIC_FIRM,
+    SIC_SCENARIO,
+    Matching,
+    appoint,
+    list_patent,
+    publish_challenge,
+    visible,
+)
 from tests.support import count_rows, make_uscc, token
 
 ADMIN = token(Role.ADMIN)
@@ -264,3 +274,61 @@ async def test_concurrent_marks_by_one_marker_leave_one_row(world: dict[str, Any
     statuses = sorted(a.status_code for a in answers)
     assert statuses.count(201) == 1 and statuses.count(200) == len(marks) - 1, statuses
     assert await count_rows(client.database_url, "match_feedback") == 1  # type: ignore[attr-defined]
+
+
+# --- challenges and patents --------------------------------------------------------------------------------------
+
+CHALLENGE = dict(title="6英寸碳化硅衬底微管密度攻关", background="功率器件良率受衬底微管与位错影响，征集能将6英寸碳化硅衬底"
+                 "微管密度降到0.5个每平方厘米以下的长晶团队。", sector="strategic_emerging", cluster="new_materials",
+                 capability_tags=["碳化硅衬底", "长晶"])
+
+
+async def test_a_challenges_candidates_honour_its_eligibility_and_an_appointment_counts_as_a_deal(
+        world: dict[str, Any]) -> None:
+    client, m, sic = world["client"], world["m"], world["sic"]
+    other_sic = await m.firm(7, "330521", **{**SIC_FIRM, "name": "德清晶源碳化硅有限公司"})
+    await m.tiers(other_sic, "tech_sme", "srdi_sme")
+    challenge = await publish_challenge(m, issuer_uscc=world["lead"]["uscc"], eligibility={"min_tier": "srdi_sme"},
+                                        **CHALLENGE)
+    path = f"/v1/challenges/{challenge}/candidates"
+    body = await visible(client, path, ADMIN, lambda b: len(b["items"]) >= 2)
+    assert {c["uscc"] for c in body["items"][:2]} == {sic["uscc"], other_sic["uscc"]}
+    assert world["lead"]["uscc"] not in [c["uscc"] for c in body["items"]]
+    eligible = await visible(client, path, ADMIN, lambda b: b["items"], eligible_only="true")
+    assert [c["uscc"] for c in eligible["items"]] == [other_sic["uscc"]]  # srdi_sme at least
+    assert (await client.get(path, headers=token(Role.ENTERPRISE, uscc=world["lead"]["uscc"]))).status_code == 200
+    assert (await client.get(path, headers=token(Role.ENTERPRISE, uscc=sic["uscc"]))).status_code == 404
+    # Opportunities list the open challenge with the scenario.
+    opportunities = await visible(client, f"/v1/enterprises/{sic['enterprise_id']}/opportunities", ADMIN,
+                                  lambda b: {i["demand"]["kind"] for i in b["items"]} == {"scenario", "challenge"})
+    assert all(i["strong"] for i in opportunities["items"])
+    # The other firm is appointed (挂帅): its feedback signal rises on its other matches (a track record).
+    await appoint(m, challenge, other_sic["uscc"], title=CHALLENGE["title"], district_code="330502",
+                  issuer={"kind": "enterprise", "uscc": world["lead"]["uscc"]},
+                  bounty={"total_fen": 100_000_000, "issuer_fen": 50_000_000, "public_fen": 50_000_000})
+    lifted = await visible(client, world["path"], ADMIN, lambda b: any(
+        c["uscc"] == other_sic["uscc"] and c["signals"]["feedback"]["value"] > 0 for c in b["items"]))
+    assert lifted["items"][0]["uscc"] in (sic["uscc"], other_sic["uscc"])
+    # Appointed, the challenge is no longer open: it leaves the opportunities; its candidates stay readable.
+    await visible(client, f"/v1/enterprises/{sic['enterprise_id']}/opportunities", ADMIN,
+                  lambda b: {i["demand"]["kind"] for i in b["items"]} == {"scenario"})
+    assert (await client.get(path, headers=ADMIN)).status_code == 200
+    marked = await client.put(f"/v1/feedback/challenge/{challenge}/{sic['uscc']}", json={"mark": "contacted"},
+                              headers=OFFICER)
+    assert marked.status_code == 201 and marked.json()["demand_kind"] == "challenge"
+
+
+async def test_listed_patents_are_opportunities_and_searchable(world: dict[str, Any]) -> None:
+    client, m, sic, loom = world["client"], world["m"], world["sic"], world["loom"]
+    patent = await list_patent(m, title="一种降低碳化硅单晶微管密度的物理气相传输长晶方法",
+                               abstract="本发明公开一种碳化硅衬底用单晶的PVT长晶方法，通过温场控制降低微管密度。")
+    body = await visible(client, f"/v1/enterprises/{sic['enterprise_id']}/opportunities", ADMIN,
+                         lambda b: b["items"], kind="patent")
+    assert [(i["demand"]["kind"], i["demand"]["id"]) for i in body["items"]] == [("patent", str(patent))]
+    assert "长晶" in body["items"][0]["matched_terms"]
+    loom_view = await client.get(f"/v1/enterprises/{loom['enterprise_id']}/opportunities", params={"kind": "patent"},
+                                 headers=ADMIN)
+    assert not any(i["strong"] for i in loom_view.json()["items"])  # at most a weak "控制"
+    found = (await client.get("/v1/search/demands", params={"q": "PVT 長晶", "kind": "patent"},
+                              headers=token(Role.INSTITUTE, institute_id="zju"))).json()
+    assert [h["id"] for h in found["items"]] == [str(patent)]

@@ -26,7 +26,7 @@ Uscc = Annotated[str, Path(pattern=r"^[0-9A-HJ-NP-RT-UW-Y]{18}$", description="t
                         "the demand's publisher or as the matched firm. How marks move the ranking, and why one "
                         "firm cannot lift itself: services/matching/domain/feedback.py.")
 async def mark_match(
-    demand_kind: Literal["scenario"],
+    demand_kind: Literal["scenario", "challenge"],
     demand_id: uuid.UUID,
     uscc: Uscc,
     body: schemas.FeedbackWrite,

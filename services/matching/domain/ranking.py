@@ -126,18 +126,19 @@ class Need:
 
 
 def profile_text(main_products: str | None, technical_capabilities: str | None, product_tags: Iterable[str],
-                 capability_tags: Iterable[str], name: str | None = None, short_name: str | None = None) -> str:
-    """What of a firm is indexed: what it makes and can do, its tags, and its name (which often names its trade)."""
+                 capability_tags: Iterable[str], name: str | None = None) -> str:
+    """What of a firm is indexed: what it makes and can do, its tags, and its registered name (which often names
+    its trade: 湖州某某纺织机械有限公司). Not the short name: a brand (贝乐童) says nothing of a capability."""
     parts = [main_products or "", technical_capabilities or "", " ".join(product_tags), " ".join(capability_tags),
-             name or "", short_name or ""]
+             name or ""]
     return "\n".join(p for p in parts if p)
 
 
 def make_profile(analyser: Analyser, *, key: str, main_products: str | None, technical_capabilities: str | None,
                  product_tags: Sequence[str], capability_tags: Sequence[str], name: str | None = None,
-                 short_name: str | None = None, **facts: object) -> Profile:
+                 **facts: object) -> Profile:
     terms = analyser.analyse(profile_text(main_products, technical_capabilities, product_tags, capability_tags,
-                                          name, short_name)).terms
+                                          name)).terms
     tf: dict[str, int] = {}
     for t in terms:
         tf[t] = tf.get(t, 0) + 1

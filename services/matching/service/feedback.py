@@ -9,8 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.matching.domain.feedback import Mark, Relation
-from services.matching.index import KIND_SCENARIO
-from services.matching.models import EnterpriseProfile, MatchFeedback, ScenarioRecord
+from services.matching.index import KIND_CHALLENGE, KIND_SCENARIO
+from services.matching.models import ChallengeRecord, EnterpriseProfile, MatchFeedback, ScenarioRecord
 from shared.auth import Actor, Role
 from shared.errors import NotFound
 from shared.events.matching import MatchFeedbackGiven
@@ -18,7 +18,29 @@ from shared.http import cursor_uuid
 from shared.pagination import Key, paginate
 from shared.uow import Work
 
-FEEDBACK_KINDS = (KIND_SCENARIO,)
+FEEDBACK_KINDS = (KIND_SCENARIO, KIND_CHALLENGE)
+
+
+@dataclass(frozen=True)
+class Demand:
+    """What marking needs of a demand: where it is and who published it."""
+
+    kind: str
+    id: uuid.UUID
+    district_code: str
+    publisher_uscc: str | None
+
+
+async def load_demand(session: AsyncSession, kind: str, demand_id: uuid.UUID) -> Demand:
+    if kind == KIND_SCENARIO:
+        scenario = await session.get(ScenarioRecord, demand_id)
+        if scenario is not None:
+            return Demand(kind, demand_id, scenario.district_code, scenario.publisher_uscc)
+    elif kind == KIND_CHALLENGE:
+        challenge = await session.get(ChallengeRecord, demand_id)
+        if challenge is not None:
+            return Demand(kind, demand_id, challenge.district_code, challenge.issuer_uscc)
+    raise NotFound(f"no {kind} {demand_id}", field="demand_id")
 
 
 def marker_of(actor: Actor) -> str:
@@ -27,7 +49,7 @@ def marker_of(actor: Actor) -> str:
     return f"uscc:{principal.uscc}" if principal.role is Role.ENTERPRISE else f"{principal.role.value}:{principal.subject}"
 
 
-def relation_of(actor: Actor, demand: ScenarioRecord, firm: EnterpriseProfile) -> Relation:
+def relation_of(actor: Actor, demand: Demand, firm: EnterpriseProfile) -> Relation:
     """The marker's tie to the match, or NotFound for a caller who has none (existence is not revealed).
 
     Officers mark matches of demands or firms in their districts; an enterprise marks a match as the demand's
@@ -43,7 +65,7 @@ def relation_of(actor: Actor, demand: ScenarioRecord, firm: EnterpriseProfile) -
             return Relation.PUBLISHER
         if principal.uscc == firm.uscc:
             return Relation.CANDIDATE
-    raise NotFound(f"no match of scenario {demand.scenario_id} with firm {firm.uscc} for this caller")
+    raise NotFound(f"no match of {demand.kind} {demand.id} with firm {firm.uscc} for this caller")
 
 
 @dataclass(frozen=True)
@@ -56,9 +78,7 @@ async def mark_match(work: Work, actor: Actor, demand_kind: str, demand_id: uuid
                      note: str | None) -> Marked:
     async with work(actor) as uow:
         session = uow.session
-        demand = await session.get(ScenarioRecord, demand_id)
-        if demand is None:
-            raise NotFound(f"no {demand_kind} {demand_id}", field="demand_id")
+        demand = await load_demand(session, demand_kind, demand_id)
         firm = await session.scalar(select(EnterpriseProfile).where(EnterpriseProfile.uscc == uscc))
         if firm is None:
             raise NotFound(f"no enterprise {uscc}", field="uscc")

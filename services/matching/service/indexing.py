@@ -25,8 +25,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.matching.domain.feedback import FeedbackBook, Mark, Relation
-from services.matching.index import KIND_SCENARIO, Engine, put_demand, put_firm
-from services.matching.models import EnterpriseProfile, MatchFeedback, ScenarioRecord
+from services.matching.index import KIND_CHALLENGE, KIND_PATENT, KIND_SCENARIO, Engine, put_demand, put_firm
+from services.matching.models import ChallengeRecord, EnterpriseProfile, MatchFeedback, PatentRecord, ScenarioRecord
 
 log = logging.getLogger(__name__)
 
@@ -35,10 +35,12 @@ OVERLAP = timedelta(seconds=5)
 # Rows read per round trip when loading or catching up.
 CHUNK = 5_000
 
-OPEN_SCENARIO = "published"
+OPEN_SCENARIO = OPEN_CHALLENGE = "published"
+# The marker under which a challenge's appointed teams count as deals (the programme's own outcome).
+APPOINTMENT_MARKER = "appointment"
 
-FIRM_FIELDS = ("enterprise_id", "uscc", "name", "short_name", "district_code", "industry_code", "sector", "cluster",
-               "main_products", "product_tags", "technical_capabilities", "capability_tags", "size_class", "pool",
+FIRM_FIELDS = ("enterprise_id", "uscc", "name", "short_name", "district_code", "functional_zone", "industry_code",
+               "sector", "cluster", "main_products", "product_tags", "technical_capabilities", "capability_tags", "size_class", "pool",
                "held_tiers", "updated_at")
 
 
@@ -50,10 +52,24 @@ def firm_of(row: Any) -> dict[str, Any]:
     return {name: getattr(row, name) for name in FIRM_FIELDS}
 
 
-def scenario_demand(row: ScenarioRecord) -> dict[str, Any]:
+def scenario_demand(row: Any) -> dict[str, Any]:
+    """A scenario (a row or an event payload) as a demand of the formula."""
     return {"id": row.scenario_id, "title": row.title, "description": row.description, "sector": row.sector,
             "cluster": row.cluster, "industry_chain": row.industry_chain, "capability_tags": row.capability_tags,
             "district_code": row.district_code, "publisher_uscc": row.publisher_uscc}
+
+
+def challenge_demand(row: Any, *, issuer_uscc: str | None, indicators: list[dict[str, Any]]) -> dict[str, Any]:
+    """A challenge (a row or an event payload) as a demand: the problem is its background and its indicators."""
+    wording = "；".join(f"{i.get('name', '')}{i.get('target', '')}{i.get('unit', '')}" for i in indicators)
+    return {"id": row.challenge_id, "title": row.title, "description": f"{row.background}\n{wording}",
+            "sector": row.sector, "cluster": row.cluster, "industry_chain": row.industry_chain,
+            "capability_tags": row.capability_tags, "district_code": row.district_code, "publisher_uscc": issuer_uscc}
+
+
+def patent_demand(row: PatentRecord) -> dict[str, Any]:
+    """A patent offered for licensing, as what a firm would take it up for: its title and abstract."""
+    return {"id": row.patent_id, "title": row.title, "description": row.abstract, "capability_tags": []}
 
 
 class LiveIndex:
@@ -64,14 +80,16 @@ class LiveIndex:
         self.book = FeedbackBook()
         self.engine.feedback = self.book.signal
         self.feedback_stamps: dict[Any, datetime] = {}
-        self.watermarks: dict[str, datetime | None] = {"firms": None, "scenarios": None, "feedback": None}
+        self.watermarks: dict[str, datetime | None] = {
+            "firms": None, "scenarios": None, "challenges": None, "patents": None, "feedback": None}
         self.last_caught_up = 0.0
         self.lock = asyncio.Lock()
 
     async def catch_up(self, session: AsyncSession) -> int:
         """Apply every row changed since the last call (everything, the first time); the number applied."""
         async with self.lock:
-            applied = await self._firms(session) + await self._scenarios(session) + await self._feedback(session)
+            applied = (await self._firms(session) + await self._scenarios(session) + await self._challenges(session)
+                       + await self._patents(session) + await self._feedback(session))
             if applied:
                 self.engine.refresh()
             self.last_caught_up = time.monotonic()
@@ -99,19 +117,46 @@ class LiveIndex:
                 applied += 1
         return applied
 
+    def _put_or_drop(self, kind: str, row_id: Any, stamp: datetime, open_: bool, demand: Any,
+                     info: dict[str, Any]) -> int:
+        key = demand_key(kind, row_id)
+        if not open_:
+            if self.engine.demands.get(key) is None:
+                return 0
+            self.engine.demands.remove(key)
+            return 1
+        if self.engine.demands.stamp(key) == stamp:
+            return 0
+        put_demand(self.engine, kind, demand(), stamp=stamp, info=info)
+        return 1
+
     async def _scenarios(self, session: AsyncSession) -> int:
         applied = 0
         async for row in self._changed(session, ScenarioRecord, "scenarios"):
-            key = demand_key(KIND_SCENARIO, row.scenario_id)
-            if row.status != OPEN_SCENARIO:
-                if self.engine.demands.get(key) is not None:
-                    self.engine.demands.remove(key)
-                    applied += 1
-                continue
-            if self.engine.demands.stamp(key) != row.updated_at:
-                put_demand(self.engine, KIND_SCENARIO, scenario_demand(row), stamp=row.updated_at,
-                           info={"district_code": row.district_code, "publisher_uscc": row.publisher_uscc})
-                applied += 1
+            applied += self._put_or_drop(KIND_SCENARIO, row.scenario_id, row.updated_at, row.status == OPEN_SCENARIO,
+                                         lambda r=row: scenario_demand(r),
+                                         {"district_code": row.district_code, "publisher_uscc": row.publisher_uscc})
+        return applied
+
+    async def _challenges(self, session: AsyncSession) -> int:
+        applied = 0
+        async for row in self._changed(session, ChallengeRecord, "challenges"):
+            key = demand_key(KIND_CHALLENGE, row.challenge_id)
+            for uscc in row.appointed_usccs or ():
+                # Appointed (挂帅): the strongest outcome a match can have, counted like an officer's deal.
+                self.book.put(key, uscc, APPOINTMENT_MARKER, Relation.OFFICER, Mark.DEAL)
+            applied += self._put_or_drop(
+                KIND_CHALLENGE, row.challenge_id, row.updated_at, row.status == OPEN_CHALLENGE,
+                lambda r=row: challenge_demand(r, issuer_uscc=r.issuer_uscc, indicators=r.indicators),
+                {"district_code": row.district_code, "publisher_uscc": row.issuer_uscc})
+        return applied
+
+    async def _patents(self, session: AsyncSession) -> int:
+        applied = 0
+        async for row in self._changed(session, PatentRecord, "patents"):
+            applied += self._put_or_drop(KIND_PATENT, row.patent_id, row.updated_at, row.listed or row.open_licence,
+                                         lambda r=row: patent_demand(r),
+                                         {"holder_name": row.holder_name, "open_licence": row.open_licence})
         return applied
 
     async def _feedback(self, session: AsyncSession) -> int:
