@@ -57,6 +57,7 @@ run: setup kafka topics migrate
 
 demo: setup
 	@$(PY) -m services.registry.demo
+	@$(PY) -m services.scenarios.demo
 	@$(PY) -m services.funding.demo
 	@$(PY) -m services.licensing.demo
 
