@@ -372,8 +372,8 @@ DOCS_CONTENT_SECURITY_POLICY = (
 class SecurityHeadersMiddleware:
     """The usual security headers on every response, error answers included: ``X-Content-Type-Options: nosniff``,
     ``Referrer-Policy: no-referrer``, ``X-Frame-Options: DENY`` and a Content-Security-Policy (the API's, or the docs
-    pages' on ``docs_paths``); and ``Cache-Control: no-store`` on the answers under ``/v1/`` (all authenticated,
-    many with personal data), unless the route chose its own. A header the route set itself is left as it is.
+    pages' on ``docs_paths``); and ``Cache-Control: no-store`` on the answers under ``/v1/`` (authenticated, many
+    with personal data), unless the route chose its own (the public reads under ``/v1/public/`` do). A header the route set itself is left as it is.
 
     No Strict-Transport-Security: TLS ends at the ingress controller, which sends it (docs/operations.md); the
     pods speak plain HTTP, over which browsers ignore the header (RFC 6797 §8.1)."""
