@@ -203,3 +203,21 @@ async def test_officers_publishing_at_once_get_consecutive_numbers(scenarios_cli
     assert previous[1] is None and all(previous[n] == {"year": YEAR, "number": n - 1} for n in range(2, 11))
     assert all(a.json()["added"] == (1 if a.json()["number"] == 1 else 0) for a in answers)
     assert await count_rows(url, "list_editions") == 10
+
+
+async def test_the_database_refuses_to_change_a_published_edition(scenarios_client: httpx.AsyncClient) -> None:
+    """Beyond the service never updating one: a statement that tries (a script, a hand-run fix) is refused."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    client, url = scenarios_client, database_url(scenarios_client)
+    await publish_new(client)
+    published = await published_edition(client)
+    engine = create_engine(url)
+    try:
+        with pytest.raises(DBAPIError, match="never changed"):
+            async with engine.begin() as conn:
+                await conn.execute(text("UPDATE list_editions SET item_count = 99, title = 'x'"))
+    finally:
+        await engine.dispose()
+    assert (await client.get(f"/v1/public/lists/scenarios/editions/{YEAR}/1")).json() == published
