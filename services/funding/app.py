@@ -3,7 +3,16 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from services.funding.api import applications, awards, bookings, programmes, resource_reports, resources, vouchers
+from services.funding.api import (
+    applications,
+    awards,
+    bookings,
+    programmes,
+    reports,
+    resource_reports,
+    resources,
+    vouchers,
+)
 from services.funding.models import bus
 from services.funding.settings import Settings
 from shared.app import build_service_app
@@ -15,6 +24,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="Seedbed funding",
         description="Fund programmes, rounds, the ledger, applications, disbursements; innovation resources and vouchers.",
         tables=bus,
-        routers=[programmes.router, applications.router, awards.router, resources.router, bookings.router,
-                 vouchers.router, resource_reports.router],
+        routers=[programmes.router, applications.router, awards.router, reports.router, resources.router,
+                 bookings.router, vouchers.router, resource_reports.router],
     )
