@@ -65,7 +65,7 @@ async def export_edition(kind: schemas.Kind, year: Year, number: Number, _: Publ
     edition = await service.get_edition(sessions, ListKind(kind), year, number)
     name = f"{kind}-{year}-{number}.{format}"
     if format == "xlsx":
-        content, media_type = service.edition_xlsx(edition), XLSX
+        content, media_type = await service.workbook_of(edition), XLSX
     else:
         content = orjson.dumps(jsonable_encoder(service.read_model(edition)))
         media_type = "application/json"

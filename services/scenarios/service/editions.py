@@ -8,7 +8,10 @@ guard behind it."""
 
 from __future__ import annotations
 
+import asyncio
 import io
+import uuid
+from collections import OrderedDict
 from datetime import date, datetime
 from typing import Any
 
@@ -243,3 +246,21 @@ def edition_xlsx(edition: ListEdition) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+# Editions never change (migration 0007 refuses an UPDATE): each process builds an edition's workbook once, off the
+# event loop (1,000 entries took 0.4-0.7 s of CPU here), and keeps the latest few. Anonymous callers may ask for it.
+XLSX_KEPT = 32
+_workbooks: OrderedDict[uuid.UUID, bytes] = OrderedDict()
+
+
+async def workbook_of(edition: ListEdition) -> bytes:
+    content = _workbooks.get(edition.id)
+    if content is None:
+        content = await asyncio.to_thread(edition_xlsx, edition)
+        _workbooks[edition.id] = content
+        while len(_workbooks) > XLSX_KEPT:
+            _workbooks.popitem(last=False)
+    else:
+        _workbooks.move_to_end(edition.id)
+    return content
