@@ -115,3 +115,72 @@ async def apply(client: httpx.AsyncClient, challenge: dict[str, Any], headers: d
 
     return await client.post(f"/v1/challenges/{challenge['id']}/applications", json={**APPLICATION, **overrides},
                              headers={**headers, "Idempotency-Key": key or str(uuid.uuid4())})
+
+
+def reviewer(name: str) -> dict[str, str]:
+    return token(Role.REVIEWER, subject=name)
+
+
+def firm_uscc(n: int) -> str:
+    return make_uscc(4400 + n)
+
+
+def scores(technical_route: str, team: str, plan: str) -> dict[str, Any]:
+    return {"scores": {"technical_route": technical_route, "team": team, "plan": plan}}
+
+
+def milestones(*shares: str) -> list[dict[str, Any]]:
+    """A plan of one milestone per share, due every 90 days from today."""
+    return [{"title": f"第{i + 1}阶段考核", "due_on": (TODAY + timedelta(days=90 * (i + 1))).isoformat(),
+             "tranche_share": share, "indicators": ["减重"]} for i, share in enumerate(shares)]
+
+
+async def declare(client: httpx.AsyncClient, name: str, **body: Any) -> dict[str, Any]:
+    response = await client.put("/v1/reviewers/me/declaration", json=body, headers=reviewer(name))
+    assert response.status_code == 200, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+async def in_expert_review(client: httpx.AsyncClient, url: str, applicants: int,
+                           **overrides: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """A challenge in expert review with ``applicants`` shortlisted applications (firms 1..n, single ones)."""
+    challenge = await open_for_applications(client, **overrides)
+    applications = []
+    for n in range(1, applicants + 1):
+        uscc = firm_uscc(n)
+        await known_enterprise(url, uscc, f"湖州揭榜企业{n}有限公司", held_tiers=["tech_sme"])
+        response = await apply(client, challenge, token(Role.ENTERPRISE, uscc=uscc), partners=[],
+                               team=[{"name": f"负责人{n}", "role": "lead", "organisation_uscc": uscc}])
+        assert response.status_code == 201, response.text
+        applications.append(response.json())
+    challenge = await moved(client, challenge, "close_applications")
+    for i, application in enumerate(applications):
+        response = await client.post(
+            f"/v1/challenges/{challenge['id']}/applications/{application['id']}/transitions",
+            json={"command": "shortlist"}, headers={**OFFICER, "If-Match": f'"{application["version"]}"'})
+        assert response.status_code == 200, response.text
+        applications[i] = response.json()
+    challenge = await moved(client, challenge, "start_expert_review")
+    return challenge, applications
+
+
+async def assign(client: httpx.AsyncClient, challenge: dict[str, Any], application: dict[str, Any],
+                 name: str) -> httpx.Response:
+    return await client.post(f"/v1/challenges/{challenge['id']}/applications/{application['id']}/reviewers",
+                             json={"reviewer_id": name}, headers=OFFICER)
+
+
+async def score(client: httpx.AsyncClient, challenge: dict[str, Any], application: dict[str, Any], name: str,
+                sheet: dict[str, Any]) -> httpx.Response:
+    return await client.post(f"/v1/challenges/{challenge['id']}/applications/{application['id']}/score-sheets",
+                             json=sheet, headers=reviewer(name))
+
+
+async def scored_by(client: httpx.AsyncClient, challenge: dict[str, Any], application: dict[str, Any], name: str,
+                    sheet: dict[str, Any]) -> None:
+    """``name`` declared (no ties), assigned to the application, and its sheet submitted."""
+    if (await client.get("/v1/reviewers/me/declaration", headers=reviewer(name))).status_code == 404:
+        await declare(client, name)
+    assert (await assign(client, challenge, application, name)).status_code == 201
+    response = await score(client, challenge, application, name, sheet)
+    assert response.status_code == 201, response.text

@@ -311,6 +311,9 @@ async def update_challenge(work: Work, actor: Actor, challenge_id: uuid.UUID, da
 
 async def transition_challenge(work: Work, actor: Actor, challenge_id: uuid.UUID, data: schemas.ChallengeTransition,
                                if_match: str | None) -> schemas.ChallengeRead:
+    # Imported here: the teams' use cases build on this module's scope, terms and events.
+    from services.scenarios.service import teams
+
     if data.command == ChallengeCommand.APPOINT:
         raise InvalidInput("teams are appointed one by one with POST /v1/challenges/{id}/appointments; the first "
                            "appointment moves the challenge to appointed", field="command")
@@ -330,12 +333,15 @@ async def transition_challenge(work: Work, actor: Actor, challenge_id: uuid.UUID
         if change.to_state is ChallengeStage.CLOSED:
             values["closed_at"] = now
         apply_changes(challenge, values)
+        # What the step does to the applications (and the acceptance events), in the same transaction: a refusal
+        # there leaves the challenge as it was too.
+        effects = await teams.on_challenge_step(uow, actor, challenge, change, data.passed_teams)
         await uow.flush()
         if change.command is ChallengeCommand.PUBLISH:
             uow.emit(published_event(challenge), subject=str(challenge.id))
         uow.audit(f"challenge.{change.command.value}", "challenge", str(challenge.id),
                   {"status": {"from": change.from_state.value, "to": change.to_state.value},
-                   "acting_as": change.role.value, "reason": change.reason})
+                   "acting_as": change.role.value, "reason": change.reason, **effects})
         read = read_model(challenge)
     return read
 
