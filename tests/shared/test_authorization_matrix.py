@@ -327,6 +327,9 @@ async def scenarios_world(client: httpx.AsyncClient) -> World:
     """The scenarios service's routes on no records, but with its lists named, so that publishing an edition is
     reached (and refused to a district officer by the city-wide rule, not by a 422 on the list's name)."""
     world = await generic_world(client)
+    # The reviewer has declared their interests, so that reading one's declaration reads one.
+    declared = await client.put("/v1/reviewers/me/declaration", json={}, headers=token(Role.REVIEWER))
+    assert declared.status_code == 200, declared.text
     world.params = {"kind": "scenarios"}
     world.bodies = {("POST", "/v1/lists/{kind}/editions"): {"year": THIS_YEAR}}
     return world
