@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import httpx
 import pytest
@@ -197,3 +197,35 @@ async def test_a_resource_listed_without_a_provider_account_is_delivered_by_its_
     refused = expect_problem(await funding_client.post(f"/v1/bookings/{other['id']}/transitions",
                                                        json={"action": "deliver"}, headers=OFFICER), 403)
     assert refused["code"] == "actor_not_allowed"
+
+
+async def test_an_overlap_the_database_refuses_is_answered_409_naming_the_slot(funding_client: httpx.AsyncClient) -> None:
+    """The kit turns PostgreSQL's exclusion violation into the constraint's conflict words (shared/uow.py), as it does
+    a unique one: a use case that wrote around the lock would still answer 409, never 500."""
+    if funding_client.backend != "postgres":  # type: ignore[attr-defined]
+        pytest.skip("exclusion constraints are PostgreSQL's")
+    from services.funding.models import Booking
+    from shared.db import session_factory
+    from shared.errors import Conflict
+    from tests.support import service_work
+
+    resource = await create_resource(funding_client)
+    held = (await book(funding_client, resource, at(MONDAY, 9), at(MONDAY, 10))).json()
+    engine = create_engine(_url(funding_client))
+    try:
+        work = service_work("funding", session_factory(engine))
+        with pytest.raises(Conflict) as refused:
+            async with work(None) as uow:
+                copy = {c.key: v for c in Booking.__table__.columns
+                        if (v := held.get(c.key)) is not None and c.key not in ("id", "version")}
+                uow.session.add(Booking(**{**copy, "resource_id": uuid.UUID(held["resource_id"]),
+                                           "starts_at": datetime.fromisoformat(held["starts_at"]),
+                                           "ends_at": datetime.fromisoformat(held["ends_at"]),
+                                           "created_at": datetime.fromisoformat(held["created_at"]),
+                                           "updated_at": datetime.fromisoformat(held["updated_at"]),
+                                           "voucher_ids": [], "created_by": "test"}))
+                uow.audit("booking.create", "booking", "copy", {})
+                await uow.flush()
+    finally:
+        await engine.dispose()
+    assert refused.value.field == "starts_at" and "already booked" in refused.value.detail

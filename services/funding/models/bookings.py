@@ -29,6 +29,14 @@ LIVE_STATUSES = ("booked", "delivered")
 BLOCKING_CONDITION = f"status IN ({', '.join(repr(s) for s in LIVE_STATUSES)})"
 
 
+_NO_OVERLAP = ExcludeConstraint(
+    ("resource_id", "="), (func.tstzrange(text("starts_at"), text("ends_at"), text("'[)'")), "&&"),
+    name="ex_resource_bookings_no_overlap", using="gist", where=text(BLOCKING_CONDITION),
+).ddl_if(dialect="postgresql")
+# ExcludeConstraint takes no info= (it drops it): the words of its 409 (shared/uow.py) are set here.
+_NO_OVERLAP.info["conflict"] = ("starts_at", "the resource is already booked for part of that time")
+
+
 class Booking(Versioned, Base):
     __tablename__ = "resource_bookings"
 
@@ -65,9 +73,5 @@ class Booking(Versioned, Base):
         CheckConstraint("quantity >= 1", name="quantity_positive"),
         CheckConstraint("fee_fen >= 0", name="fee_not_negative"),
         Index("ix_resource_bookings_resource_id_starts_at", "resource_id", "starts_at"),
-        ExcludeConstraint(
-            ("resource_id", "="), (func.tstzrange(text("starts_at"), text("ends_at"), text("'[)'")), "&&"),
-            name="ex_resource_bookings_no_overlap", using="gist", where=text(BLOCKING_CONDITION),
-            info={"conflict": ("starts_at", "the resource is already booked for part of that time")},
-        ).ddl_if(dialect="postgresql"),
+        _NO_OVERLAP,
     )
