@@ -621,6 +621,23 @@ def test_licensing_reminds_and_lapses_trials_daily(objects: list[dict[str, Any]]
     assert callable(JOBS["trials"])
 
 
+def test_vouchers_past_their_last_day_expire_daily(objects: list[dict[str, Any]]) -> None:
+    """`seedbed funding expire-vouchers` (services/funding/jobs.py JOBS) once a day, after the last day ends."""
+    cronjob = named(objects, "CronJob", "seedbed-funding-voucher-expiry")
+    minute, hour, day, month, weekday = cronjob["spec"]["schedule"].split()
+    assert (day, month, weekday) == ("*", "*", "*"), "vouchers expire any day: the job runs daily"
+    assert cronjob["spec"]["timeZone"] == "Asia/Shanghai" and cronjob["spec"]["concurrencyPolicy"] == "Forbid"
+    template = cronjob["spec"]["jobTemplate"]["spec"]["template"]
+    (c,) = template["spec"]["containers"]
+    assert c["args"] == ["funding", "expire-vouchers"], c["args"]
+    assert template["spec"]["serviceAccountName"] == "seedbed-funding"
+    assert [ref["configMapRef"]["name"].startswith("seedbed-funding-") for ref in c["envFrom"]] == [True]
+    assert {e["name"] for e in c["env"]} >= {"PGPASSWORD", "SEEDBED_FUNDING_JWT_ALGORITHM"}
+    from services.funding.jobs import JOBS
+
+    assert callable(JOBS["expire-vouchers"])
+
+
 def test_prometheus_scrapes_every_api(overlay: str, objects: list[dict[str, Any]]) -> None:
     for service in SERVICES:
         api = named(objects, "Deployment", f"seedbed-{service}-api")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from time import perf_counter
 from typing import Any
 
@@ -287,3 +287,24 @@ def _hour(n: int) -> tuple[str, str]:
     """The n-th hour of the fortnight from MONDAY 00:00 (Huzhou time), as [start, end)."""
     start = datetime.combine(MONDAY, time(0), ZONE) + timedelta(hours=n)
     return start.isoformat(), (start + timedelta(hours=1)).isoformat()
+
+
+async def test_the_expiry_job_acts_as_on_the_day_it_is_given_and_only_once(funding_client: httpx.AsyncClient) -> None:
+    """`seedbed funding expire-vouchers --today …` (the CronJob's command): as the system, nothing expires twice."""
+    from services.funding.jobs import run_expiry
+    from tests.support import settings_for
+
+    await add_firms(_url(funding_client), [FIRM_USCC])
+    round_ = await voucher_round(funding_client)
+    voucher = await _voucher(funding_client, round_["id"])
+    settings = settings_for("funding", _url(funding_client))
+    last_day = date.fromisoformat(voucher["expires_on"])
+    assert await run_expiry(settings, last_day) == 0  # its last day still counts
+    assert (await funding_client.get(f"/v1/vouchers/{voucher['id']}", headers=FIRM)).json()["status"] == "active"
+    await run_expiry(settings, last_day + timedelta(days=1))
+    await run_expiry(settings, last_day + timedelta(days=2))
+    read = (await funding_client.get(f"/v1/vouchers/{voucher['id']}", headers=FIRM)).json()
+    assert read["status"] == "expired" and read["released_fen"] == 2_000_000
+    assert await count_rows(_url(funding_client), "audit_log",
+                            "WHERE action = 'voucher.expire' AND actor = 'job:funding-voucher-expiry'") == 1
+    assert (await balance(funding_client, round_["id"]))["released_fen"] == 2_000_000

@@ -348,7 +348,7 @@ async def redeem(work: Work, actor: Actor, booking_id: uuid.UUID, data: schemas.
         return await idempotency.respond(session, 201, read)
 
 
-async def _release(uow: UnitOfWork, actor: Actor, voucher: Voucher, command: domain.VoucherCommand) -> dict[str, Any]:
+async def _release(uow: UnitOfWork, voucher: Voucher, command: domain.VoucherCommand) -> dict[str, Any]:
     """Expire or revoke: the unspent value goes back to the round (a ``released`` entry)."""
     with refusals():
         moved, entries = domain.transition(domain_voucher(voucher, await _redemptions_of(uow.session, voucher.id)),
@@ -368,7 +368,7 @@ async def revoke_voucher(work: Work, actor: Actor, voucher_id: uuid.UUID, data: 
         ROUND_SCOPE.ensure_manageable(actor, round_)
         if if_match is not None:
             check_if_match(if_match, voucher.version)
-        changed = await _release(uow, actor, voucher, domain.VoucherCommand(
+        changed = await _release(uow, voucher, domain.VoucherCommand(
             domain.VoucherAction.REVOKE, Part.OFFICER, programme_today(), note=data.note))
         await uow.flush()
         uow.audit("voucher.revoke", "voucher", str(voucher.id), changed)
@@ -376,21 +376,27 @@ async def revoke_voucher(work: Work, actor: Actor, voucher_id: uuid.UUID, data: 
     return read
 
 
-async def expire_vouchers(work: Work, actor: Actor) -> int:
-    """Every active voucher whose last day has passed expires; its unspent value returns to its round. Run daily
-    by the ops team's scheduler (a service token); returns how many expired."""
-    today = programme_today()
-    async with work(actor) as uow:
-        ids = (await uow.session.scalars(select(Voucher.id).where(
+async def expire_vouchers(work: Work, actor: Actor | None, today: date | None = None, *,
+                          system_actor: str = "job:funding-voucher-expiry") -> int:
+    """Every active voucher whose last day is before ``today`` (default: today, Asia/Shanghai) expires; its unspent
+    value returns to its round. Run daily by the CronJob (``seedbed funding expire-vouchers``, no actor) or through
+    the API by an admin or a service; returns how many expired. Each voucher in a unit of work of its own, under its
+    row lock and re-checked there: a voucher being redeemed holds back only its own expiry, and a second or
+    concurrent run expires nothing twice."""
+    today = today or programme_today()
+    async with work.sessions() as session:
+        ids = (await session.scalars(select(Voucher.id).where(
             Voucher.status == domain.VoucherStatus.ACTIVE.value, Voucher.expires_on < today)
             .order_by(Voucher.id))).all()
-    for voucher_id in ids:  # one unit of work each: a voucher being redeemed holds only its own expiry back
-        async with work(actor) as uow:
+    expired = 0
+    for voucher_id in ids:
+        async with work(actor, system_actor=system_actor) as uow:
             voucher = await _lock_voucher(uow.session, voucher_id)
             if voucher.status != domain.VoucherStatus.ACTIVE.value:
                 continue
-            changed = await _release(uow, actor, voucher, domain.VoucherCommand(
+            changed = await _release(uow, voucher, domain.VoucherCommand(
                 domain.VoucherAction.EXPIRE, Part.SYSTEM, today))
             await uow.flush()
             uow.audit("voucher.expire", "voucher", str(voucher.id), changed)
-    return len(ids)
+            expired += 1
+    return expired
