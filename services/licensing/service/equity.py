@@ -24,7 +24,7 @@ from services.licensing.schemas import equity as schemas
 from services.licensing.service.patents import PATENTS, delist, standing_of
 from shared.auth import Actor, Role
 from shared.clock import programme_today
-from shared.errors import Conflict, InvalidInput
+from shared.errors import Conflict, InvalidInput, NotFound
 from shared.events.licensing import EquityRegistered
 from shared.http import cursor_datetime, cursor_uuid
 from shared.pagination import Key, paginate
@@ -107,8 +107,15 @@ async def register_contribution(work: Work, actor: Actor, contribution_id: uuid.
                                 data: schemas.Registration, if_match: str | None) -> schemas.ContributionRead:
     """著录项目变更 registered: the patent is the company's; ``equity.registered`` tells the registry."""
     async with work(actor) as uow:
-        found = await CONTRIBUTIONS.get(uow.session, actor, contribution_id)
-        patent = await PATENTS.get_for_change(uow.session, actor, found.patent_id)
+        # The patent's lock first, as grants take it, then the contribution's; only the patent's id is read before
+        # (a contribution row loaded earlier would be stale once a concurrent registration commits).
+        patent_id = await uow.session.scalar(select(EquityContribution.patent_id).where(
+            EquityContribution.id == contribution_id))
+        if patent_id is None:
+            raise NotFound(f"no equity contribution {contribution_id}")
+        row = await CONTRIBUTIONS.get(uow.session, actor, contribution_id)  # 404 out of scope, before any lock
+        uow.session.expunge(row)
+        patent = await PATENTS.get_for_change(uow.session, actor, patent_id)
         row = await CONTRIBUTIONS.get_for_change(uow.session, actor, contribution_id, if_match=if_match)
         terms = terms_of(row)
         domain.check_registrable(domain.EquityStatus(row.status), terms, programme_today(), data.registration_no)

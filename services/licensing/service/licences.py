@@ -262,9 +262,12 @@ async def convert_trial(work: Work, actor: Actor, licence_id: uuid.UUID, data: s
     async with work(actor) as uow:
         if (earlier := await idempotency.claim(uow.session)) is not None:
             return earlier
-        # The patent's lock first, as every grant takes it, then the licence's.
-        found = await LICENCES.get(uow.session, actor, licence_id)
-        patent = await uow.session.get(Patent, found.patent_id, with_for_update=True, populate_existing=True)
+        # The patent's lock first, as every grant takes it, then the licence's. Only the patent's id is read before
+        # the locks: a licence row loaded earlier in the session would be stale once a concurrent conversion commits.
+        patent_id = await uow.session.scalar(select(Licence.patent_id).where(Licence.id == licence_id))
+        if patent_id is None:
+            raise NotFound(f"no licence {licence_id}")
+        patent = await uow.session.get(Patent, patent_id, with_for_update=True, populate_existing=True)
         licence = await LICENCES.get_for_change(uow.session, actor, licence_id)
         assert patent is not None
         if licence.kind != LicenceKind.TRIAL.value:
