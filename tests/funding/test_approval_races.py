@@ -18,7 +18,7 @@ import pytest
 from services.funding.app import create_app
 from services.funding.models import Application
 from shared.db import utcnow
-from tests.funding.support import CITY_OFFICER, add_firm, approved, balance, moved, open_round
+from tests.funding.support import CITY_OFFICER, add_firm, approved, balance, moved, ok, open_round
 from tests.registry.pools_support import connected, outbox_payloads
 from tests.support import count_rows, pg_url, settings_for, truncate
 
@@ -98,3 +98,38 @@ async def test_one_tranche_paid_20_times_at_once_with_one_key_pays_once(client: 
     assert (b["disbursed_fen"], b["reconciled"]) == (600_000, True)
     assert await count_rows(url, "ledger_entries", "WHERE key = :k", k=f"application:{app['id']}:disbursed:0") == 1
     assert len(await outbox_payloads(url, "seedbed.funding.fund.disbursed.v1")) == 1
+
+
+async def test_ten_approvals_of_one_application_with_one_if_match_commit_once(client: httpx.AsyncClient) -> None:
+    """If-Match guards the step: ten officers approving the same version at once (each its own Idempotency-Key),
+    exactly one wins; the others are told the record changed (412) or, queued behind the winner, that it is no
+    longer under review (409). The ledger holds one commitment."""
+    url = client.database_url  # type: ignore[attr-defined]
+    round_ = await open_round(client, budget_fen=10**6)
+    (application_id,) = await under_review(url, round_, 1, 500)
+
+    async def approve() -> int:
+        response = await client.post(f"/v1/applications/{application_id}/transitions",
+                                     json={"action": "approve", "amount_fen": 500},
+                                     headers={**CITY_OFFICER, "If-Match": '"1"', "Idempotency-Key": str(uuid.uuid4())})
+        return response.status_code
+
+    outcomes = Counter(await asyncio.gather(*(approve() for _ in range(10))))
+    assert outcomes[200] == 1 and set(outcomes) <= {200, 409, 412}, outcomes
+    b = await balance(client, round_["id"])
+    assert (b["committed_fen"], b["reconciled"]) == (500, True)
+    assert await count_rows(url, "ledger_entries", "WHERE kind = 'committed'") == 1
+
+
+async def test_ten_changes_of_one_round_with_one_if_match_change_it_once(client: httpx.AsyncClient) -> None:
+    round_ = await open_round(client, budget_fen=10**6)
+
+    async def rename(n: int) -> int:
+        response = await client.patch(f"/v1/rounds/{round_['id']}", json={"name": f"第{n}批"},
+                                      headers={**CITY_OFFICER, "If-Match": f'"{round_["version"]}"'})
+        return response.status_code
+
+    outcomes = Counter(await asyncio.gather(*(rename(n) for n in range(10))))
+    assert outcomes == {200: 1, 412: 9}, outcomes
+    read = ok(await client.get(f"/v1/rounds/{round_['id']}", headers=CITY_OFFICER), 200)
+    assert read["version"] == round_["version"] + 1

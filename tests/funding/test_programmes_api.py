@@ -143,3 +143,32 @@ async def test_dated_amounts_per_issuer(funding_client: httpx.AsyncClient) -> No
     listed = ok(await client.get("/v1/dated-amounts?issuer=湖州市&item=hnte_first_recognition",
                                  headers=firm_token(uscc(3))), 200)
     assert sorted(x["amount_fen"] for x in listed["items"]) == [20_000_000, 25_000_000]
+
+
+async def test_a_round_s_terms_change_under_if_match_and_must_still_fit(funding_client: httpx.AsyncClient) -> None:
+    client = funding_client
+    p = await pool(client)
+    prog = await programme(client, p["id"], budget_fen=10**8, cap_fen=10**7)
+    r = await round_(client, prog["id"], budget_fen=5 * 10**7)
+    url = f"/v1/rounds/{r['id']}"
+    assert expect_problem(await client.patch(url, json={"name": "改名"}, headers=CITY_OFFICER), 428)
+    changed = await client.patch(url, json={"name": "2026年第一批（延期）", "per_enterprise_cap_fen": 5_000_000,
+                                            "eligibility": [{"kind": "size_class", "values": ["small", "micro"]}],
+                                            "closes_on": (TODAY + timedelta(days=90)).isoformat()},
+                                 headers={**CITY_OFFICER, "If-Match": f'"{r["version"]}"'})
+    body = ok(changed, 200)
+    assert (body["name"], body["per_enterprise_cap_fen"], body["version"]) == ("2026年第一批（延期）", 5_000_000,
+                                                                               r["version"] + 1)
+    assert changed.headers["ETag"] == f'"{body["version"]}"'
+    stale = await client.patch(url, json={"name": "再改"}, headers={**CITY_OFFICER, "If-Match": f'"{r["version"]}"'})
+    assert stale.status_code == 412
+    # A cap above the programme's, or dates outside it, are refused; nothing changes.
+    refused = expect_problem(await client.patch(url, json={"per_enterprise_cap_fen": 2 * 10**7}, headers={
+        **CITY_OFFICER, "If-Match": f'"{body["version"]}"'}), 422)
+    assert refused["code"] == "cap_above_programme_cap"
+    outside = expect_problem(await client.patch(url, json={"closes_on": (TODAY + timedelta(days=900)).isoformat()},
+                                                headers={**CITY_OFFICER, "If-Match": f'"{body["version"]}"'}), 422)
+    assert outside["code"] == "outside_parent_dates"
+    assert expect_problem(await client.patch(url, json={"name": None}, headers={
+        **CITY_OFFICER, "If-Match": f'"{body["version"]}"'}), 422)["errors"][0]["field"] == "name"
+    assert ok(await client.get(url, headers=CITY_OFFICER), 200)["version"] == body["version"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Header, Query, Response
 
 from services.funding.schemas import programmes as schemas
 from services.funding.schemas.programmes import InstrumentIn
@@ -28,6 +28,7 @@ Manager = Annotated[Actor, require_actor(Role.ADMIN, Role.OFFICER)]
 # The ledger: programme staff and services.
 LedgerReader = Annotated[Actor, require_actor(Role.ADMIN, Role.OFFICER, Role.SERVICE)]
 Limit = Annotated[int, Query(ge=1, le=200)]
+IfMatch = Annotated[str | None, Header(description="the ETag you read")]
 
 
 @router.post("/v1/fund-pools", status_code=201, response_model=schemas.PoolRead, summary="Set up a fund pool")
@@ -109,6 +110,17 @@ async def list_rounds(actor: Reader, sessions: Sessions, limit: Limit = 50, curs
 @router.get("/v1/rounds/{round_id}", response_model=schemas.RoundRead, summary="Read one round")
 async def get_round(round_id: uuid.UUID, actor: Reader, sessions: Sessions, response: Response) -> schemas.RoundRead:
     round_ = await service.get_round(sessions, actor, round_id)
+    response.headers["ETag"] = etag(round_.version)
+    return round_
+
+
+@router.patch("/v1/rounds/{round_id}", response_model=schemas.RoundRead,
+              summary="Change a round's terms (dates, cap, rules) under If-Match; its budget moves by allocations",
+              responses={412: {"description": "If-Match does not name the current version"},
+                         428: {"description": "If-Match is missing"}})
+async def update_round(round_id: uuid.UUID, body: schemas.RoundUpdate, actor: Manager, work: WorkOf,
+                       response: Response, if_match: IfMatch = None) -> schemas.RoundRead:
+    round_ = await service.update_round(work, actor, round_id, body, if_match)
     response.headers["ETag"] = etag(round_.version)
     return round_
 

@@ -186,3 +186,15 @@ class LedgerEntryRead(BaseModel):
     note: str | None
     created_by: str
     created_at: datetime
+
+
+class RoundUpdate(Strict_):
+    """A change of a round's terms (its budget moves only by allocations in the ledger): only the fields sent
+    change; ``per_enterprise_cap_fen: null`` falls back to the programme's cap."""
+
+    name: Title | None = None
+    opens_on: Date | None = None
+    closes_on: Date | None = None
+    per_enterprise_cap_fen: PositiveFen | None = None
+    eligibility: Annotated[list[RuleIn], Field(max_length=30)] | None = None
+    pays_challenge_bounties: bool | None = None

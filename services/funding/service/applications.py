@@ -307,6 +307,8 @@ async def _ensure_issuer(session: AsyncSession, actor: Actor, round_id: uuid.UUI
 
 async def emit_money(uow: UnitOfWork, row: Application, programme: Programme, entries: Sequence[Any]) -> None:
     """The events of the ledger entries a step wrote: fund.disbursed per tranche, fund.clawed_back."""
+    if not any(entry.kind.value in ("disbursed", "clawed_back") for entry in entries):
+        return
     issuer = (await uow.session.get(FundPool, programme.pool_id)).issuer  # type: ignore[union-attr]
     common = {"application_id": row.id, "enterprise_id": row.enterprise_id, "uscc": row.uscc,
               "programme_id": row.programme_id, "round_id": row.round_id, "programme_name": programme.name,

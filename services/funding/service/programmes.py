@@ -27,10 +27,11 @@ from services.funding.service.ledger import append_entries, balance_of, lock_rou
 from services.funding.service.refusals import refusals
 from shared.auth import Actor, Role
 from shared.clock import programme_today
+from shared.errors import InvalidInput
 from shared.http import cursor_datetime, cursor_uuid
 from shared.idempotency import Idempotency, IdempotentResponse
 from shared.pagination import Key, paginate
-from shared.repository import Records
+from shared.repository import Records, apply_changes
 from shared.scope import EVERYWHERE, InDistrict, ScopeRule
 from shared.uow import Work
 
@@ -223,6 +224,33 @@ async def create_round(work: Work, actor: Actor, programme_id: uuid.UUID,
                                                           "initial budget")], round_=round_)
         await uow.flush()
         uow.audit("round.create", "round", str(round_.id), data.model_dump(mode="json"))
+        read = round_read(round_, programme)
+    return read
+
+
+async def update_round(work: Work, actor: Actor, round_id: uuid.UUID, data: schemas.RoundUpdate,
+                       if_match: str | None) -> schemas.RoundRead:
+    """A round's terms changed under If-Match (the ETag read): dates, cap, rules, name, whether it pays challenge
+    bounties. The result must still fit its programme (``domain.programmes.check_round``)."""
+    changes = data.model_dump(exclude_unset=True)
+    for name in ("name", "opens_on", "closes_on", "eligibility", "pays_challenge_bounties"):
+        if name in changes and changes[name] is None:
+            raise InvalidInput(f"{name} may be changed but not cleared", field=name)
+    if "eligibility" in changes:
+        changes["eligibility"] = stored_rules(data.eligibility or [], "eligibility")
+    async with work(actor) as uow:
+        session = uow.session
+        round_ = await ROUNDS.get_for_change(session, actor, round_id, if_match=if_match)
+        programme = await session.get(Programme, round_.programme_id)
+        assert programme is not None
+        siblings = (await session.scalars(select(FundingRound).where(
+            FundingRound.programme_id == programme.id, FundingRound.id != round_.id))).all()
+        changed = apply_changes(round_, changes)
+        with refusals():
+            domain.check_round(round_of(round_), programme_of(programme), [round_of(s) for s in siblings])
+        if changed:
+            await uow.flush()
+            uow.audit("round.update", "round", str(round_.id), changed)
         read = round_read(round_, programme)
     return read
 
