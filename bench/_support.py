@@ -21,14 +21,14 @@ def database_url(name: str) -> str:
     return f"{PG_SERVER}/{name}"
 
 
-async def fresh_database(name: str) -> str:
-    """The URL of database ``name``, created if missing, emptied and migrated to the registry's latest schema."""
+async def fresh_database(name: str, service: str = "registry") -> str:
+    """The URL of database ``name``, created if missing, emptied and migrated to ``service``'s latest schema."""
     from shared.migrations import upgrade
 
     url = database_url(name)
     await ensure_database(PG_SERVER, name)
     await empty_schema(url)
-    await asyncio.to_thread(upgrade, "registry", url)
+    await asyncio.to_thread(upgrade, service, url)
     return url
 
 

@@ -18,6 +18,7 @@ async def live_index(app: FastAPI) -> AsyncIterator[None]:
     it (service/indexing.py; docs/operations.md says why each replica keeps its own)."""
     settings: Settings = app.state.settings
     async with followed(app.state.sessions, every=settings.index_poll_seconds) as live:
+        live.engine.remember = settings.remembered_lists
         app.state.live = live
         yield
 

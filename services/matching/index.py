@@ -16,6 +16,7 @@ Not thread-safe: one asyncio loop owns an engine; searches and updates never run
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -27,9 +28,12 @@ from services.matching.domain.ranking import CorpusStats, Need, Profile, Scored
 from services.matching.domain.text import Analyser, analyser
 
 # How many documents tantivy hands to the formula: the formula can lift a document over others by its structured
-# signals, so it needs more than the k asked for; 200 was enough for the top 10 to be stable on the evaluation set
-# and costs ~1 ms at 100,000 firms.
-RETRIEVE = 200
+# signals, so it needs more than the k asked for. On the evaluation set 50, 100 and 200 gave the same top 10; each
+# candidate costs ~50 µs to score, so 100 (k is at most 50).
+RETRIEVE = 100
+# Candidate lists remembered per process, keyed by the index generation: a list is read far more often than the
+# index changes (the poll applies changes at most every 0.1 s), and a change starts a new generation.
+REMEMBERED = 20_000
 # A query of more terms than this keeps its heaviest ones (a whole profile as a query: opportunities).
 MAX_QUERY_TERMS = 64
 WRITER_HEAP_BYTES = 50_000_000
@@ -135,8 +139,10 @@ class Collection:
             self.searcher = self.index.searcher()
             self.dirty = False
 
-    def retrieve(self, terms: Mapping[str, float], filters: Filters, limit: int = RETRIEVE) -> list[Entry]:
-        """Up to ``limit`` documents that hold any of ``terms``, best BM25 first, within the filters."""
+    def retrieve(self, terms: Mapping[str, float], filters: Filters, limit: int | None = None) -> list[Entry]:
+        """Up to ``limit`` (default :data:`RETRIEVE`) documents that hold any of ``terms``, best BM25 first, within
+        the filters."""
+        limit = limit or RETRIEVE
         heaviest = sorted(terms.items(), key=lambda kv: -kv[1] * self.stats.idf(kv[0]))[:MAX_QUERY_TERMS]
         should = [(tantivy.Occur.Should, _boosted(self.schema, "body", t, w))
                   for t, w in heaviest if t in self.stats.df]
@@ -187,10 +193,33 @@ class Engine:
         self.firms = Collection()
         self.demands = Collection()
         self.feedback: FeedbackLookup = no_feedback
+        # Moves whenever what a ranking reads changes (firms, demands, feedback): remembered lists of an older
+        # generation are never served.
+        self.generation = 0
+        self.remembered: OrderedDict[tuple[Any, ...], Ranked] = OrderedDict()
+        self.remember = REMEMBERED
 
     def refresh(self) -> None:
         self.firms.refresh()
         self.demands.refresh()
+
+    def changed(self) -> None:
+        """Something a ranking reads changed: forget every list ranked before."""
+        self.generation += 1
+        self.remembered.clear()
+
+    def _recall(self, key: tuple[Any, ...]) -> Ranked | None:
+        found = self.remembered.get(key)
+        if found is not None:
+            self.remembered.move_to_end(key)
+        return found
+
+    def _keep(self, key: tuple[Any, ...], ranked: Ranked) -> Ranked:
+        if self.remember:
+            self.remembered[key] = ranked
+            if len(self.remembered) > self.remember:
+                self.remembered.popitem(last=False)
+        return ranked
 
     # Firms for a demand ------------------------------------------------------------------------------------
 
@@ -199,11 +228,17 @@ class Engine:
         if need.publisher_uscc:
             # A demand often repeats its publisher's own profile: the publisher is never its own candidate.
             filters.exclude_keys = (*filters.exclude_keys, need.publisher_uscc)
+        # Only lists of indexed demands are remembered (a free-standing need, e.g. the evaluation's, is not).
+        memo = ("candidates", need.key, tuple(filters.any_of), filters.exclude_keys, k)
+        if self.demands.get(need.key) is not None and (found := self._recall(memo)) is not None:
+            return found
         entries = self.firms.retrieve(need.terms, filters)
-        scored = [ranking.score(need, e.profile, self.firms.stats, self.feedback(need.key, e.profile.key))
-                  for e in entries]
+        weighed = ranking.weigh(need, self.firms.stats)
+        scored = [ranking.score(need, e.profile, self.firms.stats, self.feedback(need.key, e.profile.key),
+                                weighed=weighed) for e in entries]
         ranked = ranking.rank(scored)[:k]
-        return Ranked([(s, self.firms.entries[s.key]) for s in ranked], ranking.verdict(ranked), len(entries))
+        result = Ranked([(s, self.firms.entries[s.key]) for s in ranked], ranking.verdict(ranked), len(entries))
+        return self._keep(memo, result) if self.demands.get(need.key) is not None else result
 
     # Demands for a firm ------------------------------------------------------------------------------------
 
@@ -236,13 +271,13 @@ class Engine:
         district to compare), with its matched terms."""
         need = self.query_need(text)
         entries = collection.retrieve(need.terms, filters or Filters())
+        weighed = ranking.weigh(need, collection.stats)
         scored = []
         for entry in entries:
-            text_signal, matched = ranking.text_match(need, entry.profile, collection.stats)
+            text_signal, matched = ranking.text_match(need, entry.profile, collection.stats, weighed)
             signals = {s: 0.0 for s in ranking.SIGNALS} | {"text": text_signal}
-            ordered = [w for w in need.words if w in matched] + [t for t in matched if t not in need.words]
             scored.append(Scored(key=entry.profile.key, score=round(ranking.WEIGHTS["text"] * text_signal, 6),
-                                 signals=signals, matched_terms=tuple(ordered[:12]), matched_tags=()))
+                                 signals=signals, matched=matched, words=need.words, matched_tags=()))
         scored = sorted((s for s in scored if s.signals["text"] >= ranking.MIN_TEXT), key=lambda s: (-s.score, s.key))
         return Ranked([(s, collection.entries[s.key]) for s in scored[:k]],
                       ranking.Verdict.STRONG if scored else ranking.Verdict.NONE, len(entries))

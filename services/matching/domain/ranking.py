@@ -205,25 +205,36 @@ class CorpusStats:
         return math.log(1 + (self.documents - n + 0.5) / (n + 0.5))
 
 
-def text_match(need: Need, profile: Profile, stats: CorpusStats) -> tuple[float, dict[str, float]]:
+@dataclass(frozen=True)
+class Weighed:
+    """A need's terms weighed against one corpus: weight × idf of each term, and their sum (the ideal profile's
+    score). Computed once per query, then used for every candidate."""
+
+    terms: Mapping[str, float]
+    ideal: float
+
+
+def weigh(need: Need, stats: CorpusStats) -> Weighed:
+    # A term no profile holds counts too (at the highest idf): the demand asks for something nobody offers, and
+    # every firm's coverage says so; that is what makes "no strong candidate" possible.
+    terms = {t: w * stats.idf(t) for t, w in need.terms.items()}
+    return Weighed(terms, sum(terms.values()))
+
+
+def text_match(need: Need, profile: Profile, stats: CorpusStats, weighed: Weighed | None = None
+               ) -> tuple[float, dict[str, float]]:
     """The text signal and each matched term's share of the BM25 score (for the explanation)."""
-    avgdl = stats.average_length
-    norm = BM25_K1 * (1 - BM25_B + BM25_B * profile.length / avgdl)
-    score, ideal = 0.0, 0.0
-    matched: dict[str, float] = {}
-    for term, weight in need.terms.items():
-        # A term no profile holds counts too (at the highest idf): the demand asks for something nobody offers,
-        # and every firm's coverage says so; that is what makes "no strong candidate" possible.
-        idf = stats.idf(term)
-        ideal += weight * idf
-        tf = profile.tf.get(term, 0)
-        if tf:
-            part = weight * idf * tf * (BM25_K1 + 1) / (tf + norm)
-            matched[term] = part
-            score += part
-    if ideal <= 0:
+    weighed = weighed or weigh(need, stats)
+    if weighed.ideal <= 0:
         return 0.0, {}
-    coverage = score / ideal
+    norm = BM25_K1 * (1 - BM25_B + BM25_B * profile.length / stats.average_length)
+    matched: dict[str, float] = {}
+    tf_of = profile.tf
+    for term, weight_idf in weighed.terms.items():
+        tf = tf_of.get(term)
+        if tf:
+            matched[term] = weight_idf * tf * (BM25_K1 + 1) / (tf + norm)
+    coverage = sum(matched.values()) / weighed.ideal
     return 1 - math.exp(-coverage / TEXT_SATURATION), matched
 
 
@@ -268,20 +279,29 @@ class Scored:
     key: str
     score: float
     signals: Mapping[str, float]
-    matched_terms: tuple[str, ...]
+    matched: Mapping[str, float]         # matched term → its share of the BM25 score
+    words: tuple[str, ...]               # the demand's headline words
     matched_tags: tuple[str, ...]
 
     @property
     def strong(self) -> bool:
         return self.score >= STRONG_SCORE and self.signals["text"] >= STRONG_TEXT
 
+    @property
+    def matched_terms(self) -> tuple[str, ...]:
+        """Headline words first (what a reader recognises), then the other matched terms by their share of the
+        score. Ordered on demand: only the results shown pay for it."""
+        ordered = [w for w in self.words if w in self.matched]
+        ordered += [t for t, _ in sorted(self.matched.items(), key=lambda kv: -kv[1]) if t not in ordered]
+        return tuple(ordered[:12])
+
     def contributions(self) -> dict[str, float]:
         return {s: round(WEIGHTS[s] * self.signals[s], 4) for s in SIGNALS}
 
 
 def score(need: Need, profile: Profile, stats: CorpusStats, feedback: float = 0.0,
-          weights: Mapping[str, float] = WEIGHTS) -> Scored:
-    text, matched = text_match(need, profile, stats)
+          weights: Mapping[str, float] = WEIGHTS, weighed: Weighed | None = None) -> Scored:
+    text, matched = text_match(need, profile, stats, weighed)
     tags, matched_tags = tag_signal(need, profile)
     signals = {
         "text": text,
@@ -295,10 +315,7 @@ def score(need: Need, profile: Profile, stats: CorpusStats, feedback: float = 0.
         "feedback": max(-1.0, min(1.0, feedback)),
     }
     total = sum(weights[s] * v for s, v in signals.items())
-    # Headline words first (what a reader recognises), then the other matched terms by their share of the score.
-    ordered = [w for w in need.words if w in matched]
-    ordered += [t for t, _ in sorted(matched.items(), key=lambda kv: -kv[1]) if t not in ordered]
-    return Scored(key=profile.key, score=round(total, 6), signals=signals, matched_terms=tuple(ordered[:12]),
+    return Scored(key=profile.key, score=round(total, 6), signals=signals, matched=matched, words=need.words,
                   matched_tags=tuple(matched_tags))
 
 

@@ -24,7 +24,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import opencc
@@ -90,6 +90,7 @@ class Analyser:
         for term in self.dictionary:
             self._jieba.add_word(term, DOMAIN_TERM_FREQUENCY, "nz")
         self.stopwords = frozenset(stopwords)
+        self._inside_seen: dict[str, list[str]] = {}
 
     def known(self, word: str) -> bool:
         return word in self.dictionary or self._jieba.has_word(word)
@@ -142,7 +143,14 @@ class Analyser:
         return Analysis(tuple(terms), tuple(words))
 
     def _inside(self, token: str) -> list[str]:
-        """Dictionary words inside a long term, or its bigrams when no dictionary knows the term."""
+        """Dictionary words inside a long term, or its bigrams when no dictionary knows the term (remembered:
+        a corpus repeats its words, and this is most of the analysis time)."""
+        found = self._inside_seen.get(token)
+        if found is None:
+            found = self._inside_seen[token] = self._expand(token)
+        return found
+
+    def _expand(self, token: str) -> list[str]:
         if not self.known(token):
             return [b for b in bigrams(token) if b != token and b not in self.stopwords] if len(token) > 2 else []
         if len(token) < 3:
@@ -170,6 +178,7 @@ def analyser() -> Analyser:
     return Analyser(read_word_list(DICTIONARY_FILE), read_word_list(STOPWORDS_FILE))
 
 
+@lru_cache(maxsize=65_536)
 def normalise_tag(tag: str) -> str:
     """A tag as tags are compared: normalised, without spaces."""
     return normalise(tag).replace(" ", "")

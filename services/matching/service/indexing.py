@@ -92,6 +92,7 @@ class LiveIndex:
                        + await self._patents(session) + await self._feedback(session))
             if applied:
                 self.engine.refresh()
+                self.engine.changed()
             self.last_caught_up = time.monotonic()
             return applied
 
