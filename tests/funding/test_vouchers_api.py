@@ -131,6 +131,17 @@ async def test_the_yearly_cap_the_budget_and_bad_requests_refuse_an_issue(fundin
     assert await count_rows(_url(funding_client), "vouchers") == 6
 
 
+async def test_the_rounds_cap_per_firm_bounds_its_vouchers_too(funding_client: httpx.AsyncClient) -> None:
+    await add_firms(_url(funding_client), [FIRM_USCC])
+    round_ = await open_round(funding_client, instrument="innovation_voucher", cap_fen=3_000_000)
+    assert (await funding_client.put(f"/v1/rounds/{round_['id']}/voucher-terms", json=TERMS,
+                                     headers=CITY_OFFICER)).status_code == 201
+    await _voucher(funding_client, round_["id"])  # 2万 of the round's 3万 for one firm
+    refused = expect_problem(await issue(funding_client, round_["id"], FIRM_USCC), 409)
+    assert refused["code"] == "above_enterprise_cap" and refused["remaining_fen"] == 1_000_000
+    assert (await issue(funding_client, round_["id"], FIRM_USCC, face_value_fen=1_000_000)).status_code == 201
+
+
 async def test_a_provider_redeems_a_voucher_for_a_delivered_booking_wholly_or_partly(
         funding_client: httpx.AsyncClient) -> None:
     await add_firms(_url(funding_client), [FIRM_USCC])

@@ -25,6 +25,7 @@ from services.funding.domain import eligibility as eligibility_domain
 from services.funding.domain import programmes as programmes_domain
 from services.funding.domain import vouchers as domain
 from services.funding.domain.actors import Actor as Part
+from services.funding.domain.money import yuan
 from services.funding.domain.programmes import Instrument
 from services.funding.models import (
     Booking,
@@ -238,6 +239,14 @@ async def issue_voucher(work: Work, actor: Actor, data: schemas.VoucherIssue,
                 enterprise_id=profile.uscc, on=today,
                 issued_this_year_fen=await _issued_this_year(session, profile.uscc, today),
                 round_available_fen=balance_of(round_).available_fen, face_value_fen=data.face_value_fen)
+        # What one firm may receive from the round in all (the programme's and round's cap) holds for vouchers too.
+        cap = programmes_domain.enterprise_cap(programme_of(programme), round_of(round_))
+        from_round = int(await session.scalar(select(func.coalesce(func.sum(Voucher.face_value_fen), 0)).where(
+            Voucher.round_id == round_.id, Voucher.enterprise_uscc == profile.uscc,
+            Voucher.status != domain.VoucherStatus.REVOKED.value)) or 0)
+        if from_round + issued.face_value_fen > cap:
+            raise Conflict(f"the firm may receive {yuan(max(cap - from_round, 0))} more from this round (cap {yuan(cap)})",
+                           field="face_value_fen", code="above_enterprise_cap", remaining_fen=max(cap - from_round, 0))
         await append_entries(uow, round_.id, [replace(entry, reference=_reference(voucher_id))], round_=round_)
         voucher = Voucher(
             id=voucher_id, programme_id=round_.programme_id, round_id=round_.id, enterprise_id=profile.enterprise_id,
