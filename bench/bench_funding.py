@@ -19,6 +19,9 @@ approvals of one round queue on that lock; approvals of different rounds do not.
 
     .venv/bin/python bench/bench_funding.py [--approvals 1000] [--connections 16] [--repeats 3]
 
+The CPU time the API process and its PostgreSQL backends spent per approval is printed too (from /proc): on a
+shared machine it is the figure other load inflates least, and it bounds what two dedicated cores could do.
+
 Only 127.0.0.1 is used. The load generator is a small asyncio HTTP/1.1 client (raw streams: far cheaper per request
 than a full client, so that the API process gets the CPU).
 """
@@ -135,6 +138,34 @@ async def under_review(url: str, round_: dict[str, str], count: int) -> list[str
     return [str(i) for i in ids]
 
 
+# --- CPU time: a figure the machine's other load does not inflate ------------------------------------------------------
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process ``pid`` so far (0 if it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+async def backend_pids(url: str) -> list[int]:
+    """The PostgreSQL backends serving the bench database (the API's pool)."""
+    from sqlalchemy import text
+
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as conn:
+            return [int(p) for p in (await conn.execute(text(
+                "SELECT pid FROM pg_stat_activity WHERE datname = :d AND pid <> pg_backend_pid()"),
+                {"d": DATABASE_NAME})).scalars()]
+    finally:
+        await engine.dispose()
+
+
 # --- the load --------------------------------------------------------------------------------------------------------
 
 BODY = json.dumps({"action": "approve", "amount_fen": 1}).encode()
@@ -182,6 +213,7 @@ async def main(approvals: int, connections: int, repeats: int) -> None:
     process = start_api(url)
     try:
         results: dict[str, list[float]] = {"contended": [], "uncontended": []}
+        cpu: dict[str, list[tuple[float, float]]] = {"contended": [], "uncontended": []}
         latency: dict[str, list[float]] = {"contended": [], "uncontended": []}
         for repeat in range(repeats):
             for scenario in ("contended", "uncontended"):
@@ -194,7 +226,12 @@ async def main(approvals: int, connections: int, repeats: int) -> None:
                     rounds = await setup_rounds(connections, approvals)
                     per_round = approvals // connections
                     shares = [await under_review(url, r, per_round) for r in rounds]
+                pids = await backend_pids(url)
+                api_before, db_before = cpu_seconds(process.pid), {p: cpu_seconds(p) for p in pids}
                 elapsed, answers, latencies = await approve_all(shares)
+                api_ms = (cpu_seconds(process.pid) - api_before) * 1000
+                pids_after = await backend_pids(url)
+                db_ms = sum(cpu_seconds(p) - db_before.get(p, 0.0) for p in pids_after) * 1000
                 approved = answers["200"]
                 assert approved == sum(len(s) for s in shares), (scenario, answers)
                 for r in rounds:
@@ -202,6 +239,7 @@ async def main(approvals: int, connections: int, repeats: int) -> None:
                     assert b["reconciled"] and b["committed_fen"] <= b["budget_fen"], b
                 rate = approved / elapsed
                 results[scenario].append(rate)
+                cpu[scenario].append((api_ms / approved, db_ms / approved))
                 latency[scenario].extend(latencies)
                 print(f"run {repeat + 1} {scenario:>11}: {approved} approvals in {elapsed:.2f}s = {rate:.0f}/s "
                       f"(p50 {statistics.median(latencies) * 1000:.1f} ms)", flush=True)
@@ -225,6 +263,12 @@ async def main(approvals: int, connections: int, repeats: int) -> None:
           f"{statistics.median(latency['uncontended']) * 1000:6.1f} ms   p99 "
           f"{statistics.quantiles(latency['uncontended'], n=100)[98] * 1000:6.1f} ms")
     print(f"  ratio contended / uncontended  {contended / uncontended:.2f}")
+    for scenario in ("contended", "uncontended"):
+        api_ms = statistics.median(a for a, _ in cpu[scenario])
+        db_ms = statistics.median(d for _, d in cpu[scenario])
+        print(f"  CPU per approval, {scenario:>11}: API {api_ms:.1f} ms + PostgreSQL {db_ms:.1f} ms "
+              f"(on 2 cores of its own: at most ~{2000 / (api_ms + db_ms):.0f} approvals/s)")
+    print(f"  load average while measuring (the machine is shared): {os.getloadavg()[0]:.1f}")
     print(f"  aim: at least {AIM_APPROVALS_PER_SECOND} approvals/s under contention: "
           f"{'met' if contended >= AIM_APPROVALS_PER_SECOND else 'NOT met'}")
     print(f"overspend check, 500 racing for a budget of 100: {dict(answers)}; committed {b['committed_fen']} of "
