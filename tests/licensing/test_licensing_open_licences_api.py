@@ -96,7 +96,9 @@ async def test_notice_and_payment_make_the_licence_in_either_order(licensing_cli
     assert len(await outbox_payloads(url, GRANTED)) == 2
     schedule = (await client.get(f"/v1/licences/{licence['id']}/schedule", headers=FIRM)).json()
     assert schedule[0]["kind"] == "entry_fee" and schedule[0]["amount_fen"] == 2_000_000
+    assert schedule[0]["status"] == "paid" and schedule[0]["paid_fen"] == 2_000_000
     assert schedule[1]["kind"] == "running_royalty" and schedule[1]["rate"] == "0.03"
+    assert schedule[1]["status"] == "upcoming"  # the first quarter ends in three months
 
 
 async def test_withdrawal_is_published_and_leaves_granted_licences(licensing_client: httpx.AsyncClient) -> None:

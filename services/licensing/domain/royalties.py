@@ -63,6 +63,45 @@ def schedule(royalty: Royalty, term: Term, *, period_months: int = 3, horizon: d
     return due
 
 
+@dataclass(frozen=True)
+class Paid:
+    """A payment as reconciliation reads it."""
+
+    kind: str  # upfront | royalty | conversion
+    paid_on: date
+    amount_fen: int
+    period_start: date | None = None
+    period_end: date | None = None
+
+
+@dataclass(frozen=True)
+class Standing:
+    instalment: Instalment
+    status: str  # paid | outstanding (due, not paid) | upcoming (not yet due)
+    paid_fen: int
+
+
+def reconcile(instalments: list[Instalment], payments: list[Paid], today: date) -> list[Standing]:
+    """Each instalment with what was paid towards it: fixed amounts (lump sum, entry fee, conversion) from the up-front
+    and conversion payments in date order; a running royalty from the royalty payments naming its period. A running
+    royalty counts as paid once any payment for its period is recorded (its amount rests on the basis reported)."""
+    fixed_pool = sum(p.amount_fen for p in payments if p.kind in ("upfront", "conversion"))
+    standings: list[Standing] = []
+    for item in instalments:
+        if item.amount_fen is not None:
+            paid = min(item.amount_fen, fixed_pool)
+            fixed_pool -= paid
+            settled = paid >= item.amount_fen
+        else:
+            paid = sum(p.amount_fen for p in payments if p.kind == "royalty"
+                       and p.period_start == item.period_start and p.period_end == item.period_end)
+            settled = any(p.kind == "royalty" and p.period_start == item.period_start
+                          and p.period_end == item.period_end for p in payments)
+        status = "paid" if settled else ("outstanding" if item.due_on <= today else "upcoming")
+        standings.append(Standing(item, status, paid))
+    return standings
+
+
 def running_royalty_fen(rate: Decimal, basis_fen: int) -> int:
     """A period's royalty on its reported basis, rounded half up to the fen."""
     if basis_fen < 0:

@@ -137,3 +137,5 @@ class InstalmentRead(BaseModel):
     rate: str | None
     period_start: date | None
     period_end: date | None
+    status: str = Field(description="paid, outstanding (due and not paid) or upcoming")
+    paid_fen: int

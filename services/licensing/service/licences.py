@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.licensing.domain import trials as trial_domain
 from services.licensing.domain.licences import IN_FORCE, Grant, LicenceKind, LicenceStatus, check_grant
 from services.licensing.domain.open_licences import DeclarationStatus, check_takeable, effective_on
-from services.licensing.domain.royalties import Instalment, schedule
+from services.licensing.domain.royalties import Instalment, Paid, reconcile, schedule
 from services.licensing.domain.values import Term, Territory, fraction_text
 from services.licensing.models import EnterpriseProfile, Licence, OpenLicenceDeclaration, Patent, Payment
 from services.licensing.schemas import licences as schemas
@@ -418,7 +418,10 @@ async def royalty_schedule(sessions: Sessions, actor: Actor, licence_id: uuid.UU
             items = [Instalment(licence.term_end or licence.term_start, "conversion", amount_fen=licence.price_fen)]
         else:
             raise NotFound(f"licence {licence_id} has no royalty on record")
+        paid = [Paid(p.kind, p.paid_on, p.amount_fen, p.period_start, p.period_end) for p in (await session.scalars(
+            select(Payment).where(Payment.licence_id == licence.id))).all()]
     return [schemas.InstalmentRead(due_on=i.due_on, kind=i.kind, amount_fen=i.amount_fen,
                                    rate=None if i.rate is None else fraction_text(i.rate), period_start=i.period_start,
-                                   period_end=i.period_end) for i in items]
+                                   period_end=i.period_end, status=st.status, paid_fen=st.paid_fen)
+            for st in reconcile(items, paid, programme_today()) for i in (st.instalment,)]
 

@@ -23,8 +23,10 @@ from services.licensing.domain.licences import LicenceStatus
 from services.licensing.domain.open_licences import Royalty, RoyaltyBasis, RoyaltyMode
 from services.licensing.domain.royalties import (
     LicenceFact,
+    Paid,
     PaymentFact,
     add_months,
+    reconcile,
     running_royalty_fen,
     schedule,
     yearly_figures,
@@ -203,3 +205,17 @@ def test_yearly_figures_per_institute() -> None:
     assert rows["hznu"] == {"institute_id": "hznu", "year": 2026, "income_fen": 5_000_000, "payments": 1,
                             "licences_by_mode": {"exclusive": 1, "open": 2}, "licences": 3, "firms_reached": 2}
     assert rows["zju-hz"]["licences"] == 0 and rows["zju-hz"]["income_fen"] == 1_000
+
+
+def test_reconciliation_says_what_is_paid_outstanding_and_upcoming() -> None:
+    royalty = Royalty(RoyaltyMode.ENTRY_FEE_PLUS_ROYALTY, entry_fee_fen=1_000_000, rate=Decimal("0.03"),
+                      basis=RoyaltyBasis.NET_SALES)
+    due = schedule(royalty, Term(date(2026, 1, 1), date(2026, 12, 31)))
+    paid = [Paid("upfront", date(2026, 1, 5), 600_000), Paid("upfront", date(2026, 1, 20), 400_000),
+            Paid("royalty", date(2026, 4, 20), 37_000, date(2026, 1, 1), date(2026, 3, 31))]
+    states = [(s.instalment.kind, s.status, s.paid_fen) for s in reconcile(due, paid, date(2026, 7, 15))]
+    assert states == [("entry_fee", "paid", 1_000_000), ("running_royalty", "paid", 37_000),
+                      ("running_royalty", "outstanding", 0), ("running_royalty", "upcoming", 0),
+                      ("running_royalty", "upcoming", 0)]
+    short = reconcile(due[:1], [Paid("upfront", date(2026, 1, 5), 999_999)], date(2026, 2, 1))
+    assert (short[0].status, short[0].paid_fen) == ("outstanding", 999_999)
