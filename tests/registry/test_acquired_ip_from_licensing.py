@@ -21,7 +21,7 @@ from tests.registry.figures_support import COMPLIANT, OFFICER, database_url, reg
 from tests.registry.test_evaluations_api import TECH_SME_2024
 from tests.support import count_rows, service_work
 
-(SUBSCRIPTION,) = subscriptions()
+(SUBSCRIPTION,) = [s for s in subscriptions() if s.name == "licensing"]
 PATENT = {"patent_id": "6f0c7a43-1b58-4d1b-9bfc-0d6ef0a8c001", "patent_number": "ZL202110182616.5",
           "patent_type": "invention", "patent_title": "一种竹纤维增强聚乳酸复合材料及其制备方法",
           "patent_granted_on": date(2023, 6, 13), "holder_institute_id": "inst-hznu"}
