@@ -203,3 +203,21 @@ async def test_concurrent_transitions_with_one_if_match_leave_one_winner(scenari
     assert sorted(a.status_code for a in answers) == [200] + [412] * 9, [a.text for a in answers]
     assert await count_rows(database_url(scenarios_client), "audit_log",
                             "WHERE action = 'challenge.open_applications'") == 1
+
+
+async def test_the_programme_sets_the_rules_reference_leaves_open(tmp_path: Any,
+                                                                  scenarios_sqlite_template: Any) -> None:
+    """The issuer's minimum share (REFERENCE §7.1, [U] for city-level 揭榜) is a setting: none drops it."""
+    import shutil
+
+    from tests.support import running_app, settings_for, sqlite_url
+
+    shutil.copyfile(scenarios_sqlite_template, tmp_path / "scenarios.db")
+    settings = settings_for("scenarios", sqlite_url(tmp_path, "scenarios"), challenge_min_issuer_share=None,
+                            challenge_max_parallel_teams=2)
+    async with running_app("scenarios", settings) as client:
+        cheap = await create(client, bounty={"total_fen": 100 * WAN, "issuer_fen": 50 * WAN, "public_fen": 50 * WAN})
+        assert (await moved(client, cheap, "submit_for_review", ISSUER))["status"] == "review"
+        race = await create(client, max_teams=3)
+        assert expect_problem(await step(client, race, "submit_for_review", ISSUER), 422)["errors"][0]["field"] \
+            == "max_teams"

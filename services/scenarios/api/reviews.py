@@ -9,7 +9,7 @@ from fastapi import APIRouter, Header, Query, Response
 
 from services.scenarios.schemas import reviews as schemas
 from services.scenarios.service import reviews as service
-from shared.app import Sessions, WorkOf
+from shared.app import Sessions, Settings, WorkOf
 from shared.auth import Actor, Role, require_actor
 from shared.http import Page, etag
 
@@ -76,5 +76,6 @@ async def list_sheets(challenge_id: uuid.UUID, application_id: uuid.UUID, actor:
 
 @router.get("/v1/challenges/{challenge_id}/ranking", response_model=schemas.RankingRead,
             summary="The ranking of a challenge's applications under review (trimmed mean of the sheets)")
-async def get_ranking(challenge_id: uuid.UUID, actor: Officer, sessions: Sessions) -> schemas.RankingRead:
-    return await service.get_ranking(sessions, actor, challenge_id)
+async def get_ranking(challenge_id: uuid.UUID, actor: Officer, sessions: Sessions,
+                      settings: Settings) -> schemas.RankingRead:
+    return await service.get_ranking(sessions, settings, actor, challenge_id)

@@ -27,6 +27,7 @@ from services.scenarios.domain.lifecycle import Role as Part
 from services.scenarios.models import Challenge, ChallengeApplication, EnterpriseProfile, ReviewerAssignment
 from services.scenarios.schemas import applications as schemas
 from services.scenarios.service.challenges import CHALLENGE_SCOPE, CHALLENGES, eligibility_of, row_values, terms_of
+from services.scenarios.settings import rules_of
 from shared.auth import Actor, Role
 from shared.clock import programme_today
 from shared.db import utcnow
@@ -139,7 +140,8 @@ async def submit_application(work: Work, actor: Actor, challenge_id: uuid.UUID, 
         CHALLENGE_SCOPE.ensure_readable(actor, challenge, challenge_id)
         facts, name = await _facts(uow.session, lead_uscc)
         check_application(content, terms=terms_of(row_values(challenge)), stage=challenge.status,
-                          today=programme_today(), eligibility=evaluate(eligibility_of(challenge.eligibility), facts))
+                          today=programme_today(), eligibility=evaluate(eligibility_of(challenge.eligibility), facts),
+                          rules=rules_of(uow.settings)[0])
         application = ChallengeApplication(
             challenge_id=challenge.id, district_code=challenge.district_code, lead_uscc=lead_uscc, lead_name=name,
             summary=content.summary, technical_route=content.technical_route, budget_fen=content.budget_fen,
@@ -221,7 +223,7 @@ async def transition_application(work: Work, actor: Actor, challenge_id: uuid.UU
     if data.command == ApplicationCommand.APPOINT:
         raise InvalidInput("teams are appointed with POST /v1/challenges/{id}/appointments", field="command")
     async with work(actor) as uow:
-        # The challenge first, locked: decisions on its applications run one at a time with its own steps.
+        # The challenge as it stands: the stage decides which commands an officer may give now.
         challenge = await CHALLENGES.get(uow.session, actor, challenge_id)
         application = await APPLICATIONS.get_for_change(uow.session, actor, application_id, if_match=if_match)
         if application.challenge_id != challenge.id:

@@ -34,6 +34,7 @@ from services.scenarios.models import Challenge
 from services.scenarios.schemas import challenges as schemas
 from services.scenarios.schemas.scenarios import PublicPublisherRead, PublisherRead
 from services.scenarios.service.scenarios import publisher_names
+from services.scenarios.settings import rules_of
 from shared.auth import Actor, Role
 from shared.clock import programme_today
 from shared.db import utcnow
@@ -321,7 +322,7 @@ async def transition_challenge(work: Work, actor: Actor, challenge_id: uuid.UUID
         challenge = await CHALLENGES.get_for_change(uow.session, actor, challenge_id, if_match=if_match)
         change = transition(challenge.status, data.command, parts_of(actor, challenge), reason=data.reason)
         if change.command in (ChallengeCommand.SUBMIT_FOR_REVIEW, ChallengeCommand.PUBLISH):
-            check_publishable(terms_of(row_values(challenge)), programme_today())
+            check_publishable(terms_of(row_values(challenge)), programme_today(), rules_of(uow.settings)[0])
         if data.passed_teams is not None and change.command is not ChallengeCommand.PASS_ACCEPTANCE:
             raise InvalidInput("passed_teams is given only when passing acceptance", field="passed_teams")
         values: dict[str, Any] = {"status": change.to_state.value}

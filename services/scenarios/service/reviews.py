@@ -17,6 +17,7 @@ from services.scenarios.domain.reviews import (
     DeclaredTie,
     Ranking,
     Reviewer,
+    ReviewRules,
     Scored,
     check_assignment,
     check_submission,
@@ -36,11 +37,13 @@ from services.scenarios.models import (
 from services.scenarios.schemas import reviews as schemas
 from services.scenarios.service import applications
 from services.scenarios.service.challenges import CHALLENGE_SCOPE, CHALLENGES, template_of
+from services.scenarios.settings import rules_of
 from shared.auth import Actor, Role
 from shared.errors import Conflict, NotFound
 from shared.http import check_if_match, cursor_datetime, cursor_uuid
 from shared.pagination import Key, paginate
 from shared.repository import apply_changes, refuse_version_of_absent
+from shared.settings import ServiceSettings
 from shared.uow import Work
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -189,7 +192,7 @@ async def submit_sheet(work: Work, actor: Actor, challenge_id: uuid.UUID, applic
         if declaration is not None:
             check_assignment(reviewer_of(declaration), *_parties(application))
         sheet = score_sheet(template_of(challenge.review_criteria), reviewer_id, str(application_id), data.scores,
-                            data.comment)
+                            data.comment, rules_of(uow.settings)[1])
         earlier = (await uow.session.scalars(select(ScoreSheet).where(
             ScoreSheet.application_id == application_id, ScoreSheet.reviewer_id == reviewer_id))).all()
         check_submission(sheet, {(reviewer_id, str(application_id))}, [_as_sheet(r) for r in earlier])
@@ -220,7 +223,7 @@ async def list_sheets(sessions: Sessions, actor: Actor, challenge_id: uuid.UUID,
 
 # --- ranking ------------------------------------------------------------------------------------------------------
 
-async def ranking_of(session: AsyncSession, challenge_id: uuid.UUID
+async def ranking_of(session: AsyncSession, challenge_id: uuid.UUID, rules: ReviewRules
                      ) -> tuple[Ranking, dict[str, str], dict[str, ChallengeApplication]]:
     """The challenge's ranking over the applications in review or appointed, every application's status, and the
     rows by id."""
@@ -232,16 +235,17 @@ async def ranking_of(session: AsyncSession, challenge_id: uuid.UUID
             ScoreSheet.challenge_id == challenge_id))).all():
         if str(application_id) in totals:
             totals[str(application_id)].append(Decimal(total))
-    ranking = rank(Scored(key, by_id[key].lead_uscc, tuple(values)) for key, values in totals.items())
+    ranking = rank((Scored(key, by_id[key].lead_uscc, tuple(values)) for key, values in totals.items()), rules)
     return ranking, {key: a.status for key, a in by_id.items()}, by_id
 
 
-async def get_ranking(sessions: Sessions, actor: Actor, challenge_id: uuid.UUID) -> schemas.RankingRead:
+async def get_ranking(sessions: Sessions, settings: ServiceSettings, actor: Actor,
+                      challenge_id: uuid.UUID) -> schemas.RankingRead:
     async with sessions() as session:
         challenge = await CHALLENGES.get(session, actor, challenge_id)
         # The ranking is the officers' working paper: those who manage the challenge read it.
         CHALLENGE_SCOPE.ensure_manageable(actor, challenge)
-        ranking, statuses, _ = await ranking_of(session, challenge_id)
+        ranking, statuses, _ = await ranking_of(session, challenge_id, rules_of(settings)[1])
     return ranking_read(challenge_id, ranking, statuses)
 
 

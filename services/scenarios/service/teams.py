@@ -46,6 +46,7 @@ from services.scenarios.models import Challenge, ChallengeApplication, Milestone
 from services.scenarios.schemas import teams as schemas
 from services.scenarios.service import applications, reviews
 from services.scenarios.service.challenges import CHALLENGES, event_ref, parts_of, row_values, terms_of
+from services.scenarios.settings import rules_of
 from shared.auth import Actor, Role
 from shared.clock import programme_today
 from shared.db import utcnow
@@ -96,7 +97,8 @@ async def appoint(work: Work, actor: Actor, challenge_id: uuid.UUID, data: schem
         # The challenge row's lock serialises appointments: two officers appointing at once are answered in turn,
         # and the second sees the first's team (a single winner stays single).
         challenge = await CHALLENGES.get_for_change(uow.session, actor, challenge_id)
-        ranking, statuses, rows = await reviews.ranking_of(uow.session, challenge.id)
+        challenge_rules, review_rules = rules_of(uow.settings)
+        ranking, statuses, rows = await reviews.ranking_of(uow.session, challenge.id, review_rules)
         key = str(data.application_id)
         application = rows.get(key)
         if application is None:
@@ -104,7 +106,7 @@ async def appoint(work: Work, actor: Actor, challenge_id: uuid.UUID, data: schem
         appointed = await _appointed(uow.session, challenge.id)
         check_appointment(key, stage=challenge.status, max_teams=challenge.max_teams,
                           appointed={str(a.id) for a in appointed}, ranking=ranking, statuses=statuses,
-                          reason=data.reason)
+                          reason=data.reason, rules=review_rules)
         change = application_transition(application.status, ApplicationCommand.APPOINT, _OFFICER)
         terms = terms_of(row_values(challenge))
         award = data.award_fen
@@ -122,7 +124,7 @@ async def appoint(work: Work, actor: Actor, challenge_id: uuid.UUID, data: schem
                 plan.append(PlannedMilestone(seq=index + 1, title=item.title, due_on=item.due_on,
                                              tranche_share=item.tranche_share, indicators=tuple(item.indicators)))
         check_milestone_plan(plan, start_on=programme_today(), duration_months=terms.duration_months,
-                             indicator_names=terms.indicator_names)
+                             indicator_names=terms.indicator_names, rules=challenge_rules)
         if ChallengeStage(challenge.status) is ChallengeStage.EXPERT_REVIEW:
             moved = challenge_transition(challenge.status, ChallengeCommand.APPOINT, parts_of(actor, challenge))
             apply_changes(challenge, {"status": moved.to_state.value})
@@ -213,9 +215,10 @@ async def on_challenge_step(uow: UnitOfWork, actor: Actor, challenge: Challenge,
                 moved.append(str(application.id))
         return {"under_review": moved}
     if command is ChallengeCommand.START_MILESTONES:
-        ranking, statuses, by_id = await reviews.ranking_of(session, challenge.id)
+        review_rules = rules_of(uow.settings)[1]
+        ranking, statuses, by_id = await reviews.ranking_of(session, challenge.id, review_rules)
         appointed = {key for key, status in statuses.items() if status == ApplicationStatus.APPOINTED}
-        reasons = reasons_not_chosen(ranking, appointed, statuses)
+        reasons = reasons_not_chosen(ranking, appointed, statuses, review_rules)
         return {"not_chosen": [_turn_away(uow, actor, by_id[key], why.code, why.text) for key, why in reasons.items()]}
     if command is ChallengeCommand.CANCEL:
         statuses = {str(a.id): a.status for a in rows}
@@ -237,7 +240,8 @@ async def _acceptance(uow: UnitOfWork, challenge: Challenge, change: Change,
     teams = teams_of(challenge, appointed)
     if change.command is ChallengeCommand.PASS_ACCEPTANCE:
         passed = {str(t) for t in passed_teams or ()}
-        check_acceptance(passed, {team: team_standing(statuses) for team, statuses in by_team.items()})
+        rules = rules_of(uow.settings)[0]
+        check_acceptance(passed, {team: team_standing(statuses, rules) for team, statuses in by_team.items()})
     else:
         passed = set()
     for application in appointed:
