@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from hypothesis import assume, given
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from scenarios_builders import DEPARTMENT, TODAY, indicator, terms
 
@@ -178,6 +178,8 @@ def test_a_bounty_split_adds_up_exactly() -> None:
     assert refused.value.extra == {"total_fen": wan(500), "issuer_fen": wan(400), "public_fen": wan(100) - 1}
 
 
+# A loaded 2-core machine once stalled one draw for a second: time is not what this tests.
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.integers(1, FEN_LIMIT), st.integers(0, FEN_LIMIT), st.integers(0, FEN_LIMIT))
 def test_every_split_that_does_not_add_up_is_refused(total: int, issuer: int, public: int) -> None:
     assume(issuer + public != total)
