@@ -230,3 +230,17 @@ async def test_a_similar_project_funded_by_another_programme_is_flagged_on_appro
                                     headers=CITY_OFFICER), 200)
     assert resolved["status"] == "confirmed"
     assert (await client.get("/v1/double-support-flags", headers=DEQING_OFFICER)).json()["items"] == []
+
+
+async def test_the_applicant_does_not_see_who_reviewed_it(funding_client: httpx.AsyncClient) -> None:
+    client = funding_client
+    round_ = await open_round(client)
+    firm = await add_firm(client, 8)
+    app = ok(await apply(client, firm, round_["id"]))
+    app = await moved(client, app, "submit", firm["token"])
+    app = await moved(client, app, "start_review", CITY_OFFICER)
+    ok(await client.post(f"/v1/applications/{app['id']}/reviews", json={"conflict_of_interest": False, "score": 70},
+                         headers=REVIEWER))
+    assert (await client.get(f"/v1/applications/{app['id']}/reviews", headers=firm["token"])).status_code == 403
+    (review,) = ok(await client.get(f"/v1/applications/{app['id']}/reviews", headers=CITY_OFFICER), 200)
+    assert (review["reviewer"], review["score"]) == ("reviewer-1", 70)

@@ -23,6 +23,7 @@ Applicant = Annotated[Actor, require_actor(Role.ADMIN, Role.OFFICER, Role.ENTERP
 Mover = Annotated[Actor, require_actor(Role.ADMIN, Role.OFFICER, Role.ENTERPRISE, Role.SERVICE)]
 Reviewer = Annotated[Actor, require_actor(Role.REVIEWER)]
 Officer = Annotated[Actor, require_actor(Role.ADMIN, Role.OFFICER)]
+ReviewReader = Annotated[Actor, require_actor(Role.ADMIN, Role.OFFICER, Role.REVIEWER, Role.SERVICE)]
 OfficerReader = Annotated[Actor, require_actor(Role.ADMIN, Role.OFFICER, Role.SERVICE)]
 Limit = Annotated[int, Query(ge=1, le=200)]
 IfMatch = Annotated[str | None, Header(description="the ETag you read")]
@@ -83,8 +84,9 @@ async def declare_review(application_id: uuid.UUID, body: schemas.ReviewCreate, 
 
 
 @router.get("/v1/applications/{application_id}/reviews", response_model=list[schemas.ReviewRead],
-            summary="The declarations on an application (a reviewer sees its own)")
-async def list_reviews(application_id: uuid.UUID, actor: Reader, sessions: Sessions) -> list[schemas.ReviewRead]:
+            summary="The declarations on an application: programme staff see all, a reviewer its own (the applicant "
+                    "does not see who reviewed it)")
+async def list_reviews(application_id: uuid.UUID, actor: ReviewReader, sessions: Sessions) -> list[schemas.ReviewRead]:
     return [schemas.ReviewRead.model_validate(r, from_attributes=True)
             for r in await service.list_reviews(sessions, actor, application_id)]
 
