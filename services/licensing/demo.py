@@ -9,6 +9,8 @@ licensing's read model over Kafka.
   reminder due soon) and one converted; an equity contribution (作价入股) registered; patents listed for licence or
   transfer only.
 * Safe to run again: a patent already entered (409) is left with what was done to it.
+* The licensees are firms of the registry demo's default 300 (its plans are deterministic): load the registry demo
+  with its default count first.
 
     .venv/bin/python -m services.licensing.demo [--base-url http://127.0.0.1:8005] [--wait 90]
 """
@@ -25,7 +27,7 @@ from typing import Any
 
 import httpx
 
-from services.registry.demo import demo_uscc
+from services.registry.demo import plans as registry_plans
 from shared.auth import Role, issue_token
 from shared.clock import programme_today
 from shared.ids import patent_check_char
@@ -38,10 +40,22 @@ INSTITUTES = {
     "inst-hzu": "湖州学院",
     "inst-sic-hz": "中国科学院上海硅酸盐研究所湖州研究中心",
 }
-# Licensees: registry demo firms (services/registry/demo.py numbers them; these are among its varied firms).
-FIRMS = {name: demo_uscc(n, district) for name, n, district in (
-    ("bamboo", 31, "330523"), ("textile", 32, "330503"), ("radar", 33, "330521"), ("farm", 34, "330522"),
-    ("battery", 35, "330502"), ("tea", 36, "330523"), ("vision", 37, "330502"))}
+# Licensees: the registry's demo firms (services/registry/demo.py plans, deterministic), the first of the cluster
+# each story fits; the varied firms after the archetypes, so that the archetypes' evaluations keep their design.
+STORIES = {"bamboo": "green_home", "textile": "modern_textile", "radar": "beidou_geoinfo", "farm": "biomedicine",
+           "battery": "new_materials", "tea": "wood_products", "vision": "childrens_clothing"}
+
+
+def _firms() -> dict[str, str]:
+    plans = [p for p in registry_plans(300) if p.expected is None]
+    chosen: dict[str, str] = {}
+    for story, cluster in STORIES.items():
+        chosen[story] = next(p.profile["uscc"] for p in plans
+                             if p.profile["cluster"] == cluster and p.profile["uscc"] not in chosen.values())
+    return chosen
+
+
+FIRMS = _firms()
 
 
 def number(year: int, kind: str, serial: int) -> str:

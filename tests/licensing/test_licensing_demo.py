@@ -28,3 +28,10 @@ async def test_the_demo_loads_every_mode_and_is_idempotent(licensing_client: htt
     again = await demo.load(licensing_client, wait=0)
     assert again.already == len(demo.PATENTS) and not again.refused and not again.done
     assert await count_rows(url, "licences") == 6
+
+
+def test_the_licensees_are_registry_demo_firms() -> None:
+    from services.registry import demo as registry_demo
+
+    firms = {p.profile["uscc"] for p in registry_demo.plans(300)}
+    assert set(demo.FIRMS.values()) <= firms and len(set(demo.FIRMS.values())) == len(demo.FIRMS)
