@@ -20,6 +20,8 @@ from tests.scenarios.challenges_support import (
     APPLICANT,
     APPLICANT_USCC,
     APPLICATION,
+    ISSUER,
+    ISSUER_USCC,
     OFFICER,
     OTHER_FIRM,
     OTHER_OFFICER,
@@ -86,6 +88,11 @@ async def test_an_ineligible_enterprise_is_told_every_rule_it_fails(scenarios_cl
     assert problem["errors"][0]["field"] == "lead_uscc"
     assert [r["rule"] for r in problem["failed_rules"]] == ["min_tier", "areas"]
     assert "tech_sme" in problem["detail"] and "330521" in problem["detail"]
+    # The issuing firm does not take its own challenge.
+    await known_enterprise(url, ISSUER_USCC, "湖州发榜企业有限公司", held_tiers=["little_giant"])
+    own = await apply(client, challenge, ISSUER, partners=[],
+                      team=[{"name": "钱工", "role": "lead", "organisation_uscc": ISSUER_USCC}])
+    assert expect_problem(own, 422)["errors"][0]["field"] == "lead_uscc"
     # An enterprise the registry has not told this service about is refused, saying so.
     stranger = await apply(client, challenge, token(Role.ENTERPRISE, uscc=STRANGER_USCC),
                            team=[{"name": "赵一", "role": "lead", "organisation_uscc": STRANGER_USCC}], partners=[])
@@ -103,6 +110,8 @@ async def test_an_ineligible_enterprise_is_told_every_rule_it_fails(scenarios_cl
     ({"team": [{"name": "王建国", "role": "lead", "organisation_uscc": STRANGER_USCC}]}, "team.0.organisation_uscc"),
     ({"budget_fen": -1}, "budget_fen"),
     ({"summary": "方案\x00概述"}, "summary"),
+    ({"partners": [{"uscc": ISSUER_USCC, "name": "发榜企业", "role": "user", "responsibility": "试用"}],
+      "team": [{"name": "王建国", "role": "lead", "organisation_uscc": APPLICANT_USCC}]}, "partners.0.uscc"),
 ])
 async def test_a_malformed_application_is_422_naming_the_field(scenarios_client: httpx.AsyncClient,
                                                                change: dict[str, object], field: str) -> None:

@@ -123,6 +123,19 @@ async def _facts(session: AsyncSession, uscc: str) -> tuple[EnterpriseFacts, str
     return EnterpriseFacts.of(profile), profile.name
 
 
+def _ensure_not_the_issuer(challenge: Challenge, content: ApplicationContent) -> None:
+    """The issuing firm (发榜方) poses the problem and pays its part of the bounty: it does not take its own
+    challenge, neither leading nor as a partner."""
+    if challenge.issuer_uscc is None:
+        return
+    if content.lead_uscc == challenge.issuer_uscc:
+        raise InvalidInput("the issuing firm does not apply to its own challenge", field="lead_uscc")
+    for index, uscc in enumerate(content.partner_usccs):
+        if uscc == challenge.issuer_uscc:
+            raise InvalidInput("the issuing firm is not a partner in an application to its own challenge",
+                               field=f"partners.{index}.uscc")
+
+
 async def submit_application(work: Work, actor: Actor, challenge_id: uuid.UUID, data: schemas.ApplicationCreate,
                              idempotency: Idempotency) -> IdempotentResponse:
     lead_uscc = actor.principal.uscc
@@ -138,6 +151,7 @@ async def submit_application(work: Work, actor: Actor, challenge_id: uuid.UUID, 
         if challenge is None:
             raise NotFound(f"no challenge {challenge_id}")
         CHALLENGE_SCOPE.ensure_readable(actor, challenge, challenge_id)
+        _ensure_not_the_issuer(challenge, content)
         facts, name = await _facts(uow.session, lead_uscc)
         check_application(content, terms=terms_of(row_values(challenge)), stage=challenge.status,
                           today=programme_today(), eligibility=evaluate(eligibility_of(challenge.eligibility), facts),
