@@ -278,3 +278,19 @@ async def test_officers_racing_to_appoint_a_single_winner_leave_exactly_one(scen
     winner = next(a for a in answers if a.status_code == 201).json()["application"]["id"]
     assert await count_rows(url, "challenge_milestones", "WHERE application_id = :a", a=winner) == 2
     assert await count_rows(url, "challenge_milestones") == 2
+
+
+async def test_racing_assignments_and_score_sheets_keep_one_per_reviewer(scenarios_client: httpx.AsyncClient) -> None:
+    if scenarios_client.backend != "postgres":  # type: ignore[attr-defined]
+        pytest.skip("the race is run on PostgreSQL")
+    client, url = scenarios_client, database_url(scenarios_client)
+    challenge, (first,) = await in_expert_review(client, url, 1)
+    await declare(client, "expert-racer")
+    assigned = await asyncio.gather(*(assign(client, challenge, first, "expert-racer") for _ in range(8)))
+    assert sorted(a.status_code for a in assigned) == [201] + [409] * 7, [a.text for a in assigned]
+    sheets = await asyncio.gather(*(score(client, challenge, first, "expert-racer", scores(str(n), "7", "7"))
+                                    for n in range(2, 10)))
+    assert sorted(s.status_code for s in sheets) == [201] + [409] * 7, [s.text for s in sheets]
+    assert all(s.json()["errors"][0]["field"] == "scores" for s in sheets if s.status_code == 409)
+    assert await count_rows(url, "score_sheets") == 1 and await count_rows(url, "reviewer_assignments") == 1
+    assert await count_rows(url, "audit_log", "WHERE action = 'review.score'") == 1
