@@ -44,10 +44,17 @@ class ServiceProcess:
         self.worker_port = int(env.get("WORKER_HTTP_PORT", "0"))
 
     def start(self) -> ServiceProcess:
+        return self.spawn().wait_ready()
+
+    def spawn(self) -> ServiceProcess:
+        """Start the process without waiting for it (several start side by side, then wait_ready each)."""
         log = open(self.log_path, "ab")
         self.proc = subprocess.Popen([str(SEEDBED), self.service, self.role], env=self.env, stdout=log, stderr=log,
                                      cwd=ROOT, start_new_session=True)
-        wait_http(f"{self.url}/healthz")
+        return self
+
+    def wait_ready(self, timeout: float = 30.0) -> ServiceProcess:
+        wait_http(f"{self.url}/healthz", timeout)
         return self
 
     @property
