@@ -37,7 +37,10 @@ class ServiceProcess:
     def __init__(self, service: str, role: str, env: dict[str, str], log_dir: Path) -> None:
         self.service, self.role = service, role
         prefix = f"SEEDBED_{service.upper()}_"
-        self.env = {**os.environ, **{prefix + k: v for k, v in env.items()}}
+        # The checkout's own code: the shared virtual environment's editable install points at the main checkout,
+        # so a worktree's processes would otherwise run main's services, not the code under test.
+        python_path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
+        self.env = {**os.environ, "PYTHONPATH": python_path, **{prefix + k: v for k, v in env.items()}}
         self.log_path = log_dir / f"{service}-{role}.log"
         self.proc: subprocess.Popen[bytes] | None = None
         self.port = int(env.get("HTTP_PORT", "0"))
