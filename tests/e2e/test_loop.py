@@ -225,6 +225,7 @@ class Loop:
         self.application: dict[str, Any] = {}
         self.bounty_round: dict[str, Any] = {}
         self.pool_id = ""
+        self.other_ids: list[str] = []
         self.patent: dict[str, Any] = {}
 
     # 1 -------------------------------------------------------------------------------------------------------------
@@ -232,8 +233,8 @@ class Loop:
         reg = self.registry
         firm = ok(await reg.post("/v1/enterprises", json=SIC_FIRM, headers=OFFICER))
         self.firm_id = firm["id"]
-        for other in OTHER_FIRMS:
-            ok(await reg.post("/v1/enterprises", json=other, headers=CITY_OFFICER))
+        self.other_ids = [ok(await reg.post("/v1/enterprises", json=other, headers=CITY_OFFICER))["id"]
+                          for other in OTHER_FIRMS]
         base = f"/v1/enterprises/{self.firm_id}"
         # The firm reports its own 年报, IP and compliance declarations.
         for year, figures in FIGURES.items():
@@ -272,10 +273,17 @@ class Loop:
 
     # 2 -------------------------------------------------------------------------------------------------------------
     async def officer_publishes_a_challenge(self) -> None:
-        # Matching recommends among the firms it knows when the challenge is published: wait until it knows them.
+        # Matching recommends among the firms it knows when the challenge is published: wait until it knows them
+        # (their latest state: the firm's tier and pool too).
         async def matching_knows_the_firms() -> bool:
-            listed = await self.matching.get("/v1/enterprises", headers=SERVICE, params={"limit": 50})
-            return listed.status_code == 200 and len(listed.json()["items"]) == 3
+            for enterprise_id in (self.firm_id, *self.other_ids):
+                r = await self.matching.get(f"/v1/enterprises/{enterprise_id}", headers=SERVICE)
+                if r.status_code != 200:
+                    return False
+                if enterprise_id == self.firm_id and (r.json()["pool"], r.json()["held_tiers"]) != (
+                        "seedling_pool", ["innovative_sme"]):
+                    return False
+            return True
 
         await until("the registry's firms reach matching", matching_knows_the_firms)
         sci = self.scenarios
