@@ -59,6 +59,7 @@ demo: setup
 	@$(PY) -m services.registry.demo
 	@$(PY) -m services.scenarios.demo
 	@$(PY) -m services.funding.demo
+	@$(PY) -m services.funding.demo_awards
 	@$(PY) -m services.licensing.demo
 
 stop:
