@@ -90,8 +90,10 @@ async def main(argv: list[str]) -> int:
     try:
         await up(registry_port, processes)
         await up(matching_port, processes)
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{registry_port}", headers=officer,
-                                     timeout=30) as registry, \
+        # No keep-alive towards the registry: a connection the server closes as a PATCH goes out would fail the
+        # PATCH with no way to know whether it committed (its latency is not measured anyway).
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{registry_port}", headers=officer, timeout=30,
+                                     limits=httpx.Limits(max_keepalive_connections=0)) as registry, \
                 httpx.AsyncClient(base_url=f"http://127.0.0.1:{matching_port}", headers=officer,
                                   timeout=30) as matching:
             firms = []
@@ -104,7 +106,10 @@ async def main(argv: list[str]) -> int:
 
             async def visible(q: str, uscc: str, deadline: float) -> bool:
                 while time.perf_counter() < deadline:
-                    found = await matching.get("/v1/search/enterprises", params={"q": q, "limit": 50})
+                    try:
+                        found = await matching.get("/v1/search/enterprises", params={"q": q, "limit": 50})
+                    except httpx.TransportError:  # a closed keep-alive connection: ask again
+                        continue
                     if found.status_code == 200 and any(h["key"] == uscc for h in found.json()["items"]):
                         return True
                     await asyncio.sleep(0.01)
