@@ -6,9 +6,10 @@ per API replica, and catches up after a restart from the rows alone. Freshness c
 :data:`POLL_SECONDS` an API process reads the rows changed since its last look (an index on ``updated_at`` makes
 that a short range scan) and applies them; docs/operations.md has the measured figures.
 
-The poll re-reads the last :data:`OVERLAP` of changes: a transaction stamps ``updated_at`` when it flushes, a
-little before it commits, so a row may become visible with a stamp older than the newest one already seen. A row
-whose stamp the index already holds is skipped.
+The poll also re-reads the rows stamped in the last :data:`OVERLAP` of wall-clock time: a transaction stamps
+``updated_at`` when it flushes, a little before it commits, so a row may become visible with a stamp older than the
+newest one already seen. A row whose stamp the index already holds is skipped. (Stamps come from the writing
+process's clock: clocks of the worker's and the API's hosts must agree within the overlap, as NTP keeps them.)
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.matching.domain.feedback import FeedbackBook, Mark, Relation
 from services.matching.index import KIND_CHALLENGE, KIND_PATENT, KIND_SCENARIO, Engine, put_demand, put_firm
 from services.matching.models import ChallengeRecord, EnterpriseProfile, MatchFeedback, PatentRecord, ScenarioRecord
+from shared.db import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +102,10 @@ class LiveIndex:
         since = self.watermarks[name]
         query = select(*(columns or (model,))).order_by(model.updated_at)
         if since is not None:
-            query = query.where(model.updated_at >= since - OVERLAP)
+            # Newer than anything seen, and anything stamped in the last OVERLAP (a transaction that stamped its
+            # rows before a newer one but committed after it). Not "since − OVERLAP": after a quiet spell that would
+            # re-read the last burst of changes (a bulk import: all of it) on every poll, forever.
+            query = query.where(model.updated_at > min(since, utcnow() - OVERLAP))
         result = await session.stream(query.execution_options(yield_per=CHUNK))
         async for row in result:
             item = row if columns else row[0]
