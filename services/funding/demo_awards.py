@@ -1,12 +1,13 @@
 """Demo data of the matching fund pool (配套基金池) for `make run`, loaded through the funding API as clients would
 (after ``services.funding.demo``, which waits for the registry's firms to reach funding):
 
-* a city fund pool (half a year back, a year ahead) with a programme for each instrument paid in money — grant (专精特新研发补助), subsidy
-  (研发费用补助), loan-interest subsidy (贷款贴息), equity co-investment (股权跟投), challenge bounty (揭榜挂帅 public
-  share, its round paying the bounties scenarios reports) — each with an open round; the 2025 湖州市 figure for a
-  first HNTE recognition as a dated amount (REFERENCE §13.2) and a 免申即享 run over the firms;
+* a city fund pool (half a year back, a year ahead) with a programme for each instrument paid in money — grant
+  (专精特新研发补助), subsidy (研发费用补助), loan-interest subsidy (贷款贴息), equity co-investment (股权跟投), challenge
+  bounty (揭榜挂帅 public share, its round paying the bounties scenarios reports) — each with an open round, and a
+  免申即享 run over the firms paying the 2025 湖州市 figure for a first HNTE recognition;
 * applications of the registry's firms in each state: draft, eligibility checked, under review (a reviewer's
-  declaration), approved, agreement, disbursing (a tranche paid), closed, rejected, withdrawn, clawed back.
+  declaration), approved, agreement, disbursing (a tranche paid), closed, rejected, withdrawn, clawed back;
+* REFERENCE §13.2's reward figures as dated, per-issuer amounts (``domain.reference_data``).
 
 Safe to run again: the pool is found by name and nothing is added when it exists.
 
@@ -25,6 +26,7 @@ from typing import Any
 import httpx
 
 from services.funding.demo import ADMIN, CITY_OFFICER, Tally, _all, _call, _token, registry_firms
+from services.funding.domain.reference_data import REWARD_AMOUNTS
 from shared.auth import Role
 from shared.clock import programme_today
 from shared.ids import HUZHOU_DISTRICTS
@@ -136,11 +138,14 @@ async def load(client: httpx.AsyncClient, usccs: list[str]) -> Tally:
     grant_round = rounds[PROGRAMMES[0]["name"]]["id"]
     for n, (_, steps) in enumerate(JOURNEYS):
         await _journey(client, tally, grant_round, usccs[n % len(usccs)], TITLES[n % len(TITLES)], steps)
-    # 免申即享: the dated 2025 amount for a first HNTE recognition, and a run over every firm funding knows.
-    await _call(client, tally, "dated amount", "POST", "/v1/dated-amounts", headers=CITY_OFFICER, json={
-        "issuer": "湖州市", "item": "hnte_first_recognition", "amount_fen": 20 * WAN, "effective_from": "2025-01-01",
-        "source": "湖州市 2025 policy (REFERENCE §13.2, http://www.lzxfs.cn/subsidy_info/TVRNM053PT0=)",
-        "confidence": "C"})
+    # The figures of REFERENCE §13.2 as dated, per-issuer amounts (domain.reference_data): 湖州市's and the analogs'
+    # under their own issuers. The 免申即享 run below pays the 2025 湖州市 figure for a first HNTE recognition.
+    for amount in REWARD_AMOUNTS:
+        await _call(client, tally, "dated amount", "POST", "/v1/dated-amounts", headers=CITY_OFFICER, json={
+            "issuer": amount.issuer, "item": amount.item, "amount_fen": amount.amount_fen,
+            "effective_from": amount.effective_from.isoformat(),
+            "effective_until": amount.effective_until.isoformat() if amount.effective_until else None,
+            "ceiling": amount.ceiling, "source": amount.source or None, "confidence": amount.confidence})
     automatic = rounds.get(PROGRAMMES[-1]["name"])
     if automatic is not None:
         await _call(client, tally, "automatic award run", "POST", f"/v1/rounds/{automatic['id']}/automatic-awards",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import httpx
 
 from services.funding.demo_awards import JOURNEYS, PROGRAMMES, load
+from services.funding.domain.reference_data import REWARD_AMOUNTS
 from tests.funding.resources_support import add_firms
 from tests.funding.support import ADMIN
 from tests.support import count_rows, make_uscc
@@ -19,6 +20,7 @@ async def test_the_fund_pool_demo_loads_each_state_once(funding_client: httpx.As
     tally = await load(funding_client, FIRMS)
     assert tally.refused == [], tally.refused
     assert tally.done["programme"] == len(PROGRAMMES) and tally.done["round"] == len(PROGRAMMES)
+    assert tally.done["dated amount"] == len(REWARD_AMOUNTS)
     applications = (await funding_client.get("/v1/applications", params={"limit": 200, "origin": "application"},
                                              headers=ADMIN)).json()["items"]
     assert sorted(a["status"] for a in applications) == sorted(state for state, _ in JOURNEYS)
