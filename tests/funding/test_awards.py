@@ -113,3 +113,25 @@ async def test_a_passed_challenge_pays_each_team_its_public_share_once(funding_c
                                                                                            True)
     (paid,) = await outbox_payloads(url, "seedbed.funding.fund.disbursed.v1")
     assert paid["amount_fen"] == 4 * 10**7 and paid["instrument"] == "challenge_bounty" and paid["uscc"] == firm["uscc"]
+
+
+async def test_within_a_conflict_group_a_firm_is_paid_the_highest_benefit_once(funding_client: httpx.AsyncClient) -> None:
+    """从高不重复 (REFERENCE §13.4): a firm that received 10万 this year from a programme of the group gets the
+    difference of a 20万 award of another programme of the group, not both."""
+    from tests.funding.support import approved, pool, programme, round_
+
+    client = funding_client
+    ok(await client.post("/v1/dated-amounts", json={"issuer": "湖州市", "item": "hnte_first_recognition",
+                                                    "amount_fen": 20_000_000, "effective_from": "2025-01-01"},
+                         headers=CITY_OFFICER))
+    p = await pool(client)
+    first = await programme(client, p["id"], budget_fen=10**8, cap_fen=5 * 10**7, conflict_group="hnte-rewards")
+    second = await programme(client, p["id"], budget_fen=10**8, cap_fen=5 * 10**7, conflict_group="hnte-rewards",
+                             mode="automatic")
+    first_round = await round_(client, first["id"], budget_fen=5 * 10**7)
+    second_round = await round_(client, second["id"], budget_fen=5 * 10**7)
+    firm = await add_firm(client, 45, tiers=("hnte",))
+    await approved(client, firm, first_round["id"], 10_000_000)
+    run = ok(await _run(client, second_round["id"]))
+    (award,) = run["awards"]
+    assert award["amount_fen"] == 10_000_000 and "从高不重复" in award["explanation"]
