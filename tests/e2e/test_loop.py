@@ -8,8 +8,8 @@ PostgreSQL database, each API and worker a process of its own.
 3. Matching recommends the firm for it: match.recommended on Kafka, and the candidates API, with the reasons.
 4. The firm applies (Idempotency-Key), three experts score it, it is appointed (挂帅), meets its two milestones and
    passes acceptance (验收).
-5. Funding pays the public share of the bounty from the challenge-bounty round, once: in funding's ledger and in the
-   registry's record of the support the firm received.
+5. Funding pays the public share of the bounty from the challenge-bounty round, once, although its worker is killed
+   around the acceptance and replaced: in funding's ledger and in the registry's record of the support received.
 6. The firm takes a university patent in licensing under its open licence (开放许可: written notice + payment).
 7. The registry counts the licensed patent among the firm's IP and re-runs its evaluations: 专精特新 moves from not
    eligible (no Ⅰ类 IP) to needs review; an officer certifies it (认定) at that higher tier.
@@ -149,20 +149,26 @@ class Suite:
     """Every service's API and worker as processes of their own, on this run's databases and Kafka topics."""
 
     def __init__(self, log_dir: Path) -> None:
-        self.processes: dict[tuple[str, str], ServiceProcess] = {}
-        for service in SERVICES:
-            for role in ("api", "worker"):
-                env = {"ENVIRONMENT": "test", "DATABASE_URL": pg_url(service), "KAFKA_BOOTSTRAP": KAFKA,
-                       "KAFKA_TOPIC_PREFIX": TOPIC_PREFIX, "HTTP_PORT": str(free_port()),
-                       "WORKER_HTTP_PORT": str(free_port()), "RELAY_IDLE_SECONDS": "0.05",
-                       "CONSUMER_RETRY_BACKOFF_SECONDS": "0.5"}
-                self.processes[service, role] = ServiceProcess(service, role, env, log_dir)
+        self.log_dir = log_dir
+        self.processes = {(service, role): self._process(service, role) for service in SERVICES
+                          for role in ("api", "worker")}
+
+    def _process(self, service: str, role: str) -> ServiceProcess:
+        env = {"ENVIRONMENT": "test", "DATABASE_URL": pg_url(service), "KAFKA_BOOTSTRAP": KAFKA,
+               "KAFKA_TOPIC_PREFIX": TOPIC_PREFIX, "HTTP_PORT": str(free_port()), "WORKER_HTTP_PORT": str(free_port()),
+               "RELAY_IDLE_SECONDS": "0.05", "CONSUMER_RETRY_BACKOFF_SECONDS": "0.5"}
+        return ServiceProcess(service, role, env, self.log_dir)
 
     def start(self) -> None:
         for process in self.processes.values():
             process.spawn()
         for process in self.processes.values():
             process.wait_ready(timeout=90)
+
+    def crash_and_restart(self, service: str, role: str) -> None:
+        """SIGKILL (no shutdown code runs), then a new process in its place, as Kubernetes would start one."""
+        self.processes[service, role].kill()
+        self.processes[service, role] = self._process(service, role).start()
 
     def url(self, service: str) -> str:
         return self.processes[service, "api"].url
@@ -595,6 +601,9 @@ def test_one_firm_travels_the_whole_loop(suite: Suite) -> None:
                 await loop.matching_recommends_the_firm(recommendations)
             await loop.funding_sets_up_the_bounty_round()
             await loop.firm_applies_is_appointed_and_passes_acceptance()
+            # Funding's worker crashes around the acceptance (before, while or after it pays: the kill lands where it
+            # lands) and a new one takes over: the bounty is paid all the same, and once.
+            await asyncio.to_thread(suite.crash_and_restart, "funding", "worker")
             await loop.funding_pays_the_bounty_once()
             await loop.firm_takes_a_patent_under_an_open_licence()
             await loop.registry_counts_the_patent_and_an_officer_certifies_srdi()
