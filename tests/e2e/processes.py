@@ -12,12 +12,19 @@ import time
 import urllib.request
 from pathlib import Path
 
-from tests.support import free_port
+from tests.support import KAFKA, TOPIC_PREFIX, free_port, pg_url
 
 ROOT = Path(__file__).resolve().parents[2]
 SEEDBED = ROOT / ".venv" / "bin" / "seedbed"
 KAFKA_LIB = ROOT / "var" / "kafka" / "lib"
 LOG4J = ROOT / "deploy" / "local" / "kafka" / "log4j2.properties"
+
+
+def service_env(service: str, bootstrap: str = KAFKA, prefix: str = TOPIC_PREFIX, **extra: str) -> dict[str, str]:
+    """A service process's settings (without the SEEDBED_<SERVICE>_ prefix): this run's database, topics and ports."""
+    return {"ENVIRONMENT": "test", "DATABASE_URL": pg_url(service), "KAFKA_BOOTSTRAP": bootstrap,
+            "KAFKA_TOPIC_PREFIX": prefix, "HTTP_PORT": str(free_port()), "WORKER_HTTP_PORT": str(free_port()),
+            "RELAY_IDLE_SECONDS": "0.05", **extra}
 
 
 def wait_http(url: str, timeout: float = 30.0) -> None:

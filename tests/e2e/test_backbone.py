@@ -13,12 +13,10 @@ import pytest
 from shared.auth import Role
 from shared.bus.kafka import create_topics
 from shared.events.catalog import ALL_TOPICS
-from tests.e2e.processes import OwnBroker, ServiceProcess
+from tests.e2e.processes import OwnBroker, ServiceProcess, service_env
 from tests.support import (
-    KAFKA,
     TOPIC_PREFIX,
     count_rows,
-    free_port,
     make_uscc,
     pg_url,
     token,
@@ -29,11 +27,6 @@ from tests.support import (
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("postgres", "kafka")]
 
 OFFICER = token(Role.OFFICER, city_wide=True)
-
-
-def service_env(service: str, bootstrap: str = KAFKA, prefix: str = TOPIC_PREFIX, **extra: str) -> dict[str, str]:
-    return {"ENVIRONMENT": "test", "DATABASE_URL": pg_url(service), "KAFKA_BOOTSTRAP": bootstrap,
-            "KAFKA_TOPIC_PREFIX": prefix, "HTTP_PORT": str(free_port()), "WORKER_HTTP_PORT": str(free_port()), "RELAY_IDLE_SECONDS": "0.05", **extra}
 
 
 class Suite:

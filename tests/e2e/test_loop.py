@@ -35,8 +35,8 @@ from aiokafka import AIOKafkaConsumer
 
 from shared.auth import CITY_WIDE, Role
 from shared.ids import patent_check_char
-from tests.e2e.processes import ServiceProcess
-from tests.support import KAFKA, TOPIC_PREFIX, free_port, make_uscc, pg_url, token, truncate, wait_for
+from tests.e2e.processes import ServiceProcess, service_env
+from tests.support import KAFKA, TOPIC_PREFIX, make_uscc, token, truncate, wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("postgres", "kafka")]
 
@@ -154,10 +154,7 @@ class Suite:
                           for role in ("api", "worker")}
 
     def _process(self, service: str, role: str) -> ServiceProcess:
-        env = {"ENVIRONMENT": "test", "DATABASE_URL": pg_url(service), "KAFKA_BOOTSTRAP": KAFKA,
-               "KAFKA_TOPIC_PREFIX": TOPIC_PREFIX, "HTTP_PORT": str(free_port()), "WORKER_HTTP_PORT": str(free_port()),
-               "RELAY_IDLE_SECONDS": "0.05", "CONSUMER_RETRY_BACKOFF_SECONDS": "0.5"}
-        return ServiceProcess(service, role, env, self.log_dir)
+        return ServiceProcess(service, role, service_env(service, CONSUMER_RETRY_BACKOFF_SECONDS="0.5"), self.log_dir)
 
     def start(self) -> None:
         for process in self.processes.values():
