@@ -148,6 +148,12 @@ def install_problem_handlers(app: FastAPI) -> None:
     # print the error's words (the catch-all below re-raises to it).
     @app.exception_handler(StatementError)
     async def _database(_: Request, exc: StatementError) -> JSONResponse:
+        if database_busy(exc):
+            # SQLite (the embedded default) has one writer: under a burst of writes one may wait past its busy
+            # timeout. Nothing was written; the caller may retry. A busy answer, not a fault.
+            log.warning("database busy: %s", error_summary(exc))
+            return problem_response(503, "Service unavailable", "the database is busy with other writes; retry "
+                                    "shortly", headers={"Retry-After": "1"})
         log.error("unhandled database error: %s\n%s", error_summary(exc),
                   "".join(traceback.format_tb(exc.__traceback__)).rstrip())
         return problem_response(500, "Internal error", _UNEXPECTED)
@@ -162,6 +168,12 @@ def install_problem_handlers(app: FastAPI) -> None:
 
 
 _UNEXPECTED = "An unexpected error occurred; quote the request id when reporting it."
+
+
+def database_busy(exc: StatementError) -> bool:
+    """SQLite's "database is locked": its write lock was not free within the connection's busy timeout."""
+    original = exc.orig
+    return type(original).__name__ == "OperationalError" and "database is locked" in str(original)
 
 
 class RequestContextMiddleware:
