@@ -12,7 +12,6 @@ from time import perf_counter
 from typing import Any
 
 import httpx
-import pytest
 from sqlalchemy import text
 
 from shared.auth import Role
@@ -252,10 +251,11 @@ FIRMS, BOOKINGS_PER_FIRM, HOUR_FEN = 50, 4, 10_000
 async def test_200_concurrent_redemptions_of_50_vouchers_spend_each_exactly_to_its_value(
         funding_client: httpx.AsyncClient) -> None:
     """Each firm holds one voucher worth two delivered hours of compute and asks its provider to redeem it for four:
-    all 200 redemptions at once. Exactly two per voucher succeed; the others are refused as spent; no voucher pays
-    more than its value; the round's ledger reconciles with the redemptions."""
-    if funding_client.backend != "postgres":  # type: ignore[attr-defined]
-        pytest.skip("the race is run on PostgreSQL")
+    all 200 redemptions at once. On PostgreSQL exactly two per voucher succeed and the others are refused as spent.
+    On SQLite (one writer) a request kept waiting past the busy timeout may be answered 503 instead (retry later),
+    never a 500. On both, no voucher pays more than its value and the round's ledger reconciles with the
+    redemptions."""
+    postgres = funding_client.backend == "postgres"  # type: ignore[attr-defined]
     usccs = [make_uscc(7000 + i) for i in range(FIRMS)]
     await add_firms(_url(funding_client), usccs)
     round_ = await voucher_round(funding_client)
@@ -274,24 +274,33 @@ async def test_200_concurrent_redemptions_of_50_vouchers_spend_each_exactly_to_i
     answers = await asyncio.gather(*(redeem(funding_client, b, v) for b, v in claims))
     elapsed = perf_counter() - started
     statuses = [a.status_code for a in answers]
-    assert statuses.count(201) == FIRMS * 2 and statuses.count(409) == FIRMS * 2, \
-        sorted({a.text for a in answers if a.status_code not in (201, 409)})
-    assert {a.json()["code"] for a in answers if a.status_code == 409} == {"exhausted"}
-    print(f"\n200 concurrent redemptions of 50 vouchers: {statuses.count(201)} paid, {statuses.count(409)} refused "
-          f"in {elapsed:.2f}s ({len(answers) / elapsed:.0f} requests/s)")
+    paid = statuses.count(201)
+    print(f"\n200 concurrent redemptions of 50 vouchers ({funding_client.backend}): {paid} paid, "  # type: ignore[attr-defined]
+          f"{statuses.count(409)} refused, {statuses.count(503)} busy in {elapsed:.2f}s "
+          f"({len(answers) / elapsed:.0f} requests/s)")
+    if postgres:
+        assert paid == FIRMS * 2 and statuses.count(409) == FIRMS * 2, \
+            sorted({a.text for a in answers if a.status_code not in (201, 409)})
+        assert {a.json()["code"] for a in answers if a.status_code == 409} == {"exhausted"}
+    else:
+        assert set(statuses) <= {201, 409, 503} and FIRMS <= paid <= FIRMS * 2, sorted(set(statuses))
     async with connected(_url(funding_client)) as conn:
-        overspent = (await conn.execute(text("SELECT count(*) FROM vouchers WHERE redeemed_fen > face_value_fen "
-                                             "OR redeemed_fen <> 2 * :hour"), {"hour": HOUR_FEN})).scalar_one()
+        overspent = (await conn.execute(text("SELECT count(*) FROM vouchers WHERE redeemed_fen > face_value_fen")))\
+            .scalar_one()
+        fully_spent = (await conn.execute(text("SELECT count(*) FROM vouchers WHERE redeemed_fen = face_value_fen")))\
+            .scalar_one()
         by_redemptions = (await conn.execute(text("SELECT coalesce(sum(amount_fen), 0) FROM voucher_redemptions")))\
             .scalar_one()
         entries = (await conn.execute(text("SELECT count(*), coalesce(sum(amount_fen), 0) FROM ledger_entries "
                                            "WHERE kind = 'voucher_redeemed'"))).one()
     assert overspent == 0
-    assert by_redemptions == FIRMS * 2 * HOUR_FEN and tuple(entries) == (FIRMS * 2, FIRMS * 2 * HOUR_FEN)
+    if postgres:
+        assert fully_spent == FIRMS
+    assert by_redemptions == paid * HOUR_FEN and tuple(entries) == (paid, paid * HOUR_FEN)
     ledger = await balance(funding_client, round_["id"])
-    assert ledger["reconciled"] is True and ledger["voucher_redeemed_fen"] == FIRMS * 2 * HOUR_FEN
+    assert ledger["reconciled"] is True and ledger["voucher_redeemed_fen"] == paid * HOUR_FEN
     assert ledger["voucher_issued_fen"] == FIRMS * 2 * HOUR_FEN
-    assert len(await outbox_payloads(_url(funding_client), REDEEMED)) == FIRMS * 2
+    assert len(await outbox_payloads(_url(funding_client), REDEEMED)) == paid
 
 
 def _hour(n: int) -> tuple[str, str]:
