@@ -321,7 +321,8 @@ class Loop:
         (recommended,) = await until("match.recommended for the challenge",
                                      lambda: recommendations.for_demand(challenge_id))
         assert recommended["demand_kind"] == "challenge"
-        assert recommended["candidates"][0]["uscc"] == FIRM_USCC, recommended
+        # Only the firm is strong: the loom maker and the die-caster are not advertised to the bureau.
+        assert [c["uscc"] for c in recommended["candidates"]] == [FIRM_USCC], recommended
         assert recommended["candidates"][0]["enterprise_id"] == self.firm_id
         assert "碳化硅衬底" in recommended["candidates"][0]["matched_tags"]
 
@@ -336,6 +337,7 @@ class Loop:
         # The reasons: the words and tags the challenge and the firm share.
         assert "碳化硅衬底" in first["matched_tags"] and first["matched_terms"], first
         assert [c["uscc"] for c in listed["items"]] == [FIRM_USCC]  # the others hold no tier: not eligible
+        assert len(await recommendations.for_demand(challenge_id)) == 1  # once per publication
 
     # 4 -------------------------------------------------------------------------------------------------------------
     async def firm_applies_is_appointed_and_passes_acceptance(self) -> None:
