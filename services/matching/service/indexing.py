@@ -19,10 +19,10 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.matching.domain.feedback import FeedbackBook, Mark, Relation
@@ -44,6 +44,13 @@ APPOINTMENT_MARKER = "appointment"
 FIRM_FIELDS = ("enterprise_id", "uscc", "name", "short_name", "district_code", "functional_zone", "industry_code",
                "sector", "cluster", "main_products", "product_tags", "technical_capabilities", "capability_tags", "size_class", "pool",
                "held_tiers", "updated_at")
+
+
+# The watermark of a table read while it was empty: every row it will ever hold is newer.
+NOTHING_YET = datetime(1970, 1, 1, tzinfo=UTC)
+# What the index follows, by the name of its watermark.
+TABLES: dict[str, Any] = {"firms": EnterpriseProfile, "scenarios": ScenarioRecord, "challenges": ChallengeRecord,
+                          "patents": PatentRecord, "feedback": MatchFeedback}
 
 
 def demand_key(kind: str, demand_id: Any) -> str:
@@ -88,24 +95,53 @@ class LiveIndex:
         self.lock = asyncio.Lock()
 
     async def catch_up(self, session: AsyncSession) -> int:
-        """Apply every row changed since the last call (everything, the first time); the number applied."""
+        """Apply every row changed since the last call (everything, the first time); the number applied.
+
+        One round trip first asks which tables have rows to look at (an index range probe each); only those are
+        read. Reading all five every poll cost ~6 ms of the event loop ten times a second even when nothing had
+        changed (measured at 100,000 firms), time every request in flight waited out."""
         async with self.lock:
-            applied = (await self._firms(session) + await self._scenarios(session) + await self._challenges(session)
-                       + await self._patents(session) + await self._feedback(session))
+            due = await self._due(session)
+            readers = {"firms": self._firms, "scenarios": self._scenarios, "challenges": self._challenges,
+                       "patents": self._patents, "feedback": self._feedback}
+            applied = 0
+            for name, read in readers.items():
+                if name in due:
+                    applied += await read(session)
+                    # An empty table, once read, is probed like the others (not read whole on every poll).
+                    self.watermarks[name] = self.watermarks[name] or NOTHING_YET
             if applied:
                 self.engine.refresh()
                 self.engine.changed()
             self.last_caught_up = time.monotonic()
             return applied
 
-    async def _changed(self, session: AsyncSession, model: Any, name: str, columns: Any = None) -> AsyncIterator[Any]:
+    def _cutoff(self, name: str) -> datetime | None:
+        """The stamp after which a table's rows are still to be looked at (None: all of them, the first time)."""
         since = self.watermarks[name]
+        # Newer than anything seen, and anything stamped in the last OVERLAP (a transaction that stamped its rows
+        # before a newer one but committed after it). Not "since − OVERLAP": after a quiet spell that would re-read
+        # the last burst of changes (a bulk import: all of it) on every poll, forever.
+        return None if since is None else min(since, utcnow() - OVERLAP)
+
+    async def _due(self, session: AsyncSession) -> set[str]:
+        """The tables with rows after their cutoff, from one statement of each table's newest stamp: an index's
+        end, and no parameter (``updated_at > $1`` as a prepared statement turns to PostgreSQL's generic plan after
+        five runs, a sequential scan: measured 30 ms a poll at 100,000 firms)."""
+        newest = (await session.execute(select(*(
+            select(func.max(model.updated_at)).scalar_subquery().label(name) for name, model in TABLES.items())))).one()
+        due = set()
+        for name in TABLES:
+            cutoff, stamp = self._cutoff(name), newest._mapping[name]
+            if cutoff is None or (stamp is not None and stamp > cutoff):
+                due.add(name)
+        return due
+
+    async def _changed(self, session: AsyncSession, model: Any, name: str, columns: Any = None) -> AsyncIterator[Any]:
         query = select(*(columns or (model,))).order_by(model.updated_at)
-        if since is not None:
-            # Newer than anything seen, and anything stamped in the last OVERLAP (a transaction that stamped its
-            # rows before a newer one but committed after it). Not "since − OVERLAP": after a quiet spell that would
-            # re-read the last burst of changes (a bulk import: all of it) on every poll, forever.
-            query = query.where(model.updated_at > min(since, utcnow() - OVERLAP))
+        cutoff = self._cutoff(name)
+        if cutoff is not None:
+            query = query.where(model.updated_at > cutoff)
         result = await session.stream(query.execution_options(yield_per=CHUNK))
         async for row in result:
             item = row if columns else row[0]
@@ -154,7 +190,8 @@ class LiveIndex:
             applied += self._put_or_drop(
                 KIND_CHALLENGE, row.challenge_id, row.updated_at, row.status == OPEN_CHALLENGE,
                 lambda r=row: challenge_demand(r, issuer_uscc=r.issuer_uscc, indicators=r.indicators),
-                {"district_code": row.district_code, "publisher_uscc": row.issuer_uscc})
+                {"district_code": row.district_code, "publisher_uscc": row.issuer_uscc,
+                 "eligibility": row.eligibility})  # the candidates route filters by it without a row read
         return applied
 
     async def _patents(self, session: AsyncSession) -> int:

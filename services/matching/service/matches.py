@@ -10,7 +10,6 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.matching.domain.ranking import Need
 from services.matching.index import KIND_CHALLENGE, KIND_PATENT, KIND_SCENARIO, Collection, Filters, Ranked, demand_need
 from services.matching.models import ChallengeRecord, EnterpriseProfile, ScenarioRecord
 from services.matching.service.enterprises import PROFILES
@@ -86,13 +85,26 @@ class Candidates:
     demand_id: uuid.UUID
     title: str
     ranked: Ranked
+    indexed: bool = False            # the demand was read from the index (its list may be remembered)
 
 
 async def demand_candidates(sessions: async_sessionmaker[AsyncSession], live: LiveIndex, actor: Actor, kind: str,
                             demand_id: uuid.UUID, filters: CandidateFilters, *, k: int) -> Candidates:
-    """The candidates of a scenario or a challenge, open or closed (a closed one's list stays readable)."""
+    """The candidates of a scenario or a challenge, open or closed (a closed one's list stays readable).
+
+    An open demand is in the process's index with everything this needs (its need, title, publisher for the scope,
+    a challenge's eligibility): it is answered without a database round trip (measured: the row read was ~1.5 ms
+    of a ~4 ms request). A demand the index does not hold (closed, or published in the last poll interval) is read
+    from the database, as before."""
     engine = live.engine
     key = demand_key(kind, demand_id)
+    records = SCENARIOS if kind == KIND_SCENARIO else CHALLENGES
+    entry = engine.demands.get(key)
+    if entry is not None and entry.need is not None:
+        scope_column = "publisher_uscc" if kind == KIND_SCENARIO else "issuer_uscc"
+        records.scope.ensure_readable(actor, {scope_column: entry.need.publisher_uscc}, demand_id)
+        ranked = engine.candidates(entry.need, k=k, filters=filters.facets(entry.info.get("eligibility")))
+        return Candidates(kind, demand_id, entry.info.get("title") or "", ranked, indexed=True)
     eligibility = None
     async with sessions() as session:
         if kind == KIND_SCENARIO:
@@ -102,9 +114,7 @@ async def demand_candidates(sessions: async_sessionmaker[AsyncSession], live: Li
             row = await CHALLENGES.get(session, actor, demand_id)
             demand = challenge_demand(row, issuer_uscc=row.issuer_uscc, indicators=row.indicators)
             eligibility = row.eligibility
-    entry = engine.demands.get(key)
-    need: Need = entry.need if entry is not None and entry.need is not None else demand_need(engine, demand, key)
-    ranked = engine.candidates(need, k=k, filters=filters.facets(eligibility))
+    ranked = engine.candidates(demand_need(engine, demand, key), k=k, filters=filters.facets(eligibility))
     return Candidates(kind, demand_id, row.title, ranked)
 
 
