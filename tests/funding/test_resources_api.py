@@ -192,24 +192,3 @@ async def test_concurrent_edits_with_one_if_match_leave_one_winner(funding_clien
     assert sorted(a.status_code for a in answers) == [200] + [412] * 9, [a.text for a in answers]
     assert await count_rows(_url(funding_client), "audit_log", "WHERE action = 'resource.update'") == 1
 
-
-async def test_a_write_that_finds_sqlite_busy_past_its_timeout_is_answered_503_and_writes_nothing(
-        funding_client: httpx.AsyncClient) -> None:
-    """SQLite (make run's default) has one writer: a write kept waiting past the busy timeout (5 s) is a 503 with
-    Retry-After, never a 500, and a retry once the lock is free goes through."""
-    if funding_client.backend != "sqlite":  # type: ignore[attr-defined]
-        pytest.skip("SQLite's single write lock")
-    import sqlite3
-
-    path = _url(funding_client).split("///", 1)[1]
-    holder = sqlite3.connect(path, isolation_level=None)
-    try:
-        holder.execute("BEGIN IMMEDIATE")  # another writer holds the database's one write lock
-        busy = await funding_client.post("/v1/resources", json=resource_body(), headers=INSTITUTE)
-        problem = expect_problem(busy, 503)
-        assert busy.headers["Retry-After"] == "1" and "busy" in problem["detail"]
-    finally:
-        holder.execute("ROLLBACK")
-        holder.close()
-    assert await count_rows(_url(funding_client), "innovation_resources") == 0
-    assert (await funding_client.post("/v1/resources", json=resource_body(), headers=INSTITUTE)).status_code == 201
