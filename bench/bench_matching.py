@@ -8,11 +8,17 @@ What runs: a PostgreSQL database of its own (seedbed_bench_matching), migrated a
 straight into the enterprise read model (Chinese profiles composed from the domain dictionary's industries, so that
 queries hit realistic posting lists) and 200 published scenarios; the matching API as its own process
 (``seedbed matching api``, uvicorn, one worker), which loads its index from the database before it answers (the
-build time is its start-up); the clients in this process. The raw figure is ``Engine.candidates`` on an index of
-the same firms built in this process: what the API adds on top is HTTP, auth, the scenario's row and JSON.
+build time is its start-up); the clients in this process, as an operator's load generator would be: a process
+of their own (httpx; on this 2-core machine the client's CPU competes with the server's, so the figures are
+pessimistic). The raw figure is ``Engine.candidates`` on an index of the same firms built in this process: what
+the API adds on top is HTTP, auth and JSON.
 
 Each request asks for one of 200 scenarios filtered to one of five districts (1,000 distinct lists), so with
 ``--remembered`` on, the first request of each list is ranked and later ones are remembered.
+
+Before/after in the same run: ``--baseline DIR`` (a checkout of another commit, e.g. ``git archive <commit> | tar
+-x -C DIR``) starts that code's API too, on the same database, and the two take turns (``--rounds``, order swapped
+each round); the ratios printed are this checkout's over the baseline's.
 
 The replay: ``--replay`` registration events are produced to topics of the bench's own and replayed into the read
 model with the rebuild job; the rate is reported (a full 100,000-firm replay is that rate's time).
@@ -44,7 +50,7 @@ from shared.settings import LOCAL_JWT_SECRET
 from tests.support import KAFKA, free_port, make_uscc
 
 ROOT = Path(__file__).resolve().parents[1]
-DB = "seedbed_bench_matching"
+DB = "seedbed_bench_matching" + os.environ.get("SEEDBED_TEST_DB_SUFFIX", "")
 DISTRICTS = ("330502", "330503", "330521", "330522", "330523")
 TIERS = ((), (), (), ("tech_sme",), ("srdi_sme",), ("hnte",), ("little_giant", "srdi_sme"))
 POOLS = (None, None, "seedling_pool", "cultivation_pool")
@@ -116,14 +122,31 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
-async def api_load(port: int, scenario_ids: list[uuid.UUID], requests: int, clients: int) -> tuple[list[float], int]:
+async def wait_ready(server: subprocess.Popen[bytes], port: int, started: float) -> float:
+    """Seconds from ``started`` until the API answers its health check (it loads its index first)."""
+    async with httpx.AsyncClient() as probe:
+        while True:
+            try:
+                if (await probe.get(f"http://127.0.0.1:{port}/healthz")).status_code == 200:
+                    return time.perf_counter() - started
+            except httpx.TransportError:
+                pass
+            if server.poll() is not None:
+                raise RuntimeError("the matching API exited during start-up")
+            await asyncio.sleep(0.2)
+
+
+async def api_load(port: int, scenario_ids: list[uuid.UUID], requests: int, clients: int, start: int = 0
+                   ) -> tuple[list[float], int]:
+    """``requests`` requests from ``clients`` concurrent clients: request i (counted from ``start``) asks for
+    scenario i mod 200 in district (i div 200) mod 5, so 1,000 requests ask for 1,000 distinct lists."""
     token = issue_token(secret=LOCAL_JWT_SECRET, role=Role.OFFICER, subject="bench", city_wide=True)
     headers = {"Authorization": f"Bearer {token}"}
     latencies: list[float] = []
     errors = 0
-    queue: asyncio.Queue[uuid.UUID] = asyncio.Queue()
-    for i in range(requests):
-        queue.put_nowait(scenario_ids[i % len(scenario_ids)])
+    queue: asyncio.Queue[tuple[uuid.UUID, str]] = asyncio.Queue()
+    for i in range(start, start + requests):
+        queue.put_nowait((scenario_ids[i % len(scenario_ids)], DISTRICTS[i // len(scenario_ids) % len(DISTRICTS)]))
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", headers=headers, limits=limits,
                                  timeout=30) as client:
@@ -133,11 +156,11 @@ async def api_load(port: int, scenario_ids: list[uuid.UUID], requests: int, clie
         async def worker() -> None:
             nonlocal errors
             while not queue.empty():
-                scenario_id = queue.get_nowait()
+                scenario_id, district = queue.get_nowait()
                 started = time.perf_counter()
                 try:
                     response = await client.get(f"/v1/scenarios/{scenario_id}/candidates",
-                                                params={"limit": 10, "district_code": DISTRICTS[len(latencies) % 5]})
+                                                params={"limit": 10, "district_code": district})
                 except httpx.TransportError:  # a keep-alive connection the server closed: counted, not fatal
                     errors += 1
                     continue
@@ -214,6 +237,9 @@ async def main(argv: list[str]) -> int:
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--replay", type=int, default=5000)
+    parser.add_argument("--baseline", help="another checkout of the code (e.g. `git worktree add /tmp/base <commit>`): "
+                                           "its API is measured too, taking turns with this one's, on the same data")
+    parser.add_argument("--rounds", type=int, default=1, help="turns each API takes (with --baseline: several)")
     parser.add_argument("--remembered", type=int, default=0,
                         help="the API's remembered candidate lists (default 0: every request is ranked afresh; the "
                              "service's default is 20,000)")
@@ -228,44 +254,58 @@ async def main(argv: list[str]) -> int:
     await seed(url, firms, scenarios)
     print(f"seeded {len(firms):,} firms and {len(scenarios)} scenarios in {time.perf_counter() - started:.1f} s")
 
-    port = free_port()
-    env = {**os.environ, "SEEDBED_MATCHING_DATABASE_URL": url, "SEEDBED_MATCHING_HTTP_PORT": str(port),
-           "SEEDBED_MATCHING_ENVIRONMENT": "local", "SEEDBED_MATCHING_KAFKA_BOOTSTRAP": KAFKA,
-           "SEEDBED_MATCHING_REMEMBERED_LISTS": str(args.remembered)}
+    env = {**os.environ, "SEEDBED_MATCHING_DATABASE_URL": url, "SEEDBED_MATCHING_ENVIRONMENT": "local",
+           "SEEDBED_MATCHING_KAFKA_BOOTSTRAP": KAFKA, "SEEDBED_MATCHING_REMEMBERED_LISTS": str(args.remembered)}
+    roots = {"this": ROOT} | ({"baseline": Path(args.baseline).resolve()} if args.baseline else {})
+    servers: dict[str, tuple[subprocess.Popen[bytes], int]] = {}
     started = time.perf_counter()
-    log = open("/tmp/bench_matching_api.log", "wb")  # noqa: SIM115 - the server's output, for a post-mortem
-    server = subprocess.Popen([sys.executable, "-m", "shared.cli", "matching", "api"], cwd=ROOT, env=env,
-                              stdout=log, stderr=subprocess.STDOUT)
     try:
-        async with httpx.AsyncClient() as probe:
-            while True:
-                try:
-                    if (await probe.get(f"http://127.0.0.1:{port}/healthz")).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if server.poll() is not None:
-                    raise RuntimeError("the matching API exited during start-up")
-                await asyncio.sleep(0.2)
-        ready = time.perf_counter() - started
-        rss_loaded = rss_mib(server.pid)
-        loaded = time.perf_counter()
-        latencies, errors = await api_load(port, [s["scenario_id"] for s in scenarios], args.requests, args.clients)
-        elapsed = time.perf_counter() - loaded
-        rss_after = rss_mib(server.pid)
+        for name, root in roots.items():
+            port = free_port()
+            log = open(f"/tmp/bench_matching_api_{name}.log", "wb")  # noqa: SIM115 - the server's output
+            # cwd=root: ``python -m`` puts the checkout first on sys.path, so each server runs its own code.
+            servers[name] = (subprocess.Popen([sys.executable, "-m", "shared.cli", "matching", "api"], cwd=root,
+                                              env=env | {"SEEDBED_MATCHING_HTTP_PORT": str(port)}, stdout=log,
+                                              stderr=subprocess.STDOUT), port)
+        ready = {name: await wait_ready(process, port, started) for name, (process, port) in servers.items()}
+        rss_loaded = {name: rss_mib(process.pid) for name, (process, _) in servers.items()}
+        latencies: dict[str, list[float]] = {name: [] for name in servers}
+        errors = dict.fromkeys(servers, 0)
+        busy = dict.fromkeys(servers, 0.0)
+        ids = [s["scenario_id"] for s in scenarios]
+        # With a baseline, the servers take turns, round by round (the order swapped every round): both see the
+        # same requests under the same load of the machine, so their ratio holds even when absolute figures drift.
+        for round_ in range(args.rounds):
+            for name in (list(servers) if round_ % 2 == 0 else list(reversed(servers))):
+                loaded = time.perf_counter()
+                per_round = args.requests // args.rounds
+                measured, failed = await api_load(servers[name][1], ids, per_round, args.clients, round_ * per_round)
+                busy[name] += time.perf_counter() - loaded
+                latencies[name] += measured
+                errors[name] += failed
+        rss_after = {name: rss_mib(process.pid) for name, (process, _) in servers.items()}
     finally:
-        server.terminate()
-        server.wait(30)
+        for process, _ in servers.values():
+            process.terminate()
+            process.wait(30)
 
     raw, built = raw_queries(firms, scenarios, args.requests)
-    print(f"API start-up with {len(firms):,} firms (load from PostgreSQL + analyse + index): {ready:.1f} s; "
-          f"index build in process (analyse + tantivy): {built:.1f} s")
-    print(f"API RSS: {rss_loaded:.0f} MiB after the load, {rss_after:.0f} MiB after the run")
-    print(f"HTTP  GET /v1/scenarios/{{id}}/candidates?limit=10, {args.clients} clients, {len(latencies)} requests, "
-          f"{errors} errors, remembered lists {'off' if not args.remembered else 'on'}: "
-          f"p50 {percentile(latencies, 50):.1f} ms  p95 {percentile(latencies, 95):.1f} ms  "
-          f"p99 {percentile(latencies, 99):.1f} ms  mean {statistics.fmean(latencies):.1f} ms  "
-          f"({len(latencies) / elapsed:.0f} requests/s)")
+    for name in servers:
+        print(f"[{name} = {roots[name]}] API start-up with {len(firms):,} firms (load from PostgreSQL + analyse + "
+              f"index): {ready[name]:.1f} s; RSS {rss_loaded[name]:.0f} MiB after the load, {rss_after[name]:.0f} MiB "
+              "after the run")
+    print(f"index build in process (analyse + tantivy): {built:.1f} s")
+    for name in servers:
+        got = latencies[name]
+        print(f"[{name}] HTTP GET /v1/scenarios/{{id}}/candidates?limit=10, {args.clients} clients, {len(got)} "
+              f"requests, {errors[name]} errors, remembered lists {'off' if not args.remembered else 'on'}: "
+              f"p50 {percentile(got, 50):.1f} ms  p95 {percentile(got, 95):.1f} ms  p99 {percentile(got, 99):.1f} ms  "
+              f"mean {statistics.fmean(got):.1f} ms  ({len(got) / busy[name]:.0f} requests/s)")
+    if "baseline" in servers:
+        this, base = latencies["this"], latencies["baseline"]
+        print("this ÷ baseline: " + "  ".join(f"p{p} {percentile(this, p) / percentile(base, p):.2f}"
+                                                for p in (50, 95, 99))
+              + f"  throughput {len(this) / busy['this'] / (len(base) / busy['baseline']):.2f}")
     print(f"raw   Engine.candidates(k=10), one caller:                   p50 {percentile(raw, 50):.2f} ms  "
           f"p95 {percentile(raw, 95):.2f} ms  p99 {percentile(raw, 99):.2f} ms")
     if args.replay:

@@ -4,6 +4,7 @@ each with its reasons."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
@@ -31,20 +32,25 @@ DESCRIPTION = ("Ranked by the formula of services/matching/domain/ranking.py. Th
                "and `size_class` (repeat for several values: any of them), `eligible_only` ({eligible}).")
 
 
-class Filters:
+@dataclass(frozen=True)
+class CandidateQuery:
     """The query parameters both routes share."""
 
-    def __init__(
-        self,
-        limit: Annotated[int, Query(ge=1, le=MAX_CANDIDATES)] = 10,
-        district_code: Annotated[list[District] | None, Query(max_length=10)] = None,
-        tier: Annotated[list[TierName] | None, Query(max_length=6)] = None,
-        size_class: Annotated[list[SizeClass] | None, Query(max_length=4)] = None,
-        eligible_only: bool = False,
-    ) -> None:
-        self.limit = limit
-        self.filters = service.CandidateFilters(district_codes=district_code or (), tiers=tier or (),
-                                                size_classes=size_class or (), eligible_only=eligible_only)
+    limit: int
+    filters: service.CandidateFilters
+
+
+# A coroutine on purpose: FastAPI runs a plain callable dependency (a class, as this was) in a worker thread, a
+# thread hop on every request (measured in the request's profile).
+async def candidate_query(
+    limit: Annotated[int, Query(ge=1, le=MAX_CANDIDATES)] = 10,
+    district_code: Annotated[list[District] | None, Query(max_length=10)] = None,
+    tier: Annotated[list[TierName] | None, Query(max_length=6)] = None,
+    size_class: Annotated[list[SizeClass] | None, Query(max_length=4)] = None,
+    eligible_only: bool = False,
+) -> CandidateQuery:
+    return CandidateQuery(limit, service.CandidateFilters(district_codes=district_code or (), tiers=tier or (),
+                                                          size_classes=size_class or (), eligible_only=eligible_only))
 
 
 def candidate_list(found: service.Candidates) -> schemas.CandidateList:
@@ -74,7 +80,7 @@ def candidate_response(found: service.Candidates) -> Response:
             summary="Candidates for a scenario: top-k firms, each explained",
             description=DESCRIPTION.format(eligible="firms of the programme: in a pool or holding a tier"))
 async def scenario_candidates(scenario_id: uuid.UUID, actor: Reader, sessions: Sessions, live: Live,
-                              query: Annotated[Filters, Depends()]) -> Response:
+                              query: Annotated[CandidateQuery, Depends(candidate_query)]) -> Response:
     return candidate_response(await service.demand_candidates(sessions, live, actor, KIND_SCENARIO, scenario_id,
                                                               query.filters, k=query.limit))
 
@@ -84,6 +90,6 @@ async def scenario_candidates(scenario_id: uuid.UUID, actor: Reader, sessions: S
             description=DESCRIPTION.format(eligible="firms that meet the challenge's 申报条件: tier, areas, sectors, "
                                                     "clusters, size classes, pools"))
 async def challenge_candidates(challenge_id: uuid.UUID, actor: Reader, sessions: Sessions, live: Live,
-                               query: Annotated[Filters, Depends()]) -> Response:
+                               query: Annotated[CandidateQuery, Depends(candidate_query)]) -> Response:
     return candidate_response(await service.demand_candidates(sessions, live, actor, KIND_CHALLENGE, challenge_id,
                                                               query.filters, k=query.limit))
