@@ -35,7 +35,7 @@ from shared.uow import UnitOfWork
 
 SCENARIO_FIELDS = ("title", "description", "status", "publisher_kind", "publisher_uscc", "publisher_department",
                    "sector", "cluster", "industry_chain", "capability_tags", "deliverable", "district_code",
-                   "functional_zone", "budget_min_fen", "budget_max_fen", "deadline")
+                   "functional_zone", "budget_min_fen", "budget_max_fen", "deadline", "supplier_uscc")
 PATENT_FIELDS = ("patent_number", "patent_type", "title", "abstract", "ipc_classes", "holder_institute_id",
                  "holder_name", "legal_status", "modes_offered", "open_licence")
 

@@ -85,8 +85,8 @@ class Matching:
                                            **publisher, **content), str(scenario_id))
         return scenario_id
 
-    async def close_scenario(self, scenario_id: uuid.UUID, **content: Any) -> None:
-        await self.apply(ScenarioClosed(scenario_id=scenario_id, status="closed", outcome="withdrawn",
+    async def close_scenario(self, scenario_id: uuid.UUID, outcome: str = "withdrawn", **content: Any) -> None:
+        await self.apply(ScenarioClosed(scenario_id=scenario_id, status="closed", outcome=outcome,
                                         deadline=date.today(), version=3, **content), str(scenario_id))
 
 

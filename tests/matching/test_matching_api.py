@@ -332,3 +332,23 @@ async def test_listed_patents_are_opportunities_and_searchable(world: dict[str, 
     found = (await client.get("/v1/search/demands", params={"q": "PVT 長晶", "kind": "patent"},
                               headers=token(Role.INSTITUTE, institute_id="zju"))).json()
     assert [h["id"] for h in found["items"]] == [str(patent)]
+
+
+async def test_a_scenario_closed_after_a_successful_trial_counts_as_its_suppliers_deal(world: dict[str, Any]) -> None:
+    client, m = world["client"], world["m"]
+    proven = await m.firm(8, "330521", **{**SIC_FIRM, "name": "德清晶源碳化硅有限公司"})
+    failed = await m.firm(9, "330522", **{**SIC_FIRM, "name": "长兴晶耀碳化硅有限公司"})
+    body = await visible(client, world["path"], ADMIN,
+                         lambda b: {proven["uscc"], failed["uscc"]} <= {c["uscc"] for c in b["items"]})
+    assert all(c["signals"]["feedback"]["value"] == 0 for c in body["items"])
+    trial = dict(title="碳化硅衬底小批量试用", description="试用6英寸碳化硅衬底", sector="strategic_emerging")
+    closing = dict(publisher_kind="department", publisher_department="湖州市经信局", district_code="330502", **trial)
+    tried, rolled_out = await m.scenario(**trial), await m.scenario(**trial)
+    # Closed in this order: once the roll-out shows, the failed pilot (committed before it) has been read too.
+    await m.close_scenario(tried, outcome="pilot_failed", supplier_uscc=failed["uscc"], **closing)
+    await m.close_scenario(rolled_out, outcome="scaled_up", supplier_uscc=proven["uscc"], **closing)
+    lifted = await visible(client, world["path"], ADMIN, lambda b: any(
+        c["uscc"] == proven["uscc"] and c["signals"]["feedback"]["value"] > 0 for c in b["items"]))
+    feedback = {c["uscc"]: c["signals"]["feedback"]["value"] for c in lifted["items"]}
+    assert feedback[failed["uscc"]] == 0, "a failed pilot is no track record"
+    assert 0 < feedback[proven["uscc"]] <= 1

@@ -35,6 +35,8 @@ class ScenarioRecord(Base):
     budget_max_fen: Mapped[int | None] = mapped_column(BigInteger)
     deadline: Mapped[date] = mapped_column(Date)
     outcome: Mapped[str | None] = mapped_column(String(20))
+    # The firm that ran the trial (from scenario.closed): with a successful outcome, a deal of that firm's.
+    supplier_uscc: Mapped[str | None] = mapped_column(String(18))
     # The scenarios service's record version: a replayed older event must not undo a newer one.
     source_version: Mapped[int] = mapped_column(Integer, default=0)
     source_event_time: Mapped[datetime] = mapped_column(UTCDateTime)

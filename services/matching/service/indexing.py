@@ -40,6 +40,11 @@ CHUNK = 5_000
 OPEN_SCENARIO = OPEN_CHALLENGE = "published"
 # The marker under which a challenge's appointed teams count as deals (the programme's own outcome).
 APPOINTMENT_MARKER = "appointment"
+# The marker under which a closed scenario's supplier counts as a deal, when the trial succeeded (scenarios'
+# ScenarioOutcome: rolled out, or validated). A failed pilot counts nothing either way: the firm was chosen, and
+# why the trial failed is not said.
+OUTCOME_MARKER = "outcome"
+SUCCESSFUL_OUTCOMES = frozenset({"scaled_up", "validated"})
 
 FIRM_FIELDS = ("enterprise_id", "uscc", "name", "short_name", "district_code", "functional_zone", "industry_code",
                "sector", "cluster", "main_products", "product_tags", "technical_capabilities", "capability_tags", "size_class", "pool",
@@ -172,9 +177,18 @@ class LiveIndex:
         put_demand(self.engine, kind, demand(), stamp=stamp, info=info)
         return 1
 
+    def _deal(self, demand: str, firm: str, marker: str) -> int:
+        """A programme outcome counted like an officer's deal; 1 if it is new (rankings must be redone)."""
+        if self.book.marks.get((demand, firm), {}).get(marker) == (Relation.OFFICER, Mark.DEAL):
+            return 0
+        self.book.put(demand, firm, marker, Relation.OFFICER, Mark.DEAL)
+        return 1
+
     async def _scenarios(self, session: AsyncSession) -> int:
         applied = 0
         async for row in self._changed(session, ScenarioRecord, "scenarios"):
+            if row.supplier_uscc and row.outcome in SUCCESSFUL_OUTCOMES:
+                applied += self._deal(demand_key(KIND_SCENARIO, row.scenario_id), row.supplier_uscc, OUTCOME_MARKER)
             applied += self._put_or_drop(KIND_SCENARIO, row.scenario_id, row.updated_at, row.status == OPEN_SCENARIO,
                                          lambda r=row: scenario_demand(r),
                                          {"district_code": row.district_code, "publisher_uscc": row.publisher_uscc})
