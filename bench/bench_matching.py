@@ -9,8 +9,9 @@ straight into the enterprise read model (Chinese profiles composed from the doma
 queries hit realistic posting lists) and 200 published scenarios; the matching API as its own process
 (``seedbed matching api``, uvicorn, one worker), which loads its index from the database before it answers (the
 build time is its start-up); the clients in this process, as an operator's load generator would be: a process
-of their own (httpx; on this 2-core machine the client's CPU competes with the server's, so the figures are
-pessimistic). The raw figure is ``Engine.candidates`` on an index of the same firms built in this process: what
+of its own, with a thin keep-alive HTTP/1.1 client (``Connection``; ``--client httpx`` for httpx, whose own CPU per
+request queues 16 clients in one loop and counts as latency). On this 2-core machine the client's CPU still
+competes with the server's: the figures are pessimistic. The raw figure is ``Engine.candidates`` on an index of the same firms built in this process: what
 the API adds on top is HTTP, auth and JSON.
 
 Each request asks for one of 200 scenarios filtered to one of five districts (1,000 distinct lists), so with
@@ -136,38 +137,74 @@ async def wait_ready(server: subprocess.Popen[bytes], port: int, started: float)
             await asyncio.sleep(0.2)
 
 
-async def api_load(port: int, scenario_ids: list[uuid.UUID], requests: int, clients: int, start: int = 0
-                   ) -> tuple[list[float], int]:
-    """``requests`` requests from ``clients`` concurrent clients: request i (counted from ``start``) asks for
-    scenario i mod 200 in district (i div 200) mod 5, so 1,000 requests ask for 1,000 distinct lists."""
+class Connection:
+    """One keep-alive HTTP/1.1 connection, as thin as a load generator's: the request's bytes out; the status line,
+    the headers and a Content-Length body in. Why not httpx here: it costs the client ~1-2 ms of CPU per request,
+    and 16 clients in one event loop queue behind each other for it, time the latencies then counted as the
+    server's (``--client httpx`` measures that way, for comparison)."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, headers: dict[str, str]) -> None:
+        self.reader, self.writer = reader, writer
+        self.headers = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+
+    @classmethod
+    async def open(cls, port: int, headers: dict[str, str]) -> Connection:
+        return cls(*await asyncio.open_connection("127.0.0.1", port), headers)
+
+    async def get(self, path: str) -> int:
+        self.writer.write(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{self.headers}\r\n".encode())
+        head = (await self.reader.readuntil(b"\r\n\r\n")).decode("latin-1").lower()
+        length = int(head.split("content-length:", 1)[1].split("\r\n", 1)[0])
+        await self.reader.readexactly(length)
+        return int(head[9:12])
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+async def api_load(port: int, scenario_ids: list[uuid.UUID], requests: int, clients: int, start: int = 0,
+                   client_kind: str = "raw") -> tuple[list[float], int]:
+    """``requests`` requests from ``clients`` concurrent clients, each on its own keep-alive connection: request i
+    (counted from ``start``) asks for scenario i mod 200 in district (i div 200) mod 5, so 1,000 requests ask for
+    1,000 distinct lists."""
     token = issue_token(secret=LOCAL_JWT_SECRET, role=Role.OFFICER, subject="bench", city_wide=True)
     headers = {"Authorization": f"Bearer {token}"}
     latencies: list[float] = []
     errors = 0
-    queue: asyncio.Queue[tuple[uuid.UUID, str]] = asyncio.Queue()
+    queue: asyncio.Queue[str] = asyncio.Queue()
     for i in range(start, start + requests):
-        queue.put_nowait((scenario_ids[i % len(scenario_ids)], DISTRICTS[i // len(scenario_ids) % len(DISTRICTS)]))
+        scenario, district = scenario_ids[i % len(scenario_ids)], DISTRICTS[i // len(scenario_ids) % len(DISTRICTS)]
+        queue.put_nowait(f"/v1/scenarios/{scenario}/candidates?limit=10&district_code={district}")
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", headers=headers, limits=limits,
                                  timeout=30) as client:
-        for scenario_id in scenario_ids[:clients]:  # warm-up: connections, first allocations
-            await client.get(f"/v1/scenarios/{scenario_id}/candidates", params={"limit": 10, "tier": "hnte"})
+        connections = [await Connection.open(port, headers) for _ in range(clients)]
+        for n, connection in enumerate(connections):  # warm-up: connections, first allocations
+            await connection.get(f"/v1/scenarios/{scenario_ids[n]}/candidates?limit=10&tier=hnte")
 
-        async def worker() -> None:
+        async def get(connection: Connection, path: str) -> int:
+            return await connection.get(path) if client_kind == "raw" else (await client.get(path)).status_code
+
+        async def worker(connection: Connection) -> None:
             nonlocal errors
             while not queue.empty():
-                scenario_id, district = queue.get_nowait()
+                path = queue.get_nowait()
                 started = time.perf_counter()
                 try:
-                    response = await client.get(f"/v1/scenarios/{scenario_id}/candidates",
-                                                params={"limit": 10, "district_code": district})
-                except httpx.TransportError:  # a keep-alive connection the server closed: counted, not fatal
+                    status = await get(connection, path)
+                except (httpx.TransportError, ConnectionError, asyncio.IncompleteReadError):  # counted, not fatal
                     errors += 1
+                    connection.close()
+                    connection = await Connection.open(port, headers)
                     continue
                 latencies.append((time.perf_counter() - started) * 1000)
-                errors += response.status_code != 200
+                errors += status != 200
 
-        await asyncio.gather(*(worker() for _ in range(clients)))
+        try:
+            await asyncio.gather(*(worker(c) for c in connections))
+        finally:
+            for connection in connections:
+                connection.close()
     return latencies, errors
 
 
@@ -239,6 +276,8 @@ async def main(argv: list[str]) -> int:
     parser.add_argument("--replay", type=int, default=5000)
     parser.add_argument("--baseline", help="another checkout of the code (e.g. `git worktree add /tmp/base <commit>`): "
                                            "its API is measured too, taking turns with this one's, on the same data")
+    parser.add_argument("--client", choices=("raw", "httpx"), default="raw",
+                        help="the load generator's HTTP client (default: a thin keep-alive one, see Connection)")
     parser.add_argument("--rounds", type=int, default=1, help="turns each API takes (with --baseline: several)")
     parser.add_argument("--remembered", type=int, default=0,
                         help="the API's remembered candidate lists (default 0: every request is ranked afresh; the "
@@ -279,7 +318,8 @@ async def main(argv: list[str]) -> int:
             for name in (list(servers) if round_ % 2 == 0 else list(reversed(servers))):
                 loaded = time.perf_counter()
                 per_round = args.requests // args.rounds
-                measured, failed = await api_load(servers[name][1], ids, per_round, args.clients, round_ * per_round)
+                measured, failed = await api_load(servers[name][1], ids, per_round, args.clients, round_ * per_round,
+                                                  args.client)
                 busy[name] += time.perf_counter() - loaded
                 latencies[name] += measured
                 errors[name] += failed
@@ -298,7 +338,8 @@ async def main(argv: list[str]) -> int:
     for name in servers:
         got = latencies[name]
         print(f"[{name}] HTTP GET /v1/scenarios/{{id}}/candidates?limit=10, {args.clients} clients, {len(got)} "
-              f"requests, {errors[name]} errors, remembered lists {'off' if not args.remembered else 'on'}: "
+              f"requests, {errors[name]} errors, remembered lists {'off' if not args.remembered else 'on'}, "
+              f"client {args.client}: "
               f"p50 {percentile(got, 50):.1f} ms  p95 {percentile(got, 95):.1f} ms  p99 {percentile(got, 99):.1f} ms  "
               f"mean {statistics.fmean(got):.1f} ms  ({len(got) / busy[name]:.0f} requests/s)")
     if "baseline" in servers:
