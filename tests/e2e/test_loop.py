@@ -2,12 +2,14 @@
 as a client would make it, every hand-over between services an event through real Kafka, each service on its own
 PostgreSQL database, each API and worker a process of its own.
 
-1. The firm registers in the registry and reports three years of figures; it is evaluated and certified as an
-   innovative SME (创新型, counted as 科技和创新型) and enters the seedling pool (种苗库) as a 好苗子.
-2. An officer publishes a challenge (揭榜挂帅) in scenarios, on behalf of the city's science bureau.
+1. The firm registers in the registry and reports three years of figures; it is evaluated eligible as an
+   innovative SME (创新型, counted as 科技和创新型), not yet certified, and enters the seedling pool (种苗库) as a 好苗子.
+2. An officer publishes a challenge (揭榜挂帅) in scenarios, on behalf of the city's science bureau, open to
+   innovative SMEs and above. The firm applies and is refused (min_tier); the registry certifies it (认定); once the
+   registry's event has reached scenarios, its application (Idempotency-Key) is accepted.
 3. Matching recommends the firm for it: match.recommended on Kafka, and the candidates API, with the reasons.
-4. The firm applies (Idempotency-Key), three experts score it, it is appointed (挂帅), meets its two milestones and
-   passes acceptance (验收).
+4. Three experts score the application, the firm is appointed (挂帅), meets its two milestones and passes
+   acceptance (验收).
 5. Funding pays the public share of the bounty from the challenge-bounty round, once, although its worker is killed
    around the acceptance and replaced: in funding's ledger and in the registry's record of the support received.
 6. The firm takes a university patent in licensing under its open licence (开放许可: written notice + payment).
@@ -94,6 +96,11 @@ COMPLIANT = {"resident_in_mainland": True, "products_in_prohibited_category": Fa
              "niche_market_since": "2016-01-01"}
 
 BOUNTY_FEN = 200 * WAN  # a department's challenge: the whole bounty is public money
+APPLICATION = {"summary": "PVT 法温场优化与籽晶处理，将6英寸衬底微管密度降到0.3个/cm²以下。",
+               "technical_route": "温场仿真 + 籽晶粘接工艺 + 原位退火", "budget_fen": 300 * WAN,
+               "requested_fen": BOUNTY_FEN, "partners": [],
+               "team": [{"name": "陈志强", "role": "lead", "organisation_uscc": FIRM_USCC, "title": "技术总监"}],
+               "commitment_signed": True}
 GRANT_FEN = 30 * WAN
 OPEN_LICENCE_FEE_FEN = 2 * WAN
 PATENT_NUMBER = "202210345678"
@@ -224,6 +231,7 @@ class Loop:
         self.registry, self.scenarios, self.matching = clients["registry"], clients["scenarios"], clients["matching"]
         self.funding, self.licensing = clients["funding"], clients["licensing"]
         self.firm_id = ""
+        self.innovative_evaluation_id = ""
         self.challenge: dict[str, Any] = {}
         self.application: dict[str, Any] = {}
         self.bounty_round: dict[str, Any] = {}
@@ -256,35 +264,26 @@ class Loop:
             "tier": "innovative_sme", "evaluation_date": TODAY.isoformat(),
             "expert_inputs": {"main_product_in_strategic_emerging_industry": True}}))
         assert innovative["outcome"] == "eligible", innovative
-        ok(await reg.post(f"{base}/certifications", headers=OFFICER, json={
-            "evaluation_id": innovative["id"], "certificate_no": f"ZJ-CXX-{TODAY.year}-0771"}))
-        # 专精特新 asked now: everything holds but a Ⅰ类 patent (its utility models do not count under the 2026 rules).
-        srdi = ok(await reg.post(f"{base}/evaluations", headers=OFFICER, json={
-            "tier": "srdi_sme", "evaluation_date": TODAY.isoformat(),
-            "expert_inputs": {"market_position_recognised": True}}))
-        assert srdi["outcome"] == "not_eligible", srdi
-        failed = {c["code"] for c in srdi["result"]["conditions"] if c["passed"] is False and c["parent"] == "srdi_sme"}
-        assert failed == {"c4"}, srdi["result"]["conditions"]
+        self.innovative_evaluation_id = innovative["id"]  # certified in step 2, once the challenge has refused it
 
         entry = ok(await reg.post(f"{base}/pool-changes", json={"to_pool": "seedling_pool", "basis": "rule"},
                                   headers=OFFICER))
         assert (entry["to_pool"], entry["move"], entry["assessment"]["outcome"]) == ("seedling_pool", "entry", "eligible")
         assert "good_seedling" in {c["category"] for c in entry["assessment"]["checks"] if c["met"]}
         assert ok(await reg.get(base, headers=FIRM), 200)["pool"] == "seedling_pool"
-        tiers = ok(await reg.get(f"{base}/certifications", headers=FIRM), 200)
-        assert [(c["tier"], c["status"]) for c in tiers["items"]] == [("innovative_sme", "active")]
+        assert ok(await reg.get(f"{base}/certifications", headers=FIRM), 200)["items"] == []
 
     # 2 -------------------------------------------------------------------------------------------------------------
     async def officer_publishes_a_challenge(self) -> None:
         # Matching recommends among the firms it knows when the challenge is published: wait until it knows them
-        # (their latest state: the firm's tier and pool too).
+        # (their latest state: the firm's pool too).
         async def matching_knows_the_firms() -> bool:
             for enterprise_id in (self.firm_id, *self.other_ids):
                 r = await self.matching.get(f"/v1/enterprises/{enterprise_id}", headers=SERVICE)
                 if r.status_code != 200:
                     return False
                 if enterprise_id == self.firm_id and (r.json()["pool"], r.json()["held_tiers"]) != (
-                        "seedling_pool", ["innovative_sme"]):
+                        "seedling_pool", []):
                     return False
             return True
 
@@ -315,6 +314,49 @@ class Loop:
         assert public["title"] == body["title"]
         self.challenge = challenge
 
+    async def firm_is_refused_then_certified_and_accepted(self) -> None:
+        sci, path = self.scenarios, f"/v1/challenges/{self.challenge['id']}/applications"
+        last: list[httpx.Response] = []
+
+        async def apply(until_rule_is_not: str) -> httpx.Response | None:
+            # Each try a new application (a new Idempotency-Key): a refusal is not stored under its key anyway.
+            last[:] = [r := await sci.post(path, json=APPLICATION, headers=keyed(FIRM))]
+            assert r.status_code in (201, 422), r.text
+            failed = [f["rule"] for f in r.json().get("failed_rules", [])] if r.status_code == 422 else []
+            return r if until_rule_is_not not in failed else None
+
+        # Before its certification: refused (once scenarios knows the firm at all) for the tier alone, nothing written.
+        refused = await until("the firm reaches scenarios", lambda: apply("registered"))
+        assert refused.status_code == 422 and [f["rule"] for f in refused.json()["failed_rules"]] == ["min_tier"], \
+            refused.text
+        assert ok(await sci.get(path, headers=OFFICER), 200)["items"] == []
+
+        # The registry certifies it; once its event has reached scenarios, the application (retried, each time under a
+        # new key) is no longer refused for the tier: accepted.
+        ok(await self.registry.post(f"/v1/enterprises/{self.firm_id}/certifications", headers=OFFICER, json={
+            "evaluation_id": self.innovative_evaluation_id, "certificate_no": f"ZJ-CXX-{TODAY.year}-0771"}))
+        tiers = ok(await self.registry.get(f"/v1/enterprises/{self.firm_id}/certifications", headers=FIRM), 200)
+        assert [(c["tier"], c["status"]) for c in tiers["items"]] == [("innovative_sme", "active")]
+        # 专精特新 asked now that it is an innovative SME: everything holds but a Ⅰ类 patent (its utility models do not
+        # count under the 2026 rules).
+        srdi = ok(await self.registry.post(f"/v1/enterprises/{self.firm_id}/evaluations", headers=OFFICER, json={
+            "tier": "srdi_sme", "evaluation_date": TODAY.isoformat(),
+            "expert_inputs": {"market_position_recognised": True}}))
+        assert srdi["outcome"] == "not_eligible", srdi
+        failed = {c["code"] for c in srdi["result"]["conditions"] if c["passed"] is False and c["parent"] == "srdi_sme"}
+        assert failed == {"c4"}, srdi["result"]["conditions"]
+        try:
+            created = await until("the firm's tier reaches scenarios", lambda: apply("min_tier"))
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}; last answer {last[0].text}") from None
+        assert created.status_code == 201, created.text
+        application = created.json()
+        replay = await sci.post(path, json=APPLICATION, headers=keyed(FIRM, created.request.headers["Idempotency-Key"]))
+        assert replay.status_code == 201 and replay.headers.get("Idempotent-Replayed") == "true"
+        assert replay.json()["id"] == application["id"]
+        assert [a["id"] for a in ok(await sci.get(path, headers=OFFICER), 200)["items"]] == [application["id"]]
+        self.application = application
+
     # 3 -------------------------------------------------------------------------------------------------------------
     async def matching_recommends_the_firm(self, recommendations: Recommendations) -> None:
         challenge_id = self.challenge["id"]
@@ -340,26 +382,10 @@ class Loop:
         assert len(await recommendations.for_demand(challenge_id)) == 1  # once per publication
 
     # 4 -------------------------------------------------------------------------------------------------------------
-    async def firm_applies_is_appointed_and_passes_acceptance(self) -> None:
+    async def firm_is_appointed_and_passes_acceptance(self) -> None:
         sci, challenge_id = self.scenarios, self.challenge["id"]
         path = f"/v1/challenges/{challenge_id}"
-        body = {"summary": "PVT 法温场优化与籽晶处理，将6英寸衬底微管密度降到0.3个/cm²以下。",
-                "technical_route": "温场仿真 + 籽晶粘接工艺 + 原位退火", "budget_fen": 300 * WAN,
-                "requested_fen": BOUNTY_FEN, "partners": [],
-                "team": [{"name": "陈志强", "role": "lead", "organisation_uscc": FIRM_USCC, "title": "技术总监"}],
-                "commitment_signed": True}
-
-        # The firm may apply once scenarios has heard of its tier from the registry: a refusal meanwhile names the
-        # rule, and is not stored under the key (a retry with it runs again).
-        key = "sic-2026-apply-0001"
-        application = await created_once_known("the firm's tier reaches scenarios", lambda: sci.post(
-            f"{path}/applications", json=body, headers=keyed(FIRM, key)))
-        replay = await sci.post(f"{path}/applications", json=body, headers=keyed(FIRM, key))
-        assert replay.status_code == 201 and replay.headers.get("Idempotent-Replayed") == "true"
-        assert replay.json()["id"] == application["id"]
-        listed = ok(await sci.get(f"{path}/applications", headers=OFFICER), 200)["items"]
-        assert [a["id"] for a in listed] == [application["id"]]
-
+        application = self.application
         challenge = ok(await sci.post(f"{path}/transitions", json={"command": "close_applications"},
                                       headers=if_match(OFFICER, self.challenge["version"])), 200)
         application = ok(await sci.post(f"{path}/applications/{application['id']}/transitions",
@@ -597,9 +623,10 @@ def test_one_firm_travels_the_whole_loop(suite: Suite) -> None:
             async with Recommendations() as recommendations:
                 await loop.firm_registers_and_enters_the_seedling_pool()
                 await loop.officer_publishes_a_challenge()
+                await loop.firm_is_refused_then_certified_and_accepted()
                 await loop.matching_recommends_the_firm(recommendations)
             await loop.funding_sets_up_the_bounty_round()
-            await loop.firm_applies_is_appointed_and_passes_acceptance()
+            await loop.firm_is_appointed_and_passes_acceptance()
             # Funding's worker crashes around the acceptance (before, while or after it pays: the kill lands where it
             # lands) and a new one takes over: the bounty is paid all the same, and once.
             await asyncio.to_thread(suite.crash_and_restart, "funding", "worker")
