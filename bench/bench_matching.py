@@ -278,6 +278,7 @@ async def main(argv: list[str]) -> int:
                                            "its API is measured too, taking turns with this one's, on the same data")
     parser.add_argument("--client", choices=("raw", "httpx"), default="raw",
                         help="the load generator's HTTP client (default: a thin keep-alive one, see Connection)")
+    parser.add_argument("--warm", action="store_true", help="ask for every list once, unmeasured, first")
     parser.add_argument("--rounds", type=int, default=1, help="turns each API takes (with --baseline: several)")
     parser.add_argument("--remembered", type=int, default=0,
                         help="the API's remembered candidate lists (default 0: every request is ranked afresh; the "
@@ -312,6 +313,9 @@ async def main(argv: list[str]) -> int:
         errors = dict.fromkeys(servers, 0)
         busy = dict.fromkeys(servers, 0.0)
         ids = [s["scenario_id"] for s in scenarios]
+        if args.warm:  # one unmeasured pass over the 1,000 lists: with --remembered, every measured one is
+            for name in servers:   # served remembered (the steady state of lists read more often than ranked)
+                await api_load(servers[name][1], ids, 1000, args.clients, 0, args.client)
         # With a baseline, the servers take turns, round by round (the order swapped every round): both see the
         # same requests under the same load of the machine, so their ratio holds even when absolute figures drift.
         for round_ in range(args.rounds):

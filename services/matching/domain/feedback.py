@@ -19,7 +19,9 @@ Why it cannot be gamed by one firm's clicks:
   capped, and the whole signal weighs 0.08 of the score: feedback re-orders close candidates, it never makes one;
 * the track record counts deals only, by officers and publishers, once per demand, and saturates.
 
-An officer's deal weighs most (1.0), then a publisher's deal (0.8); contacts and "useful" say less.
+An officer's deal weighs most (1.0), then a publisher's deal (0.8); contacts and "useful" say less. The
+programme's own outcomes are put in the book as officers' deals (service/indexing.py): the teams appointed to a
+challenge, and the supplier of a scenario closed after a successful trial (scaled up or validated).
 """
 
 from __future__ import annotations
