@@ -32,8 +32,9 @@ async def client(postgres: None) -> AsyncIterator[httpx.AsyncClient]:
 async def _upload(client: httpx.AsyncClient, name: str, content: bytes) -> httpx.Response:
     started = time.perf_counter()
     response = await client.post("/v1/imports/enterprises", files={"file": (name, content, "x")}, headers=ADMIN)
-    # Refused from what the file is, not after working through it.
-    assert time.perf_counter() - started < 10, f"{name} took {time.perf_counter() - started:.1f} s"
+    # Refused from what the file is, not after working through it (the refusal's limit name, checked by the caller,
+    # says which guard answered). The bound is loose: a loaded 2-core machine once took 10.4 s to refuse far.xlsx.
+    assert time.perf_counter() - started < 30, f"{name} took {time.perf_counter() - started:.1f} s"
     return response
 
 
