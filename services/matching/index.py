@@ -139,6 +139,11 @@ class Collection:
             self.searcher = self.index.searcher()
             self.dirty = False
 
+    def close(self) -> None:
+        """Stop the writer's threads (tantivy keeps six per writer until the writer is consumed, whatever Python
+        drops): an app that ends must not leave them behind, as every test's app did."""
+        self.writer.wait_merging_threads()
+
     def retrieve(self, terms: Mapping[str, float], filters: Filters, limit: int | None = None) -> list[Entry]:
         """Up to ``limit`` (default :data:`RETRIEVE`) documents that hold any of ``terms``, best BM25 first, within
         the filters."""
@@ -204,6 +209,11 @@ class Engine:
     def refresh(self) -> None:
         self.firms.refresh()
         self.demands.refresh()
+
+    def close(self) -> None:
+        """Release the indexes' writer threads; the engine is not used after this."""
+        self.firms.close()
+        self.demands.close()
 
     def changed(self) -> None:
         """Something a ranking reads changed: forget every list ranked before."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -16,6 +17,7 @@ from services.matching.service import indexing
 from services.matching.service.indexing import LiveIndex, demand_key
 from shared.db import create_engine, session_factory
 from tests.matching.matching_builders import LOOM_FIRM, SIC_FIRM, SIC_SCENARIO, Matching
+from tests.support import pg_url, running_app, settings_for
 
 
 @pytest.fixture
@@ -62,3 +64,18 @@ async def test_an_idle_poll_is_one_statement_and_later_changes_still_arrive(foll
     applied, _ = await poll(followed)
     assert applied == 1 and live.engine.demands.get(demand_key("scenario", scenario)) is not None
     assert await poll(followed) == (0, 1)
+
+
+def _index_writer_threads() -> int:
+    # tantivy names its writer's threads (segment_updater, merge_thread_N, thrd-tantivy-in…); Linux shows them.
+    names = [Path(task, "comm").read_text().strip() for task in Path("/proc/self/task").iterdir()]
+    return sum(1 for name in names if name == "segment_updater")
+
+
+async def test_an_app_that_ends_leaves_no_index_writer_threads(postgres: None) -> None:
+    before = _index_writer_threads()
+    for _ in range(3):
+        async with running_app("matching", settings_for("matching", pg_url("matching"))) as client:
+            assert (await client.get("/healthz")).status_code == 200
+            assert _index_writer_threads() == before + 2  # the firms' and the demands' writers
+    assert _index_writer_threads() == before

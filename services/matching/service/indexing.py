@@ -244,7 +244,8 @@ class LiveIndex:
 async def followed(sessions: async_sessionmaker[AsyncSession], live: LiveIndex | None = None,
                    every: float = POLL_SECONDS) -> AsyncIterator[LiveIndex]:
     """A live index, loaded before it is yielded (a replica answers only once it holds every row), and followed
-    until the block ends."""
+    until the block ends; an index made here is closed then (its writer threads stop)."""
+    owned = live is None
     live = live or LiveIndex()
     async with sessions() as session:
         started = time.perf_counter()
@@ -257,3 +258,5 @@ async def followed(sessions: async_sessionmaker[AsyncSession], live: LiveIndex |
     finally:
         stop.set()
         await task
+        if owned:
+            live.engine.close()
