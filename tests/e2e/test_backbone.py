@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from shared.bus.kafka import create_topics
 from shared.events.catalog import ALL_TOPICS
 from tests.e2e.processes import OwnBroker, ServiceProcess, service_env
 from tests.support import (
+    KAFKA,
     TOPIC_PREFIX,
     count_rows,
     make_uscc,
@@ -30,11 +32,13 @@ OFFICER = token(Role.OFFICER, city_wide=True)
 
 
 class Suite:
-    def __init__(self, log_dir: Path) -> None:
+    def __init__(self, log_dir: Path, prefix: str = TOPIC_PREFIX) -> None:
         self.log_dir = log_dir
         self.processes: list[ServiceProcess] = []
+        self.prefix = prefix
 
     def start(self, service: str, role: str, **env: str) -> ServiceProcess:
+        env.setdefault("prefix", self.prefix)
         process = ServiceProcess(service, role, service_env(service, **env), self.log_dir).start()
         self.processes.append(process)
         return process
@@ -48,7 +52,11 @@ class Suite:
 def suite(tmp_path: Path) -> Iterator[Suite]:
     asyncio.run(truncate("registry"))
     asyncio.run(truncate("matching"))
-    s = Suite(tmp_path)
+    # Topics of this test's own: the databases were just emptied, and records another e2e test left on the run's
+    # topics (a worker stopped before committing its last offsets re-reads them) would be applied here again.
+    prefix = f"{TOPIC_PREFIX}{uuid.uuid4().hex[:6]}."
+    asyncio.run(asyncio.wait_for(create_topics(KAFKA, ALL_TOPICS, prefix), 60))
+    s = Suite(tmp_path, prefix)
     yield s
     s.stop_all()
 
