@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -69,23 +70,29 @@ async def kafka() -> AsyncIterator[str]:
         await admin.close()
 
 
-async def _sqlite_template(tmp_path_factory: pytest.TempPathFactory, service: str) -> Path:
-    """A service's SQLite file migrated from nothing once per run; each test works on a copy of its own."""
+def _sqlite_template(tmp_path_factory: pytest.TempPathFactory, service: str) -> Path:
+    """A service's SQLite file migrated from nothing once per run; each test works on a copy of its own.
+
+    Synchronous, so that a client fixture can ask for it by name (``getfixturevalue``) from inside the event loop;
+    the migrations run on a thread of their own because they drive an event loop themselves."""
     directory = tmp_path_factory.mktemp(f"{service}-template")
-    await asyncio.to_thread(upgrade, service, sqlite_url(directory, service))
+    with ThreadPoolExecutor(1) as thread:
+        thread.submit(upgrade, service, sqlite_url(directory, service)).result()
     # Migrations close their connections, which checkpoints the write-ahead log: the file alone is the database.
     assert [p.name for p in directory.iterdir()] == [f"{service}.db"], list(directory.iterdir())
     return directory / f"{service}.db"
 
 
 @asynccontextmanager
-async def _service_client(service: str, backend: str, tmp_path: Path, template: Path) -> AsyncIterator[httpx.AsyncClient]:
+async def _service_client(service: str, backend: str, tmp_path: Path, template: Path | None
+                          ) -> AsyncIterator[httpx.AsyncClient]:
     """The service's API on PostgreSQL or on SQLite (the embedded default of `make run`), on a fresh, fully migrated
     database."""
     if backend == "postgres":
         await truncate(service)
         url = pg_url(service)
     else:
+        assert template is not None
         url = sqlite_url(tmp_path, service)
         shutil.copyfile(template, tmp_path / f"{service}.db")
     async with running_app(service, settings_for(service, url)) as client:
@@ -94,66 +101,24 @@ async def _service_client(service: str, backend: str, tmp_path: Path, template: 
         yield client
 
 
-@pytest.fixture(scope="session")
-async def registry_sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return await _sqlite_template(tmp_path_factory, "registry")
+def _service_fixtures(service: str) -> None:
+    """``<service>_sqlite_template`` (once per run) and ``<service>_client`` (each test, on PostgreSQL and on SQLite)
+    for one service: every service's API is tested on both back ends the same way."""
+
+    @pytest.fixture(scope="session", name=f"{service}_sqlite_template")
+    def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+        return _sqlite_template(tmp_path_factory, service)
+
+    @pytest.fixture(params=["postgres", "sqlite"], name=f"{service}_client")
+    async def client(request: pytest.FixtureRequest, tmp_path: Path, postgres: None) -> AsyncIterator[httpx.AsyncClient]:
+        template = request.getfixturevalue(f"{service}_sqlite_template") if request.param == "sqlite" else None
+        async with _service_client(service, request.param, tmp_path, template) as api:
+            yield api
+
+    # pytest finds fixtures among the module's names.
+    globals()[f"_{service}_sqlite_template"] = sqlite_template
+    globals()[f"_{service}_client"] = client
 
 
-@pytest.fixture(params=["postgres", "sqlite"])
-async def registry_client(
-    request: pytest.FixtureRequest, tmp_path: Path, postgres: None, registry_sqlite_template: Path
-) -> AsyncIterator[httpx.AsyncClient]:
-    async with _service_client("registry", request.param, tmp_path, registry_sqlite_template) as client:
-        yield client
-
-
-@pytest.fixture(scope="session")
-async def scenarios_sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return await _sqlite_template(tmp_path_factory, "scenarios")
-
-
-@pytest.fixture(params=["postgres", "sqlite"])
-async def scenarios_client(
-    request: pytest.FixtureRequest, tmp_path: Path, postgres: None, scenarios_sqlite_template: Path
-) -> AsyncIterator[httpx.AsyncClient]:
-    async with _service_client("scenarios", request.param, tmp_path, scenarios_sqlite_template) as client:
-        yield client
-
-
-@pytest.fixture(scope="session")
-async def funding_sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return await _sqlite_template(tmp_path_factory, "funding")
-
-
-@pytest.fixture(params=["postgres", "sqlite"])
-async def funding_client(
-    request: pytest.FixtureRequest, tmp_path: Path, postgres: None, funding_sqlite_template: Path
-) -> AsyncIterator[httpx.AsyncClient]:
-    async with _service_client("funding", request.param, tmp_path, funding_sqlite_template) as client:
-        yield client
-
-
-@pytest.fixture(scope="session")
-async def licensing_sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return await _sqlite_template(tmp_path_factory, "licensing")
-
-
-@pytest.fixture(params=["postgres", "sqlite"])
-async def licensing_client(
-    request: pytest.FixtureRequest, tmp_path: Path, postgres: None, licensing_sqlite_template: Path
-) -> AsyncIterator[httpx.AsyncClient]:
-    async with _service_client("licensing", request.param, tmp_path, licensing_sqlite_template) as client:
-        yield client
-
-
-@pytest.fixture(scope="session")
-async def matching_sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return await _sqlite_template(tmp_path_factory, "matching")
-
-
-@pytest.fixture(params=["postgres", "sqlite"])
-async def matching_client(
-    request: pytest.FixtureRequest, tmp_path: Path, postgres: None, matching_sqlite_template: Path
-) -> AsyncIterator[httpx.AsyncClient]:
-    async with _service_client("matching", request.param, tmp_path, matching_sqlite_template) as client:
-        yield client
+for _service in SERVICES:
+    _service_fixtures(_service)
