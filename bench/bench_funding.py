@@ -1,30 +1,40 @@
-"""Approvals per second under contention for one round's budget, next to the same approvals without contention,
-measured in the same run; and the overspend check (500 approvals racing for a budget of 100).
+"""Approvals per second under contention for one round's budget, next to a plain insert rate measured in the same
+run, through the same HTTP stack and the same server; and the overspend check (500 approvals racing for a budget
+of 100).
 
 Every approval (POST /v1/applications/{id}/transitions, action approve, 1 fen) takes the application's row lock,
 then appends its commitment to the round's ledger under the round's row lock (service.ledger.append_entries), so
-approvals of one round queue on that lock; approvals of different rounds do not.
+approvals of one round queue on that lock.
 
 * The funding API runs as deployed (uvicorn, one worker process: ``python -m shared.cli funding api``) on the
   PostgreSQL database ``seedbed_bench_funding``, migrated afresh. The pool, programme and rounds are set up through
   the API; the applications under review are written straight into the table (as the earlier steps leave them),
   so that only approvals are measured.
-* **contended**: ``--approvals`` approvals of applications of ONE round (its budget covers them all), sent over
+* **approvals**: ``--approvals`` approvals of applications of ONE round (its budget covers them all), sent over
   ``--connections`` keep-alive connections at once.
-* **uncontended**: as many approvals spread over ``--connections`` rounds, each connection approving only its own
-  round's applications: no two requests in flight wait on the same round.
-* Each is run ``--repeats`` times, alternating; the medians and their ratio are printed.
+* **plain insert, over HTTP** (the baseline the issue asks for): as many ``POST /v1/dated-amounts``, the cheapest
+  create route of the same server: the same middleware, token check, body validation and unit of work, and one
+  INSERT (with its audit row, which every write has), nothing else. A route added only for the bench would be an
+  endpoint to secure and document in production; this one costs what "one audited insert" costs here. The ratio
+  approvals / plain inserts is what an approval costs beyond the cheapest write the stack can do.
+* **plain insert, database only**: as many single-row INSERTs of ledger-like rows (a copy of ``ledger_entries``
+  with its indexes) sent straight with asyncpg over ``--connections`` connections, each its own transaction: what
+  PostgreSQL alone does on this machine, for scale.
+* Each is run ``--repeats`` times, in turn; the medians and the ratio are printed. ``--uncontended`` adds the same
+  approvals spread over ``--connections`` rounds (no two requests in flight wait on the same round).
 * **overspend**: 500 approvals racing for a round whose budget covers 100 of them: exactly 100 must be approved,
   the rest refused with budget_exhausted, and the round's balance must reconcile with its entries.
 
     .venv/bin/python bench/bench_funding.py [--approvals 1000] [--connections 16] [--repeats 3]
 
-The CPU time the API process and its PostgreSQL backends spent per approval is printed too (from /proc): on a
-shared machine it is the figure other load inflates least, and it bounds what two dedicated cores could do.
+The CPU time the API processes and their PostgreSQL backends spent per request is printed too (from /proc): on a
+shared machine it is the figure other load inflates least, and it bounds what two dedicated cores could do. The SQL
+statements of one approval are counted in-process (the same app, a SQLAlchemy event) before the load starts.
 
 Only 127.0.0.1 is used. The load generator is a small asyncio HTTP/1.1 client (raw streams: far cheaper per request
 than a full client, so that the API process gets the CPU).
 """
+
 
 from __future__ import annotations
 
@@ -77,7 +87,7 @@ def start_api(url: str) -> subprocess.Popen:  # type: ignore[type-arg]
            "SEEDBED_FUNDING_KAFKA_TOPIC_PREFIX": "bench.", "SEEDBED_FUNDING_DATABASE_POOL_SIZE": "20"}
     process = subprocess.Popen([sys.executable, "-m", "shared.cli", "funding", "api"], env=env, cwd=ROOT,
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.time() + 30
+    deadline = time.time() + 60
     while time.time() < deadline:
         try:
             if httpx.get(f"http://{HOST}:{PORT}/healthz", timeout=1).status_code == 200:
@@ -138,6 +148,28 @@ async def under_review(url: str, round_: dict[str, str], count: int) -> list[str
     return [str(i) for i in ids]
 
 
+async def statements_per_approval(url: str, round_: dict[str, str]) -> list[str]:
+    """The SQL statements of one approval, counted in this process on the same app and database (the server's own
+    statements are not visible from outside without pg_stat_statements)."""
+    from sqlalchemy import event
+
+    from services.funding.app import create_app
+    from services.funding.settings import Settings
+
+    (application_id,) = await under_review(url, round_, 1)
+    app = create_app(Settings(environment="local", database_url=url, kafka_topic_prefix="bench."))
+    statements: list[str] = []
+    async with app.router.lifespan_context(app):
+        event.listen(app.state.engine.sync_engine, "before_cursor_execute",
+                     lambda _c, _cur, statement, *_: statements.append(" ".join(statement.split())))
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench",
+                                     headers={"Authorization": f"Bearer {TOKEN}"}) as client:
+            response = await client.post(f"/v1/applications/{application_id}/transitions", json=APPROVE,
+                                         headers={"If-Match": '"1"', "Idempotency-Key": str(uuid.uuid4())})
+            assert response.status_code == 200, response.text
+    return statements
+
+
 # --- CPU time: a figure the machine's other load does not inflate ------------------------------------------------------
 
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -150,6 +182,20 @@ def cpu_seconds(pid: int) -> float:
     except OSError:
         return 0.0
     return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and its descendants (uvicorn's worker processes)."""
+    found, frontier = [pid], [pid]
+    while frontier:
+        parent = frontier.pop()
+        try:
+            children = Path(f"/proc/{parent}/task/{parent}/children").read_text().split()
+        except OSError:
+            continue
+        found += [int(c) for c in children]
+        frontier += [int(c) for c in children]
+    return found
 
 
 async def backend_pids(url: str) -> list[int]:
@@ -166,25 +212,51 @@ async def backend_pids(url: str) -> list[int]:
         await engine.dispose()
 
 
+class CpuMeter:
+    """CPU seconds spent by the API's processes and the database's backends between start() and stop()."""
+
+    def __init__(self, api_pid: int, url: str) -> None:
+        self.api_pid, self.url = api_pid, url
+
+    async def start(self) -> None:
+        self.api = {p: cpu_seconds(p) for p in process_tree(self.api_pid)}
+        self.db = {p: cpu_seconds(p) for p in await backend_pids(self.url)}
+
+    async def stop(self) -> tuple[float, float]:
+        api = sum(cpu_seconds(p) - self.api.get(p, 0.0) for p in process_tree(self.api_pid))
+        db = sum(cpu_seconds(p) - self.db.get(p, 0.0) for p in await backend_pids(self.url))
+        return api, db
+
+
 # --- the load --------------------------------------------------------------------------------------------------------
 
-BODY = json.dumps({"action": "approve", "amount_fen": 1}).encode()
+APPROVE = {"action": "approve", "amount_fen": 1}
+APPROVE_BODY = json.dumps(APPROVE).encode()
 
 
-async def approve_all(shares: list[list[str]]) -> tuple[float, Counter[str], list[float]]:
-    """Each share approved in order over its own keep-alive connection, all connections at once. Returns the
-    elapsed seconds, the answers (status and code) and the latencies."""
+def approval(application_id: str) -> bytes:
+    return (f"POST /v1/applications/{application_id}/transitions HTTP/1.1\r\nHost: {HOST}\r\n"
+            f"Authorization: Bearer {TOKEN}\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(APPROVE_BODY)}\r\nIf-Match: \"1\"\r\n"
+            f"Idempotency-Key: {uuid.uuid4()}\r\n\r\n").encode() + APPROVE_BODY
+
+
+def plain_insert(item: str) -> bytes:
+    body = json.dumps({"issuer": "基准", "item": item, "amount_fen": 100, "effective_from": "2026-01-01"}).encode()
+    return (f"POST /v1/dated-amounts HTTP/1.1\r\nHost: {HOST}\r\nAuthorization: Bearer {TOKEN}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n").encode() + body
+
+
+async def send_all(shares: list[list[bytes]]) -> tuple[float, Counter[str], list[float]]:
+    """Each share's requests sent in order over its own keep-alive connection, all connections at once. Returns the
+    elapsed seconds, the answers (status, and the problem's code) and the latencies."""
     answers: Counter[str] = Counter()
     latencies: list[float] = []
 
-    async def connection(share: list[str]) -> None:
+    async def connection(share: list[bytes]) -> None:
         reader, writer = await asyncio.open_connection(HOST, PORT)
         try:
-            for application_id in share:
-                request = (f"POST /v1/applications/{application_id}/transitions HTTP/1.1\r\nHost: {HOST}\r\n"
-                           f"Authorization: Bearer {TOKEN}\r\nContent-Type: application/json\r\n"
-                           f"Content-Length: {len(BODY)}\r\nIf-Match: \"1\"\r\n"
-                           f"Idempotency-Key: {uuid.uuid4()}\r\n\r\n").encode() + BODY
+            for request in share:
                 started = time.perf_counter()
                 writer.write(request)
                 head = await reader.readuntil(b"\r\n\r\n")
@@ -193,7 +265,7 @@ async def approve_all(shares: list[list[str]]) -> tuple[float, Counter[str], lis
                 body = await reader.readexactly(length)
                 latencies.append(time.perf_counter() - started)
                 status = head.split(b" ", 2)[1].decode()
-                answers[status if status == "200" else f"{status} {json.loads(body).get('code')}"] += 1
+                answers[status if status < "300" else f"{status} {json.loads(body).get('code')}"] += 1
         finally:
             writer.close()
 
@@ -202,77 +274,135 @@ async def approve_all(shares: list[list[str]]) -> tuple[float, Counter[str], lis
     return time.perf_counter() - started, answers, latencies
 
 
+def spread(items: list[bytes], connections: int) -> list[list[bytes]]:
+    return [items[n::connections] for n in range(connections)]
+
+
+async def raw_inserts(url: str, count: int, connections: int) -> float:
+    """``count`` single-row INSERTs of ledger-like rows over ``connections`` asyncpg connections (each its own
+    transaction); the elapsed seconds."""
+    import asyncpg
+
+    dsn = url.replace("postgresql+asyncpg://", "postgresql://")
+    setup = await asyncpg.connect(dsn)
+    try:
+        await setup.execute("CREATE TABLE IF NOT EXISTS bench_plain_inserts "
+                            "(LIKE ledger_entries INCLUDING DEFAULTS INCLUDING INDEXES)")
+    finally:
+        await setup.close()
+    programme_id, round_id = uuid.uuid4(), uuid.uuid4()
+    insert = ("INSERT INTO bench_plain_inserts (programme_id, round_id, kind, amount_fen, reference, key, entry_date,"
+              " created_by, created_at) VALUES ($1, $2, 'committed', 1, $3, $4, current_date, 'bench', now())")
+    pool = await asyncpg.create_pool(dsn, min_size=connections, max_size=connections)
+    try:
+        async def connection(share: int) -> None:
+            async with pool.acquire() as conn:
+                statement = await conn.prepare(insert)
+                for _ in range(share):
+                    reference = str(uuid.uuid4())
+                    await statement.fetch(programme_id, round_id, reference, f"application:{reference}:committed")
+
+        started = time.perf_counter()
+        await asyncio.gather(*(connection(count // connections + (n < count % connections))
+                               for n in range(connections)))
+        return time.perf_counter() - started
+    finally:
+        await pool.close()
+
+
 async def balance(round_id: str) -> dict[str, object]:
     async with httpx.AsyncClient(base_url=f"http://{HOST}:{PORT}", headers={"Authorization": f"Bearer {TOKEN}"},
                                  timeout=60) as client:
         return (await client.get(f"/v1/rounds/{round_id}/balance")).raise_for_status().json()  # type: ignore[no-any-return]
 
 
-async def main(approvals: int, connections: int, repeats: int) -> None:
+def p(values: list[float], q: int) -> float:
+    return statistics.quantiles(values, n=100)[q - 1] * 1000 if len(values) > 1 else values[0] * 1000
+
+
+async def main(approvals: int, connections: int, repeats: int, uncontended: bool) -> None:
     url = await fresh_database()
     process = start_api(url)
+    meter = CpuMeter(process.pid, url)
+    scenarios = ["approvals", *(["uncontended"] if uncontended else []), "plain insert (HTTP)"]
+    rates: dict[str, list[float]] = {s: [] for s in [*scenarios, "plain insert (database)"]}
+    cpu: dict[str, list[tuple[float, float]]] = {s: [] for s in scenarios}
+    latency: dict[str, list[float]] = {s: [] for s in scenarios}
+    loads: list[float] = []
     try:
-        results: dict[str, list[float]] = {"contended": [], "uncontended": []}
-        cpu: dict[str, list[tuple[float, float]]] = {"contended": [], "uncontended": []}
-        latency: dict[str, list[float]] = {"contended": [], "uncontended": []}
+        (counted_round,) = await setup_rounds(1, 10)
+        statements = await statements_per_approval(url, counted_round)
         for repeat in range(repeats):
-            for scenario in ("contended", "uncontended"):
-                if scenario == "contended":
+            for scenario in scenarios:
+                rounds = []
+                if scenario == "approvals":
                     (round_,) = await setup_rounds(1, approvals)
-                    ids = await under_review(url, round_, approvals)
-                    shares = [ids[n::connections] for n in range(connections)]
                     rounds = [round_]
-                else:
+                    shares = spread([approval(i) for i in await under_review(url, round_, approvals)], connections)
+                elif scenario == "uncontended":
                     rounds = await setup_rounds(connections, approvals)
                     per_round = approvals // connections
-                    shares = [await under_review(url, r, per_round) for r in rounds]
-                pids = await backend_pids(url)
-                api_before, db_before = cpu_seconds(process.pid), {p: cpu_seconds(p) for p in pids}
-                elapsed, answers, latencies = await approve_all(shares)
-                api_ms = (cpu_seconds(process.pid) - api_before) * 1000
-                pids_after = await backend_pids(url)
-                db_ms = sum(cpu_seconds(p) - db_before.get(p, 0.0) for p in pids_after) * 1000
-                approved = answers["200"]
-                assert approved == sum(len(s) for s in shares), (scenario, answers)
+                    shares = [[approval(i) for i in await under_review(url, r, per_round)] for r in rounds]
+                else:
+                    shares = spread([plain_insert(f"bench_{repeat}_{n}") for n in range(approvals)], connections)
+                await meter.start()
+                elapsed, answers, latencies = await send_all(shares)
+                api_s, db_s = await meter.stop()
+                done = sum(answers[s] for s in ("200", "201"))
+                assert done == sum(len(s) for s in shares), (scenario, answers)
                 for r in rounds:
                     b = await balance(r["id"])
                     assert b["reconciled"] and b["committed_fen"] <= b["budget_fen"], b
-                rate = approved / elapsed
-                results[scenario].append(rate)
-                cpu[scenario].append((api_ms / approved, db_ms / approved))
+                rates[scenario].append(done / elapsed)
+                cpu[scenario].append((api_s * 1000 / done, db_s * 1000 / done))
                 latency[scenario].extend(latencies)
-                print(f"run {repeat + 1} {scenario:>11}: {approved} approvals in {elapsed:.2f}s = {rate:.0f}/s "
-                      f"(p50 {statistics.median(latencies) * 1000:.1f} ms)", flush=True)
+                loads.append(os.getloadavg()[0])
+                print(f"run {repeat + 1} {scenario:>23}: {done} in {elapsed:.2f}s = {done / elapsed:.0f}/s "
+                      f"(p50 {statistics.median(latencies) * 1000:.1f} ms; CPU/request API "
+                      f"{api_s * 1000 / done:.1f} ms, PostgreSQL {db_s * 1000 / done:.1f} ms)", flush=True)
+            elapsed = await raw_inserts(url, approvals, connections)
+            rates["plain insert (database)"].append(approvals / elapsed)
+            print(f"run {repeat + 1} {'plain insert (database)':>23}: {approvals} in {elapsed:.2f}s = "
+                  f"{approvals / elapsed:.0f}/s", flush=True)
 
         # The overspend check: 500 racing for 100.
         (tight,) = await setup_rounds(1, 100)
         ids = await under_review(url, tight, 500)
-        _, answers, _ = await approve_all([ids[n::connections] for n in range(connections)])
+        _, answers, _ = await send_all(spread([approval(i) for i in ids], connections))
         b = await balance(tight["id"])
         overspend = b["committed_fen"] - b["budget_fen"]  # type: ignore[operator]
     finally:
         stop(process)
 
-    contended, uncontended = statistics.median(results["contended"]), statistics.median(results["uncontended"])
+    median = {s: statistics.median(r) for s, r in rates.items()}
     print()
-    print(f"approvals, {approvals} per run, {connections} connections, {repeats} runs each (medians):")
-    print(f"  contended (one round)        {contended:8.0f} approvals/s   p50 "
-          f"{statistics.median(latency['contended']) * 1000:6.1f} ms   p99 "
-          f"{statistics.quantiles(latency['contended'], n=100)[98] * 1000:6.1f} ms")
-    print(f"  uncontended ({connections} rounds)     {uncontended:8.0f} approvals/s   p50 "
-          f"{statistics.median(latency['uncontended']) * 1000:6.1f} ms   p99 "
-          f"{statistics.quantiles(latency['uncontended'], n=100)[98] * 1000:6.1f} ms")
-    print(f"  ratio contended / uncontended  {contended / uncontended:.2f}")
-    for scenario in ("contended", "uncontended"):
-        api_ms = statistics.median(a for a, _ in cpu[scenario])
-        db_ms = statistics.median(d for _, d in cpu[scenario])
-        print(f"  CPU per approval, {scenario:>11}: API {api_ms:.1f} ms + PostgreSQL {db_ms:.1f} ms "
-              f"(on 2 cores of its own: at most ~{2000 / (api_ms + db_ms):.0f} approvals/s)")
-    print(f"  load average while measuring (the machine is shared): {os.getloadavg()[0]:.1f}")
+    print(f"{approvals} requests per run, {connections} connections, {repeats} runs each (medians); the API as "
+          "`python -m shared.cli funding api` (one uvicorn process)")
+    for scenario in rates:
+        line = f"  {scenario:<24} {median[scenario]:8.0f}/s"
+        if scenario in latency:
+            api_ms = statistics.median(a for a, _ in cpu[scenario])
+            db_ms = statistics.median(d for _, d in cpu[scenario])
+            line += (f"   p50 {p(latency[scenario], 50):6.1f} ms  p99 {p(latency[scenario], 99):6.1f} ms   CPU per "
+                     f"request: API {api_ms:4.1f} ms + PostgreSQL {db_ms:3.1f} ms")
+        print(line)
+    print(f"  ratio approvals / plain insert (HTTP)       {median['approvals'] / median['plain insert (HTTP)']:.2f}")
+    print(f"  ratio approvals / plain insert (database)   {median['approvals'] / median['plain insert (database)']:.3f}")
+    if uncontended:
+        print(f"  ratio approvals on one round / on {connections} rounds  "
+              f"{median['approvals'] / median['uncontended']:.2f}")
+    api_ms = statistics.median(a for a, _ in cpu["approvals"])
+    db_ms = statistics.median(d for _, d in cpu["approvals"])
+    print(f"  an approval: {len(statements)} SQL statements (besides BEGIN and COMMIT); CPU {api_ms + db_ms:.1f} ms "
+          f"(on 2 cores of its own: at most ~{2000 / (api_ms + db_ms):.0f} approvals/s)")
+    print(f"  load average (1 min) while measuring, the machine being shared: median {statistics.median(loads):.1f}, "
+          f"max {max(loads):.1f}")
     print(f"  aim: at least {AIM_APPROVALS_PER_SECOND} approvals/s under contention: "
-          f"{'met' if contended >= AIM_APPROVALS_PER_SECOND else 'NOT met'}")
+          f"{'met' if median['approvals'] >= AIM_APPROVALS_PER_SECOND else 'NOT met'}")
     print(f"overspend check, 500 racing for a budget of 100: {dict(answers)}; committed {b['committed_fen']} of "
           f"{b['budget_fen']}, reconciled {b['reconciled']}, overspend {overspend}")
+    if os.environ.get("BENCH_SHOW_STATEMENTS"):
+        print("the statements of one approval:", *(f"  {s[:160]}" for s in statements), sep="\n")
     assert answers == Counter({"200": 100, "409 budget_exhausted": 400}) and overspend == 0 and b["reconciled"]
 
 
@@ -281,5 +411,7 @@ if __name__ == "__main__":
     parser.add_argument("--approvals", type=int, default=1000)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--uncontended", action="store_true", help="also approvals spread over as many rounds as "
+                                                                   "connections")
     args = parser.parse_args()
-    asyncio.run(main(args.approvals, args.connections, args.repeats))
+    asyncio.run(main(args.approvals, args.connections, args.repeats, args.uncontended))
