@@ -68,7 +68,7 @@ class Records(Generic[T]):
         row = await session.get(self.model, row_id)
         if row is None:
             raise NotFound(f"no {self.scope.noun} {row_id}")
-        self.scope.ensure_readable(actor, row, row_id)
+        await self.scope.check_readable(session, actor, row, row_id)
         return row
 
     async def get_for_change(self, session: AsyncSession, actor: Actor, row_id: Any, *,
@@ -83,7 +83,7 @@ class Records(Generic[T]):
         row = await session.get(self.model, row_id, with_for_update=True, populate_existing=True)
         if row is None:
             raise NotFound(f"no {self.scope.noun} {row_id}")
-        self.scope.ensure_readable(actor, row, row_id)
+        await self.scope.check_readable(session, actor, row, row_id)
         self.scope.ensure_manageable(actor, row)
         if if_match is not _NOT_GIVEN and not (optional_if_match and if_match is None):
             check_if_match(if_match, row.version)  # type: ignore[arg-type, attr-defined]

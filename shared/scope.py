@@ -24,7 +24,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, Select, false, or_, true
+from sqlalchemy import ColumnElement, Select, exists, false, or_, select, true
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import Actor, Principal, Role
 from shared.errors import NotFound, PermissionDenied
@@ -176,6 +177,29 @@ class IsSet:
 
 
 @dataclass(frozen=True)
+class Assigned:
+    """A reviewer's rows: those an assignment row ties to the reviewer (the token's subject), as an officer assigned
+    them. The row alone does not say who is assigned, so the tie is decided in SQL only: lists add
+    :meth:`condition`, and :class:`shared.repository.Records` checks one loaded row with a query
+    (:meth:`ScopeRule.check_readable`); :meth:`holds` refuses to guess."""
+
+    column: Any  # the row's id
+    assigned: Any  # the assignment's column naming the row
+    reviewer: Any  # the assignment's column naming the reviewer
+
+    in_sql = True
+
+    def condition(self, principal: Principal) -> ColumnElement[bool]:
+        return self.column.in_(select(self.assigned).where(self.reviewer == principal.subject))
+
+    def holds(self, principal: Principal, row: Any) -> bool:
+        raise TypeError("an assignment is found in SQL: check the row with ScopeRule.check_readable")
+
+    def refusal(self, row: Any) -> tuple[str, str | None]:
+        return "a reviewer reaches only what they are assigned", None
+
+
+@dataclass(frozen=True)
 class AnyOf:
     """Rows reached through any of ``ties`` (an officer's district, or what is public)."""
 
@@ -221,6 +245,18 @@ class ScopeRule:
         """NotFound (not 403) for a row outside the reading scope: its existence is not revealed."""
         if not self.may_read(actor, row):
             raise NotFound(f"no {self.noun} {row_id}")
+
+    async def check_readable(self, session: AsyncSession, actor: Actor, row: Any, row_id: Any) -> None:
+        """:meth:`ensure_readable` for one loaded row, asking the database when the caller's tie is decided in SQL
+        (:class:`Assigned`)."""
+        tie = self.readers.get(actor.principal.role)
+        if getattr(tie, "in_sql", False):
+            assert tie is not None
+            key = type(row).__mapper__.primary_key[0]  # the row is an ORM object: its table's (single) key
+            if not await session.scalar(select(exists().where(key == row_id, tie.condition(actor.principal)))):
+                raise NotFound(f"no {self.noun} {row_id}")
+            return
+        self.ensure_readable(actor, row, row_id)
 
     def ensure_manageable(self, actor: Actor, row: Any) -> None:
         """403 naming the reason and the deciding field. ``row`` may be a mapping of the values of a record about

@@ -24,6 +24,8 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field
 
+from shared.ids import validate_uscc
+
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
@@ -76,6 +78,8 @@ def _money(low: int, high: int, description: str) -> Any:
 
 
 Fen = _money(0, FEN_LIMIT, "amount in fen (分); 1 元 = 100 分")
+# An amount that must be there to mean anything (a budget, a cap, a grant asked for): zero is refused with the rest.
+PositiveFen = _money(1, FEN_LIMIT, "amount in fen (分), above 0; 1 元 = 100 分")
 
 
 def decimal_between(low: int, high: int, places: int, **field: Any) -> Any:
@@ -106,6 +110,11 @@ def _moment_within_calendar(moment: datetime) -> datetime:
 
 # An instant: a date and time with its offset (a time without one could be any instant), within the calendar.
 Moment = Annotated[AwareDatetime, AfterValidator(_moment_within_calendar)]
+
+
+# A unified social credit code (统一社会信用代码), checked (GB 32100) and normalised (upper case, no spaces).
+USCC = Annotated[str, Field(min_length=1, max_length=40, examples=["91330100716105852F"]),
+                 AfterValidator(validate_uscc)]
 
 
 # --- text ---------------------------------------------------------------------------------------------------------

@@ -41,8 +41,8 @@ TERMS: dict[str, Any] = {
 }
 
 
-def _token(role: Role, **claims: Any) -> dict[str, str]:
-    return {"Authorization": f"Bearer {issue_token(secret=LOCAL_JWT_SECRET, role=role, subject='demo-loader', **claims)}"}
+def _token(role: Role, subject: str = "demo-loader", **claims: Any) -> dict[str, str]:
+    return {"Authorization": f"Bearer {issue_token(secret=LOCAL_JWT_SECRET, role=role, subject=subject, **claims)}"}
 
 
 ADMIN = _token(Role.ADMIN)

@@ -33,7 +33,8 @@ from shared.ids import HUZHOU_DISTRICTS
 
 WAN = 1_000_000
 POOL_NAME = "2026年播种计划配套基金（演示）"
-REVIEWER = _token(Role.REVIEWER)
+REVIEWER_ID = "demo-expert"
+REVIEWER = _token(Role.REVIEWER, subject=REVIEWER_ID)
 IN_HUZHOU = {"kind": "district", "values": sorted(HUZHOU_DISTRICTS), "label": "在湖州注册"}
 PROGRAMMES: tuple[dict[str, Any], ...] = (
     {"name": "专精特新企业研发项目资助", "instrument": "grant", "budget_fen": 2000 * WAN, "cap": 50 * WAN,
@@ -125,6 +126,9 @@ async def _journey(client: httpx.AsyncClient, tally: Tally, round_id: str, uscc:
                                       **who, "If-Match": f'"{application["version"]}"',
                                       "Idempotency-Key": str(uuid.uuid4())})
         if application is not None and action == "start_review":
+            # The programme office assigns the demo's expert (declared once, without ties), who then scores.
+            await _call(client, tally, "reviewer", "POST", f"/v1/applications/{application['id']}/reviewers",
+                        headers=CITY_OFFICER, json={"reviewer_id": REVIEWER_ID})
             await _call(client, tally, "review", "POST", f"/v1/applications/{application['id']}/reviews",
                         headers=REVIEWER, json={"conflict_of_interest": False, "score": 82})
 
@@ -133,6 +137,8 @@ async def load(client: httpx.AsyncClient, usccs: list[str]) -> Tally:
     """The demo through the funding API behind ``client``, with applications of ``usccs`` (firms funding knows)."""
     tally = Tally()
     rounds = await _programmes(client, tally)
+    if (await client.get("/v1/reviewers/me/declaration", headers=REVIEWER)).status_code == 404:
+        await _call(client, tally, "declaration", "PUT", "/v1/reviewers/me/declaration", headers=REVIEWER, json={})
     if not rounds or not usccs:
         return tally
     grant_round = rounds[PROGRAMMES[0]["name"]]["id"]

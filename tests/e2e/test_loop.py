@@ -561,8 +561,12 @@ class Loop:
         application = await step("submit", FIRM)
         assert (application["status"], application["eligibility_outcome"]) == ("eligibility_checked", "eligible")
         application = await step("start_review", CITY_OFFICER)
-        ok(await fund.post(f"/v1/applications/{application['id']}/reviews", headers=token(Role.REVIEWER,
-                                                                                          subject="expert-zhou"),
+        # The office assigns an expert who declared no tie with the firm; the expert scores.
+        zhou = token(Role.REVIEWER, subject="expert-zhou")
+        ok(await fund.put("/v1/reviewers/me/declaration", headers=zhou, json={}), 200)
+        ok(await fund.post(f"/v1/applications/{application['id']}/reviewers", headers=CITY_OFFICER,
+                           json={"reviewer_id": "expert-zhou"}))
+        ok(await fund.post(f"/v1/applications/{application['id']}/reviews", headers=zhou,
                            json={"conflict_of_interest": False, "score": 88}))
         # More than the round holds is refused: the ledger never commits money it does not have.
         refused = await fund.post(f"/v1/applications/{application['id']}/transitions",

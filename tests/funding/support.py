@@ -126,3 +126,30 @@ async def approved(client: httpx.AsyncClient, firm: dict[str, Any], round_id: st
     assert app["status"] == "eligibility_checked", app
     app = await moved(client, app, "start_review", officer)
     return await moved(client, app, "approve", officer, amount_fen=amount_fen)
+
+
+def reviewer(subject: str = "reviewer-1") -> dict[str, str]:
+    return token(Role.REVIEWER, subject=subject)
+
+
+async def declare(client: httpx.AsyncClient, subject: str = "reviewer-1", **declaration: Any) -> dict[str, Any]:
+    """The reviewer's declaration of interests, written or replaced (``ties=[{"uscc", "kind"}]``,
+    ``organisation_uscc``)."""
+    headers = reviewer(subject)
+    current = await client.get("/v1/reviewers/me/declaration", headers=headers)
+    if current.status_code == 200:
+        headers = {**headers, "If-Match": current.headers["ETag"]}
+    return ok(await client.put("/v1/reviewers/me/declaration", json=declaration, headers=headers), 200)
+
+
+async def assign(client: httpx.AsyncClient, application: dict[str, Any], subject: str = "reviewer-1",
+                 officer: dict[str, str] = CITY_OFFICER) -> httpx.Response:
+    return await client.post(f"/v1/applications/{application['id']}/reviewers", json={"reviewer_id": subject},
+                             headers=officer)
+
+
+async def assigned(client: httpx.AsyncClient, application: dict[str, Any], subject: str = "reviewer-1") -> dict[str, Any]:
+    """``subject`` declared (without ties, unless declared before) and assigned to the application."""
+    if (await client.get("/v1/reviewers/me/declaration", headers=reviewer(subject))).status_code == 404:
+        await declare(client, subject)
+    return ok(await assign(client, application, subject))

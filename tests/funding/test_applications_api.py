@@ -19,6 +19,7 @@ from tests.funding.support import (
     add_firm,
     apply,
     approved,
+    assigned,
     balance,
     database_url,
     moved,
@@ -60,6 +61,7 @@ async def test_from_draft_to_closed_in_tranches_with_the_ledger_and_events(fundi
     assert reasons["tier_held:little_giant,srdi_sme"]["facts"] == {"held_tiers": "srdi_sme"}
     assert reasons["district:330502"]["reason"] == "registered in 330502"
     review = await moved(client, checked, "start_review", CITY_OFFICER)
+    await assigned(client, review)
     declared = ok(await client.post(f"/v1/applications/{review['id']}/reviews",
                                     json={"conflict_of_interest": False, "score": 86}, headers=REVIEWER))
     assert declared["score"] == 86
@@ -196,10 +198,15 @@ async def test_reviewers_declare_conflicts_of_interest_once_and_give_no_score_wi
     round_ = await open_round(client)
     firm = await add_firm(client, 6)
     app = ok(await apply(client, firm, round_["id"]))
-    # Not under review yet: reviewers do not see it.
+    # Not assigned: reviewers do not see it.
     assert (await client.post(f"/v1/applications/{app['id']}/reviews", json={"conflict_of_interest": True},
                               headers=REVIEWER)).status_code == 404
     app = await moved(client, app, "submit", firm["token"])
+    await assigned(client, app)
+    # Assigned, not under review yet: nothing to declare on.
+    early = await client.post(f"/v1/applications/{app['id']}/reviews", json={"conflict_of_interest": False},
+                              headers=REVIEWER)
+    assert expect_problem(early, 409)["errors"][0]["field"] == "status"
     app = await moved(client, app, "start_review", CITY_OFFICER)
     both = await client.post(f"/v1/applications/{app['id']}/reviews",
                              json={"conflict_of_interest": True, "score": 90}, headers=REVIEWER)
@@ -210,7 +217,7 @@ async def test_reviewers_declare_conflicts_of_interest_once_and_give_no_score_wi
                               headers=REVIEWER)
     assert expect_problem(twice, 409)["errors"][0]["field"] == "reviewer"
     read = ok(await client.get(f"/v1/applications/{app['id']}", headers=CITY_OFFICER), 200)
-    assert read["reviews"] == {"declarations": 1, "conflicts_of_interest": 1, "scores": 0, "mean_score": None}
+    assert read["reviews"] == {"assigned": 1, "declarations": 1, "conflicts_of_interest": 1, "scores": 0, "mean_score": None}
 
 
 async def test_a_similar_project_funded_by_another_programme_is_flagged_on_approval(
@@ -239,6 +246,7 @@ async def test_the_applicant_does_not_see_who_reviewed_it(funding_client: httpx.
     app = ok(await apply(client, firm, round_["id"]))
     app = await moved(client, app, "submit", firm["token"])
     app = await moved(client, app, "start_review", CITY_OFFICER)
+    await assigned(client, app)
     ok(await client.post(f"/v1/applications/{app['id']}/reviews", json={"conflict_of_interest": False, "score": 70},
                          headers=REVIEWER))
     assert (await client.get(f"/v1/applications/{app['id']}/reviews", headers=firm["token"])).status_code == 403

@@ -335,7 +335,16 @@ async def scenarios_world(client: httpx.AsyncClient) -> World:
     return world
 
 
-WORLDS = {"registry": registry_world, "matching": matching_world, "scenarios": scenarios_world}
+async def funding_world(client: httpx.AsyncClient) -> World:
+    """Funding's routes; the reviewer has declared their interests, so that reading one's declaration reads one."""
+    world = await generic_world(client)
+    declared = await client.put("/v1/reviewers/me/declaration", json={}, headers=token(Role.REVIEWER))
+    assert declared.status_code == 200, declared.text
+    return world
+
+
+WORLDS = {"registry": registry_world, "matching": matching_world, "scenarios": scenarios_world,
+          "funding": funding_world}
 
 
 async def generic_world(client: httpx.AsyncClient) -> World:

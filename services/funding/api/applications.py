@@ -1,5 +1,6 @@
 """/v1/applications: applications (申报) and awards, their steps, reviewers' declarations; /v1/double-support-flags:
-similar projects of one firm funded twice, for officers to review."""
+similar projects of one firm funded twice, for officers to review. Reviewers declare their interests once
+(``/v1/reviewers/me/declaration``, the kit's routes) and reach only the applications assigned to them."""
 
 from __future__ import annotations
 
@@ -9,14 +10,17 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Header, Query, Response
 
 from services.funding.domain.applications import ApplicationStatus, Origin
+from services.funding.models import ReviewerDeclaration
 from services.funding.schemas import applications as schemas
 from services.funding.service import applications as service
 from shared.app import Sessions, WorkOf
 from shared.auth import Actor, Role, require_actor
 from shared.http import Page, etag
 from shared.idempotency import IDEMPOTENCY_RESPONSES, IdempotencyRequired
+from shared.reviewers import declaration_router
 
 router = APIRouter(tags=["applications"])
+router.include_router(declaration_router(ReviewerDeclaration))
 
 Reader = Annotated[Actor, require_actor(Role.ADMIN, Role.OFFICER, Role.REVIEWER, Role.ENTERPRISE, Role.SERVICE)]
 Applicant = Annotated[Actor, require_actor(Role.ADMIN, Role.OFFICER, Role.ENTERPRISE)]
@@ -74,9 +78,27 @@ async def transition_application(application_id: uuid.UUID, body: schemas.Applic
     return (await service.transition_application(work, actor, application_id, body, if_match, idempotency)).http()
 
 
+@router.post("/v1/applications/{application_id}/reviewers", status_code=201, response_model=schemas.AssignmentRead,
+             summary="Assign a reviewer (who has declared their interests) to an application",
+             responses={409: {"description": "the reviewer is tied to the applicant (`ties` names each), has not "
+                                             "declared, is assigned already, or the application is not in review"}})
+async def assign_reviewer(application_id: uuid.UUID, body: schemas.AssignmentCreate, actor: Officer,
+                          work: WorkOf) -> schemas.AssignmentRead:
+    return await service.assign_reviewer(work, actor, application_id, body)
+
+
+@router.get("/v1/applications/{application_id}/reviewers", response_model=list[schemas.AssignmentRead],
+            summary="The reviewers assigned to an application (programme staff)")
+async def list_assignments(application_id: uuid.UUID, actor: OfficerReader,
+                           sessions: Sessions) -> list[schemas.AssignmentRead]:
+    return await service.list_assignments(sessions, actor, application_id)
+
+
 @router.post("/v1/applications/{application_id}/reviews", status_code=201, response_model=schemas.ReviewRead,
-             summary="Declare a conflict of interest (回避), or none and a score, on an application under review",
-             responses={409: {"description": "not under review, or this reviewer has declared already"}})
+             summary="Declare a conflict of interest (回避), or none and a score, on an application under review "
+                     "assigned to the caller",
+             responses={409: {"description": "not under review, this reviewer has declared already, or their "
+                                             "declaration of interests ties them to the applicant (`ties`)"}})
 async def declare_review(application_id: uuid.UUID, body: schemas.ReviewCreate, actor: Reviewer,
                          work: WorkOf) -> schemas.ReviewRead:
     review = await service.declare_review(work, actor, application_id, body)

@@ -10,7 +10,13 @@ from services.funding.models import (  # noqa: F401
     resources,
     vouchers,
 )
-from services.funding.models.applications import Application, DoubleSupportFlag, ReviewDeclaration
+from services.funding.models.applications import (
+    Application,
+    DoubleSupportFlag,
+    ReviewDeclaration,
+    ReviewerAssignment,
+    ReviewerDeclaration,
+)
 from services.funding.models.base import Base, bus
 from services.funding.models.bookings import Booking
 from services.funding.models.enterprises import EnterpriseProfile
@@ -20,5 +26,6 @@ from services.funding.models.resources import InnovationResource
 from services.funding.models.vouchers import Voucher, VoucherRedemption, VoucherTerms
 
 __all__ = ["Application", "Base", "Booking", "DatedAmount", "DoubleSupportFlag", "EnterpriseProfile", "FundPool",
-           "FundingRound", "InnovationResource", "LedgerEntry", "Programme", "ReviewDeclaration", "Voucher",
+           "FundingRound", "InnovationResource", "LedgerEntry", "Programme", "ReviewDeclaration", "ReviewerAssignment",
+           "ReviewerDeclaration", "Voucher",
            "VoucherRedemption", "VoucherTerms", "bus"]

@@ -1,5 +1,6 @@
-"""Applications (申报) and awards (``domain.applications``), the reviewers' declarations of conflicts of interest,
-and the double-support flags raised on approval (``domain.double_support``).
+"""Applications (申报) and awards (``domain.applications``); the reviewers' declarations of interests, their
+assignments and their reviews (a conflict of interest declared on one application, or a score); and the
+double-support flags raised on approval (``domain.double_support``).
 
 An award without an application (免申即享, or a challenge bounty) is an application row too, with ``origin``
 ``automatic`` and an ``award_key`` that makes it once per rule and firm (or per challenge).
@@ -29,6 +30,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from services.funding.models.base import Base
 from shared.db import UTCDateTime, Versioned, new_id, utcnow
+from shared.reviewers import ReviewerDeclarationColumns
 
 
 class Application(Versioned, Base):
@@ -101,6 +103,30 @@ class ReviewDeclaration(Base):
                          info={"conflict": ("reviewer", "this reviewer has already declared on this application")}),
         CheckConstraint("score IS NULL OR (score >= 0 AND score <= 100)", name="score_range"),
         CheckConstraint("NOT conflict_of_interest OR score IS NULL", name="no_score_with_conflict"),
+    )
+
+
+class ReviewerDeclaration(Versioned, Base, ReviewerDeclarationColumns):
+    """A reviewer's declaration of interests (利益冲突声明), once for every review: their organisation and their ties
+    with firms (``shared.reviewers``). A reviewer is assigned an application only once declared, never one whose
+    applicant they are tied to."""
+
+
+class ReviewerAssignment(Base):
+    """A reviewer assigned to review one application, by an officer of the application's district. A reviewer
+    reads and reviews only the applications assigned to them."""
+
+    __tablename__ = "reviewer_assignments"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    application_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("applications.id"), index=True)
+    reviewer_id: Mapped[str] = mapped_column(String(200), index=True)  # the reviewer's token subject
+    assigned_by: Mapped[str] = mapped_column(String(200))
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("application_id", "reviewer_id", name="uq_reviewer_assignments_application_id",
+                         info={"conflict": ("reviewer_id", "this reviewer is already assigned this application")}),
     )
 
 

@@ -82,6 +82,7 @@ class RejectionRead(BaseModel):
 
 
 class ReviewSummary(BaseModel):
+    assigned: int = Field(description="reviewers assigned")
     declarations: int
     conflicts_of_interest: int
     scores: int
@@ -129,6 +130,18 @@ class ReviewCreate(Strict_):
     conflict_of_interest: bool
     statement: Note | None = None
     score: integer_between(0, 100) | None = None  # type: ignore[valid-type]
+
+
+class AssignmentCreate(Strict_):
+    reviewer_id: Annotated[Line, Field(min_length=1, max_length=200, description="the reviewer's token subject")]
+
+
+class AssignmentRead(BaseModel):
+    id: uuid.UUID
+    application_id: uuid.UUID
+    reviewer_id: str
+    assigned_by: str
+    assigned_at: datetime
 
 
 class ReviewRead(BaseModel):

@@ -43,6 +43,8 @@ from services.funding.models import (
     FundPool,
     Programme,
     ReviewDeclaration,
+    ReviewerAssignment,
+    ReviewerDeclaration,
 )
 from services.funding.schemas import applications as schemas
 from services.funding.service.ledger import append_entries, balance_of
@@ -50,6 +52,7 @@ from services.funding.service.programmes import ROUND_SCOPE, programme_of, round
 from services.funding.service.refusals import refusals
 from shared.auth import Actor, Role
 from shared.clock import programme_today
+from shared.conflicts import check_assignment
 from shared.db import utcnow
 from shared.enterprise_facts import EnterpriseFacts
 from shared.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -64,20 +67,22 @@ from shared.http import cursor_datetime, cursor_uuid
 from shared.idempotency import Idempotency, IdempotentResponse
 from shared.pagination import Key, paginate
 from shared.repository import Records
-from shared.scope import EVERYWHERE, InDistrict, InStates, OwnUscc, ScopeRule
+from shared.reviewers import declared, reviewer_of
+from shared.scope import EVERYWHERE, Assigned, InDistrict, OwnUscc, ScopeRule
 from shared.uow import UnitOfWork, Work
 
 Sessions = async_sessionmaker[AsyncSession]
 S = domain.ApplicationStatus
 
 # Readers: the applicant firm, officers of the firm's district (city-wide officers: all), admins and services;
-# reviewers see what is under review. Managers: the firm (its own steps), officers, admins, services (the
+# reviewers what an officer assigned them (reviewer_assignments). Managers: the firm (its own steps), officers, admins, services (the
 # domain's transition table says which step is whose; money-moving steps also need the round: _ensure_issuer).
 APPLICATION_SCOPE = ScopeRule(
     noun="application",
     readers={Role.ADMIN: EVERYWHERE, Role.SERVICE: EVERYWHERE, Role.OFFICER: InDistrict(Application.district_code),
              Role.ENTERPRISE: OwnUscc(Application.uscc),
-             Role.REVIEWER: InStates(Application.status, frozenset({S.UNDER_REVIEW.value}))},
+             Role.REVIEWER: Assigned(Application.id, ReviewerAssignment.application_id,
+                                     ReviewerAssignment.reviewer_id)},
     managers={Role.ADMIN: EVERYWHERE, Role.SERVICE: EVERYWHERE, Role.OFFICER: InDistrict(Application.district_code),
               Role.ENTERPRISE: OwnUscc(Application.uscc)},
 )
@@ -261,7 +266,9 @@ async def _review_summary(session: AsyncSession, application_id: uuid.UUID) -> s
     rows = (await session.scalars(select(ReviewDeclaration).where(
         ReviewDeclaration.application_id == application_id))).all()
     scores = [r.score for r in rows if r.score is not None]
-    return schemas.ReviewSummary(declarations=len(rows), conflicts_of_interest=sum(r.conflict_of_interest for r in rows),
+    assigned = await session.scalar(select(func.count()).select_from(ReviewerAssignment).where(
+        ReviewerAssignment.application_id == application_id)) or 0
+    return schemas.ReviewSummary(assigned=assigned, declarations=len(rows), conflicts_of_interest=sum(r.conflict_of_interest for r in rows),
                                  scores=len(scores), mean_score=sum(scores) / len(scores) if scores else None)
 
 
@@ -474,19 +481,62 @@ async def resolve_flag(work: Work, actor: Actor, flag_id: uuid.UUID,
     return flag
 
 
-# --- reviews -------------------------------------------------------------------------------------------------------
+# --- reviewers and reviews ----------------------------------------------------------------------------------------
+
+# Reviewers are assigned once the firm's eligibility is checked, before or during the review.
+ASSIGNABLE = frozenset({S.ELIGIBILITY_CHECKED.value, S.UNDER_REVIEW.value})
+
+
+def assignment_read(row: ReviewerAssignment) -> schemas.AssignmentRead:
+    return schemas.AssignmentRead.model_validate(row, from_attributes=True)
+
+
+async def assign_reviewer(work: Work, actor: Actor, application_id: uuid.UUID,
+                          data: schemas.AssignmentCreate) -> schemas.AssignmentRead:
+    """An officer who manages the application assigns a reviewer who has declared their interests and is tied to
+    no party of it (回避: the refusal names every tie, ``shared.reviewers``). Once per reviewer and application."""
+    async with work(actor) as uow:
+        # Locked: a concurrent step of the application waits, so that no reviewer is assigned to a closed file.
+        row = await APPLICATIONS.get_for_change(uow.session, actor, application_id)
+        if row.status not in ASSIGNABLE:
+            raise Conflict(f"the application is {row.status}; reviewers are assigned once its eligibility is checked "
+                           "and until it is decided", field="status", current_status=row.status)
+        check_assignment(await declared(uow.session, ReviewerDeclaration, data.reviewer_id), row.uscc)
+        assignment = ReviewerAssignment(application_id=row.id, reviewer_id=data.reviewer_id,
+                                        assigned_by=actor.principal.subject)
+        uow.session.add(assignment)
+        await uow.flush()  # one assignment per reviewer and application: a concurrent second one is 409 here
+        uow.audit("application.reviewer_assigned", "application", str(row.id),
+                  {"reviewer_id": data.reviewer_id, "assignment_id": str(assignment.id)})
+        read = assignment_read(assignment)
+    return read
+
+
+async def list_assignments(sessions: Sessions, actor: Actor, application_id: uuid.UUID) -> list[schemas.AssignmentRead]:
+    async with sessions() as session:
+        row = await APPLICATIONS.get(session, actor, application_id)
+        rows = (await session.scalars(select(ReviewerAssignment).where(ReviewerAssignment.application_id == row.id)
+                                      .order_by(ReviewerAssignment.assigned_at, ReviewerAssignment.id))).all()
+    return [assignment_read(r) for r in rows]
+
 
 async def declare_review(work: Work, actor: Actor, application_id: uuid.UUID,
                          data: schemas.ReviewCreate) -> ReviewDeclaration:
-    """A reviewer's declaration on an application under review: a conflict of interest (回避) and no score, or no
-    conflict and (optionally) a score. Once per reviewer and application."""
+    """An assigned reviewer's declaration on an application under review: a conflict of interest (回避) and no
+    score, or no conflict and (optionally) a score. Once per reviewer and application. A score is refused, naming
+    the ties, when the reviewer's declaration of interests ties them to the applicant (declared since the
+    assignment: the rule is checked again here)."""
     if data.conflict_of_interest and data.score is not None:
         raise InvalidInput("a reviewer with a conflict of interest gives no score", field="score")
     async with work(actor) as uow:
-        row = await APPLICATIONS.get(uow.session, actor, application_id)
+        row = await APPLICATIONS.get(uow.session, actor, application_id)  # 404 unless assigned to this reviewer
         if row.status != S.UNDER_REVIEW.value:
             raise Conflict(f"the application is {row.status}; reviewers declare while it is under review",
                            field="status")
+        if not data.conflict_of_interest:
+            declaration = await uow.session.get(ReviewerDeclaration, actor.principal.subject)
+            if declaration is not None:
+                check_assignment(reviewer_of(declaration), row.uscc)
         review = ReviewDeclaration(application_id=row.id, reviewer=actor.principal.subject,
                                    conflict_of_interest=data.conflict_of_interest, statement=data.statement,
                                    score=data.score)

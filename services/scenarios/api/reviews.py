@@ -1,45 +1,29 @@
-"""Expert review (专家评审): reviewers' declarations and assignments, score sheets, and the ranking."""
+"""Expert review (专家评审): reviewers' declarations (the kit's routes, ``shared.reviewers``) and assignments, score
+sheets, and the ranking."""
 
 from __future__ import annotations
 
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Query
 
+from services.scenarios.models import ReviewerDeclaration
 from services.scenarios.schemas import reviews as schemas
 from services.scenarios.service import reviews as service
 from shared.app import Sessions, Settings, WorkOf
 from shared.auth import Actor, Role, require_actor
-from shared.http import Page, etag
+from shared.http import Page
+from shared.reviewers import declaration_router
 
 router = APIRouter(tags=["expert review"])
+router.include_router(declaration_router(ReviewerDeclaration))
 
 Reviewer = Annotated[Actor, require_actor(Role.REVIEWER)]
 Officer = Annotated[Actor, require_actor(Role.ADMIN, Role.OFFICER)]
 SheetReader = Annotated[Actor, require_actor(Role.ADMIN, Role.OFFICER, Role.REVIEWER)]
 Limit = Annotated[int, Query(ge=1, le=200)]
 APPLICATION = "/v1/challenges/{challenge_id}/applications/{application_id}"
-
-
-@router.get("/v1/reviewers/me/declaration", response_model=schemas.DeclarationRead,
-            summary="The calling reviewer's declaration of interests")
-async def get_declaration(actor: Reviewer, sessions: Sessions, response: Response) -> schemas.DeclarationRead:
-    declaration = await service.get_declaration(sessions, actor)
-    response.headers["ETag"] = etag(declaration.version)
-    return declaration
-
-
-@router.put("/v1/reviewers/me/declaration", response_model=schemas.DeclarationRead,
-            summary="Declare (or replace) the calling reviewer's organisation and ties with firms",
-            responses={412: {"description": "If-Match does not name the current version"},
-                       428: {"description": "If-Match is missing on a replacement"}})
-async def declare(body: schemas.DeclarationIn, actor: Reviewer, work: WorkOf, response: Response,
-                  if_match: Annotated[str | None, Header(description="the ETag you read")] = None,
-                  ) -> schemas.DeclarationRead:
-    declaration = await service.declare(work, actor, body, if_match)
-    response.headers["ETag"] = etag(declaration.version)
-    return declaration
 
 
 @router.get("/v1/reviewers/me/assignments", response_model=Page[schemas.AssignmentRead],

@@ -34,7 +34,8 @@ Conflicts of interest (回避)
 ---------------------------
 A reviewer may not be assigned an application when the reviewer's own organisation is the applicant or a consortium
 partner (same USCC), or the reviewer has declared a tie with one of them: a shareholding, employment, or an office
-(director, supervisor, senior manager). Every tie found is named in the refusal.
+(director, supervisor, senior manager). Every tie found is named in the refusal. The rule and the declarations are
+the kit's (``shared.reviewers``), shared with funding's reviews.
 """
 
 from __future__ import annotations
@@ -42,10 +43,10 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from enum import StrEnum
 from types import MappingProxyType
 
 from services.scenarios.domain.values import check_decimal, check_text, optional_text
+from shared.conflicts import uscc_key
 from shared.errors import Conflict, InvalidInput, PermissionDenied
 
 _PLACES = Decimal("0.0001")
@@ -195,88 +196,6 @@ def visible_sheets(viewer_id: str, sheets: Iterable[ScoreSheet]) -> tuple[ScoreS
 
 
 # --------------------------------------------------------------------------------------------------------------
-# Conflicts of interest
-# --------------------------------------------------------------------------------------------------------------
-
-
-class TieKind(StrEnum):
-    """A tie a reviewer declares with an organisation."""
-
-    SHAREHOLDER = "shareholder"  # 持股
-    EMPLOYMENT = "employment"  # 任职 / 雇佣 (now or recently: the declaration says)
-    OFFICER = "officer"  # 董事、监事、高级管理人员
-
-
-SAME_ORGANISATION = "same_organisation"  # the reviewer's own organisation is the party
-
-
-@dataclass(frozen=True)
-class DeclaredTie:
-    uscc: str
-    kind: TieKind
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "uscc", _uscc_key(self.uscc))
-        try:
-            object.__setattr__(self, "kind", TieKind(self.kind))
-        except ValueError:
-            raise InvalidInput(f"unknown tie {self.kind!r}; one of: {', '.join(TieKind)}", field="kind") from None
-
-
-@dataclass(frozen=True)
-class Reviewer:
-    """A reviewer as the conflict rule sees them: their organisation's USCC (None for an independent expert) and
-    the ties they declared."""
-
-    reviewer_id: str
-    organisation_uscc: str | None = None
-    ties: tuple[DeclaredTie, ...] = ()
-
-    def __post_init__(self) -> None:
-        if self.organisation_uscc is not None:
-            object.__setattr__(self, "organisation_uscc", _uscc_key(self.organisation_uscc))
-        object.__setattr__(self, "ties", tuple(self.ties))
-
-
-@dataclass(frozen=True)
-class FoundTie:
-    """A tie between a reviewer and a party to an application."""
-
-    uscc: str
-    party: str  # "applicant" or "partner"
-    kind: str  # a TieKind, or SAME_ORGANISATION
-
-
-def _uscc_key(uscc: str) -> str:
-    # Compared as codes are written on certificates: spaces and case are not part of a USCC.
-    return uscc.strip().upper()
-
-
-def ties_between(reviewer: Reviewer, applicant_uscc: str, partner_usccs: Iterable[str] = ()) -> tuple[FoundTie, ...]:
-    """Every tie of the reviewer with the applicant or any partner, applicant first."""
-    parties = [(_uscc_key(applicant_uscc), "applicant"), *((_uscc_key(p), "partner") for p in partner_usccs)]
-    found: list[FoundTie] = []
-    for uscc, party in parties:
-        if reviewer.organisation_uscc == uscc:
-            found.append(FoundTie(uscc, party, SAME_ORGANISATION))
-        found.extend(FoundTie(uscc, party, tie.kind.value) for tie in reviewer.ties if tie.uscc == uscc)
-    return tuple(found)
-
-
-class ConflictOfInterest(Conflict):
-    title = "Conflict of interest"
-
-
-def check_assignment(reviewer: Reviewer, applicant_uscc: str, partner_usccs: Iterable[str] = ()) -> None:
-    """Refuse assigning a reviewer tied to the applicant or a partner (回避), naming every tie."""
-    found = ties_between(reviewer, applicant_uscc, partner_usccs)
-    if found:
-        listed = "; ".join(f"{t.kind} with the {t.party} {t.uscc}" for t in found)
-        raise ConflictOfInterest(f"reviewer {reviewer.reviewer_id} must recuse: {listed}", field="reviewer_id",
-                                 ties=[{"uscc": t.uscc, "party": t.party, "kind": t.kind} for t in found])
-
-
-# --------------------------------------------------------------------------------------------------------------
 # Aggregation and ranking
 # --------------------------------------------------------------------------------------------------------------
 
@@ -336,7 +255,7 @@ def rank(applications: Iterable[Scored], rules: ReviewRules = DEFAULT_REVIEW_RUL
             continue
         score = aggregate(item.totals, rules)
         rows.append((score, _mean(item.totals), item))
-    rows.sort(key=lambda r: (-r[0], -r[1], _uscc_key(r[2].lead_uscc), r[2].application_id))
+    rows.sort(key=lambda r: (-r[0], -r[1], uscc_key(r[2].lead_uscc), r[2].application_id))
     scores = [r[0] for r in rows]
     entries = tuple(
         RankedApplication(item.application_id, item.lead_uscc, position, score, plain, len(item.totals),

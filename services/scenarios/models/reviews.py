@@ -5,26 +5,19 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Numeric, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.scenarios.models.base import Base
 from shared.db import UTCDateTime, Versioned, new_id, utcnow
+from shared.reviewers import ReviewerDeclarationColumns
 
 
-class ReviewerDeclaration(Versioned, Base):
+class ReviewerDeclaration(Versioned, Base, ReviewerDeclarationColumns):
     """A reviewer's declaration of interests (利益冲突声明): their organisation and their ties (shareholding,
-    employment, office) with firms. A reviewer is assigned only once declared; the conflict rule reads this."""
-
-    __tablename__ = "reviewer_declarations"
-
-    reviewer_id: Mapped[str] = mapped_column(String(200), primary_key=True)  # the token's subject
-    organisation_uscc: Mapped[str | None] = mapped_column(String(18))
-    ties: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)  # [{uscc, kind}] (domain DeclaredTie)
-    declared_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    employment, office) with firms. A reviewer is assigned only once declared; the conflict rule reads this
+    (``shared.reviewers``)."""
 
 
 class ReviewerAssignment(Base):

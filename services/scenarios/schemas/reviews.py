@@ -1,16 +1,15 @@
-"""Expert review API models (专家评审): a reviewer's declaration of ties, assignments, score sheets, the ranking."""
+"""Expert review API models (专家评审): assignments, score sheets, the ranking (a reviewer's declaration of ties is
+the kit's: ``shared.reviewers``)."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.scenarios.domain.reviews import TieKind
-from services.scenarios.schemas.scenarios import USCC
 from shared.types import Line, Text, decimal_between
 
 ReviewerId = Annotated[Line, Field(min_length=1, max_length=200, description="the reviewer's token subject")]
@@ -20,30 +19,6 @@ Score = decimal_between(-1000, 1000, 2, description="a criterion's score, within
 
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
-class TieIn(_In):
-    """A tie with a firm: a shareholding (持股), employment (任职), or an office (董监高)."""
-
-    uscc: USCC
-    kind: Literal[tuple(TieKind)]  # type: ignore[valid-type]
-
-
-class DeclarationIn(_In):
-    """利益冲突声明: the reviewer's own organisation (none for an independent expert) and every tie with a firm.
-    A reviewer is assigned only once declared; a tie with an applicant or a partner keeps the reviewer off it."""
-
-    organisation_uscc: USCC | None = None
-    ties: Annotated[list[TieIn], Field(max_length=200)] = []
-
-
-class DeclarationRead(BaseModel):
-    reviewer_id: str
-    organisation_uscc: str | None
-    ties: list[dict[str, str]]
-    declared_at: datetime
-    updated_at: datetime
-    version: int
 
 
 class AssignmentIn(_In):

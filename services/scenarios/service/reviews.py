@@ -14,19 +14,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.scenarios.domain.applications import ApplicationStatus
 from services.scenarios.domain.challenges import ChallengeStage
 from services.scenarios.domain.reviews import (
-    DeclaredTie,
     Ranking,
-    Reviewer,
     ReviewRules,
     Scored,
-    check_assignment,
     check_submission,
     rank,
     score_sheet,
     visible_sheets,
 )
 from services.scenarios.domain.reviews import ScoreSheet as Sheet
-from services.scenarios.domain.values import within
 from services.scenarios.models import (
     Challenge,
     ChallengeApplication,
@@ -39,10 +35,11 @@ from services.scenarios.service import applications
 from services.scenarios.service.challenges import CHALLENGE_SCOPE, CHALLENGES, template_of
 from services.scenarios.settings import rules_of
 from shared.auth import Actor, Role
+from shared.conflicts import check_assignment
 from shared.errors import Conflict, NotFound
-from shared.http import check_if_match, cursor_datetime, cursor_uuid
+from shared.http import cursor_datetime, cursor_uuid
 from shared.pagination import Key, paginate
-from shared.repository import apply_changes, refuse_version_of_absent
+from shared.reviewers import declared, reviewer_of
 from shared.settings import ServiceSettings
 from shared.uow import Work
 
@@ -53,53 +50,6 @@ ASSIGNING = frozenset({ChallengeStage.SHORTLISTING, ChallengeStage.EXPERT_REVIEW
 REVIEWABLE = frozenset({ApplicationStatus.SHORTLISTED, ApplicationStatus.UNDER_REVIEW})
 # What the ranking covers: applications in review and those already appointed from it.
 RANKED = frozenset({ApplicationStatus.UNDER_REVIEW.value, ApplicationStatus.APPOINTED.value})
-
-
-# --- declarations -------------------------------------------------------------------------------------------------
-
-def _declaration_read(row: ReviewerDeclaration) -> schemas.DeclarationRead:
-    return schemas.DeclarationRead(reviewer_id=row.reviewer_id, organisation_uscc=row.organisation_uscc,
-                                   ties=row.ties, declared_at=row.declared_at, updated_at=row.updated_at,
-                                   version=row.version)
-
-
-async def get_declaration(sessions: Sessions, actor: Actor) -> schemas.DeclarationRead:
-    async with sessions() as session:
-        row = await session.get(ReviewerDeclaration, actor.principal.subject)
-    if row is None:
-        raise NotFound(f"reviewer {actor.principal.subject} has not declared their interests yet")
-    return _declaration_read(row)
-
-
-async def declare(work: Work, actor: Actor, data: schemas.DeclarationIn,
-                  if_match: str | None) -> schemas.DeclarationRead:
-    """The reviewer's own declaration, written or replaced (If-Match on a replacement)."""
-    ties = []
-    for index, tie in enumerate(data.ties):
-        with within(f"ties.{index}"):
-            ties.append(DeclaredTie(tie.uscc, tie.kind))
-    values = {"organisation_uscc": data.organisation_uscc,
-              "ties": [{"uscc": t.uscc, "kind": t.kind.value} for t in dict.fromkeys(ties)]}
-    async with work(actor) as uow:
-        row = await uow.session.get(ReviewerDeclaration, actor.principal.subject, with_for_update=True)
-        if row is None:
-            refuse_version_of_absent(if_match, "this reviewer has not declared yet")
-            row = ReviewerDeclaration(reviewer_id=actor.principal.subject, **values)
-            uow.session.add(row)
-            changed = {name: {"from": None, "to": value} for name, value in values.items()}
-        else:
-            check_if_match(if_match, row.version)
-            changed = apply_changes(row, values)
-        if changed:
-            await uow.flush()
-            uow.audit("reviewer.declare", "reviewer_declaration", row.reviewer_id, changed)
-        read = _declaration_read(row)
-    return read
-
-
-def reviewer_of(row: ReviewerDeclaration) -> Reviewer:
-    return Reviewer(row.reviewer_id, row.organisation_uscc,
-                    tuple(DeclaredTie(t["uscc"], t["kind"]) for t in row.ties))
 
 
 def _parties(application: ChallengeApplication) -> tuple[str, list[str]]:
@@ -125,12 +75,9 @@ async def assign_reviewer(work: Work, actor: Actor, challenge_id: uuid.UUID, app
         if ApplicationStatus(application.status) not in REVIEWABLE:
             raise Conflict(f"an application {application.status} is not reviewed", field="application_id",
                            current_status=application.status)
-        declaration = await uow.session.get(ReviewerDeclaration, data.reviewer_id)
-        if declaration is None:
-            raise Conflict(f"reviewer {data.reviewer_id} has not declared their interests; a reviewer is assigned "
-                           "only once declared", field="reviewer_id")
         lead, partners = _parties(application)
-        check_assignment(reviewer_of(declaration), lead, partners)  # 回避: every tie named
+        # 回避: every tie named; a reviewer who has not declared is not assigned.
+        check_assignment(await declared(uow.session, ReviewerDeclaration, data.reviewer_id), lead, partners)
         row = ReviewerAssignment(challenge_id=challenge.id, application_id=application.id,
                                  district_code=application.district_code, reviewer_id=data.reviewer_id,
                                  assigned_by=actor.principal.subject)

@@ -12,23 +12,25 @@ from hypothesis import strategies as st
 from scenarios_builders import LEAD, OTHER, PARTNER_A, PARTNER_B
 
 from services.scenarios.domain.reviews import (
-    SAME_ORGANISATION,
     AlreadyScored,
-    ConflictOfInterest,
     Criterion,
-    DeclaredTie,
     NotAssigned,
-    Reviewer,
     ReviewRules,
     ReviewTemplate,
     Scored,
     aggregate,
-    check_assignment,
     check_submission,
     rank,
     score_sheet,
-    ties_between,
     visible_sheets,
+)
+from shared.conflicts import (
+    SAME_ORGANISATION,
+    ConflictOfInterest,
+    DeclaredTie,
+    Reviewer,
+    check_assignment,
+    ties_between,
 )
 from shared.errors import Conflict, InvalidInput, PermissionDenied
 
