@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from services.scenarios.models import EnterpriseProfile, PlatformProfile
+from services.scenarios.service.invitations import on_match_recommended
 from shared.bus.consumer import Subscription
-from shared.events.catalog import REGISTRY_PLATFORM
+from shared.events.catalog import MATCHING_MATCH, REGISTRY_PLATFORM
 from shared.events.envelope import CloudEvent
+from shared.events.matching import MatchRecommended
 from shared.events.registry import PlatformRegistered, PlatformState, PlatformUpdated
 from shared.read_models.enterprises import enterprise_subscription
 from shared.uow import UnitOfWork
@@ -41,5 +43,12 @@ def platform_subscription() -> Subscription:
     return Subscription(name="platforms", topics=(REGISTRY_PLATFORM.name,), handlers=handlers, audited=False)
 
 
+def recommendation_subscription() -> Subscription:
+    """Matching's recommendations (match.recommended): each strong candidate is invited to answer the scenario or
+    challenge (service/invitations.py). Invitations are this service's own records: audited."""
+    return Subscription(name="recommendations", topics=(MATCHING_MATCH.name,),
+                        handlers={MatchRecommended.event_type: on_match_recommended})
+
+
 def subscriptions() -> list[Subscription]:
-    return [enterprise_subscription(EnterpriseProfile), platform_subscription()]
+    return [enterprise_subscription(EnterpriseProfile), platform_subscription(), recommendation_subscription()]

@@ -33,6 +33,7 @@ class Role(StrEnum):
     PUBLISHER = "publisher"  # 发布方 / 发榜方: the scenario's publisher, the challenge's issuer (a firm or a department)
     OFFICER = "officer"  # 主管部门: a programme officer of the record's district, or city-wide; admins act as officers
     APPLICANT = "applicant"  # 揭榜方: the enterprise leading an application (its team, for milestones)
+    INVITEE = "invitee"  # 受邀企业: the firm an invitation names (domain.invitations)
     SYSTEM = "system"  # a scheduled job acting on dates (an application window whose deadline passed)
 
 

@@ -7,6 +7,7 @@ from services.scenarios.models import (  # noqa: F401
     editions,
     enterprises,
     interests,
+    invitations,
     platforms,
     reviews,
     scenarios,
@@ -17,10 +18,11 @@ from services.scenarios.models.challenges import Challenge
 from services.scenarios.models.editions import ListEdition
 from services.scenarios.models.enterprises import EnterpriseProfile
 from services.scenarios.models.interests import ScenarioInterest
+from services.scenarios.models.invitations import Invitation
 from services.scenarios.models.platforms import PlatformProfile
 from services.scenarios.models.reviews import ReviewerAssignment, ReviewerDeclaration, ScoreSheet
 from services.scenarios.models.scenarios import Scenario
 
-__all__ = ["Base", "Challenge", "ChallengeApplication", "EnterpriseProfile", "ListEdition", "Milestone",
+__all__ = ["Base", "Challenge", "ChallengeApplication", "EnterpriseProfile", "Invitation", "ListEdition", "Milestone",
            "PlatformProfile", "ReviewerAssignment", "ReviewerDeclaration", "Scenario", "ScenarioInterest",
            "ScoreSheet", "bus"]

@@ -18,7 +18,7 @@ from shared.auth import Actor, Role
 from shared.errors import Conflict, InvalidInput, PermissionDenied
 from shared.http import cursor_datetime, cursor_uuid
 from shared.pagination import Key, paginate
-from shared.uow import Work
+from shared.uow import UnitOfWork, Work
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -39,37 +39,56 @@ async def _answer(session: AsyncSession, interest: ScenarioInterest) -> schemas.
     return _read(interest, await publisher_names(session, {interest.enterprise_uscc}))
 
 
+def firm_of(actor: Actor) -> str:
+    """The answering firm: the enterprise token's USCC."""
+    if not actor.principal.uscc:
+        raise PermissionDenied("an enterprise token names the firm's USCC; this one names none", field="uscc")
+    return actor.principal.uscc
+
+
+async def record_interest(uow: UnitOfWork, actor: Actor, scenario: Scenario, uscc: str,
+                          note: str | None) -> tuple[ScenarioInterest, bool]:
+    """The firm's interest in ``scenario``, recorded in ``uow`` unless it was there already (then: that row, and
+    False). Both ways in use it: a firm answering the scenario, and a firm accepting its invitation to it
+    (service/invitations.py)."""
+    if (earlier := await _existing(uow.session, scenario.id, uscc)) is not None:
+        return earlier, False
+    ensure_accepts_interest(scenario.status)
+    if scenario.publisher_uscc == uscc:
+        raise InvalidInput("a firm does not answer its own scenario", field="enterprise_uscc")
+    interest = ScenarioInterest(scenario_id=scenario.id, enterprise_uscc=uscc, note=note,
+                                created_by=actor.principal.subject)
+    uow.session.add(interest)
+    await uow.flush()
+    uow.audit("scenario.interest", "scenario", str(scenario.id),
+              {"interest_id": str(interest.id), "enterprise_uscc": uscc, "note": note})
+    return interest, True
+
+
+def raced_to_the_same_interest(conflict: Conflict) -> bool:
+    """A conflict on the interest's unique key: the same firm's concurrent request recorded it first, and its row is
+    this answer too."""
+    return conflict.field == "enterprise_uscc"
+
+
 async def express_interest(work: Work, actor: Actor, scenario_id: uuid.UUID,
                            data: schemas.InterestCreate) -> tuple[schemas.InterestRead, bool]:
     """The firm's interest, and whether this request recorded it (False: it was there already, unchanged)."""
-    uscc = actor.principal.uscc
-    if not uscc:
-        raise PermissionDenied("an enterprise token names the firm's USCC; this one names none", field="uscc")
+    uscc = firm_of(actor)
     try:
         async with work(actor) as uow:
             scenario = await SCENARIOS.get(uow.session, actor, scenario_id)
-            if (earlier := await _existing(uow.session, scenario.id, uscc)) is not None:
-                return await _answer(uow.session, earlier), False
-            ensure_accepts_interest(scenario.status)
-            if scenario.publisher_uscc == uscc:
-                raise InvalidInput("a firm does not answer its own scenario", field="enterprise_uscc")
-            interest = ScenarioInterest(scenario_id=scenario.id, enterprise_uscc=uscc, note=data.note,
-                                        created_by=actor.principal.subject)
-            uow.session.add(interest)
-            await uow.flush()
-            uow.audit("scenario.interest", "scenario", str(scenario.id),
-                      {"interest_id": str(interest.id), "enterprise_uscc": uscc, "note": data.note})
+            interest, created = await record_interest(uow, actor, scenario, uscc, data.note)
             read = await _answer(uow.session, interest)
     except Conflict as conflict:
-        if conflict.field != "enterprise_uscc":
+        if not raced_to_the_same_interest(conflict):
             raise
-        # The same firm's concurrent request recorded it first (the unique key): its row is this answer too.
         async with work.sessions() as session:
             earlier = await _existing(session, scenario_id, uscc)
             if earlier is None:
                 raise
             return await _answer(session, earlier), False
-    return read, True
+    return read, created
 
 
 def sees_every_interest(actor: Actor, scenario: Scenario) -> bool:
