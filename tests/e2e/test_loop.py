@@ -7,7 +7,8 @@ PostgreSQL database, each API and worker a process of its own.
 2. An officer publishes a challenge (揭榜挂帅) in scenarios, on behalf of the city's science bureau, open to
    innovative SMEs and above. The firm applies and is refused (min_tier); the registry certifies it (认定); once the
    registry's event has reached scenarios, its application (Idempotency-Key) is accepted.
-3. Matching recommends the firm for it: match.recommended on Kafka, and the candidates API, with the reasons.
+3. Matching recommends the firm for it: match.recommended on Kafka, and the candidates API, with the reasons; the
+   scenarios worker invites the firm (邀约), which sees its invitation with the reasons and accepts it.
 4. Three experts score the application, the firm is appointed (挂帅), meets its two milestones and passes
    acceptance (验收).
 5. Funding pays the public share of the bounty from the challenge-bounty round, once, although its worker is killed
@@ -380,6 +381,19 @@ class Loop:
         assert "碳化硅衬底" in first["matched_tags"] and first["matched_terms"], first
         assert [c["uscc"] for c in listed["items"]] == [FIRM_USCC]  # the others hold no tier: not eligible
         assert len(await recommendations.for_demand(challenge_id)) == 1  # once per publication
+
+        # Scenarios' worker invites the firm: it sees its invitation with matching's reasons and accepts it, which
+        # points it to the application it has made.
+        async def invited() -> Any:
+            r = await self.scenarios.get("/v1/invitations", headers=FIRM)
+            return r.json()["items"] if r.status_code == 200 and r.json()["items"] else None
+
+        (invitation,) = await until("the firm's invitation in scenarios", invited)
+        assert (invitation["demand_id"], invitation["status"]) == (challenge_id, "pending"), invitation
+        assert "碳化硅衬底" in invitation["reasons"]["matched_tags"]
+        accepted = ok(await self.scenarios.post(f"/v1/invitations/{invitation['id']}/transitions",
+                                                json={"command": "accept"}, headers=FIRM), 200)
+        assert accepted["apply_href"] == f"/v1/challenges/{challenge_id}/applications"
 
     # 4 -------------------------------------------------------------------------------------------------------------
     async def firm_is_appointed_and_passes_acceptance(self) -> None:
