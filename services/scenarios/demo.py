@@ -9,6 +9,11 @@ their events flow to matching.
   supplier among those that answered.
 * Challenges in each stage up to shortlisting, one cancelled.
 * The first edition of this year's scenario and challenge lists.
+* Invitations (邀约): matching recommends firms for what the demo publishes (match.recommended, a few seconds after
+  each publication, once the registry's firms have reached matching) and the scenarios worker invites them; the
+  demo waits up to ``--invitations-wait`` seconds for the first, then on up to three open demands the best-scored
+  firm accepts and the next declines (no capacity). Without matching's worker there are none, and nothing waits
+  longer than that.
 * Safe to run again: a scenario or challenge whose title is already there is left as it is, and an edition is
   published only when the list has none for the year.
 
@@ -20,6 +25,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -290,7 +296,46 @@ async def _first_edition(client: httpx.AsyncClient, tally: Tally, kind: str, yea
                 json={"year": year, "note": f"{year}年第1批，欢迎各类创新主体对接"})
 
 
-async def load(client: httpx.AsyncClient) -> Tally:
+# Where a firm can still answer (domain.invitations.takes_invitations), by the demand's status.
+_OPEN = {"scenario": {"published", "docking"}, "challenge": {"published", "applications_open"}}
+ANSWERED_DEMANDS = 3
+
+
+async def answer_invitations(client: httpx.AsyncClient, tally: Tally, wait_seconds: float) -> None:
+    """On up to :data:`ANSWERED_DEMANDS` open demands whose invitations nobody answered yet, the best-scored firm
+    accepts and the next declines; demands answered before are left as they are (safe to run again)."""
+    give_up = time.monotonic() + wait_seconds
+    while True:
+        listed = await client.get("/v1/invitations", params={"limit": 200}, headers=ADMIN)
+        invitations = listed.json()["items"] if listed.status_code == 200 else []
+        if invitations or time.monotonic() >= give_up:
+            break
+        await asyncio.sleep(1)
+    by_demand: dict[str, list[dict[str, Any]]] = {}
+    for invitation in invitations:
+        by_demand.setdefault(invitation["demand_id"], []).append(invitation)
+    answered = 0
+    for invited in by_demand.values():
+        if answered == ANSWERED_DEMANDS:
+            return
+        if any(i["status"] != "pending" for i in invited):
+            continue
+        demand = (await client.get(invited[0]["demand_href"], headers=ADMIN)).json()
+        if demand.get("status") not in _OPEN[invited[0]["demand_kind"]]:
+            continue
+        invited.sort(key=lambda i: -i["reasons"]["score"])
+        accept: dict[str, Any] = {"command": "accept"}
+        if invited[0]["demand_kind"] == "scenario":
+            accept["note"] = "我司已有同类项目落地经验，可安排技术人员现场对接"
+        answers = (accept, {"command": "decline", "reason_code": "no_capacity", "reason": "本年度产能已排满，明年再对接"})
+        for invitation, body in zip(invited, answers, strict=False):
+            await _call(client, tally, f"invitation {body['command']}", "POST",
+                        f"/v1/invitations/{invitation['id']}/transitions", firm(invitation["enterprise_uscc"]),
+                        json=body)
+        answered += 1
+
+
+async def load(client: httpx.AsyncClient, invitations_wait: float = 0) -> Tally:
     """Load the demo through the scenarios API behind ``client``."""
     tally = Tally()
     today = programme_today()
@@ -310,6 +355,7 @@ async def load(client: httpx.AsyncClient) -> Tally:
         await _challenge(client, tally, challenge, firms[challenge.cluster][-1], today)
     for kind in ("scenarios", "challenges"):
         await _first_edition(client, tally, kind, today.year)
+    await answer_invitations(client, tally, invitations_wait)
     return tally
 
 
@@ -322,10 +368,10 @@ def summary(tally: Tally) -> str:
     return "\n".join(lines)
 
 
-async def _main(base_url: str) -> int:
+async def _main(base_url: str, invitations_wait: float) -> int:
     async with httpx.AsyncClient(base_url=base_url, timeout=60) as client:
         try:
-            tally = await load(client)
+            tally = await load(client, invitations_wait)
         except httpx.HTTPError as exc:
             print(f"scenarios demo: {exc}", file=sys.stderr)
             return 1
@@ -336,8 +382,10 @@ async def _main(base_url: str) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m services.scenarios.demo", description=__doc__.split("\n\n")[0])
     parser.add_argument("--base-url", default="http://127.0.0.1:8002")
+    parser.add_argument("--invitations-wait", type=float, default=20.0,
+                        help="seconds to wait for matching's first recommendation to become an invitation")
     args = parser.parse_args(argv)
-    return asyncio.run(_main(args.base_url))
+    return asyncio.run(_main(args.base_url, args.invitations_wait))
 
 
 if __name__ == "__main__":
