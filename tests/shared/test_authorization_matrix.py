@@ -49,7 +49,7 @@ CONCURRENCY = 12
 
 # Path parameters that name one firm's record (or a tenancy): a route naming one is scoped.
 FIRM_RECORDS = frozenset({"enterprise_id", "holding_id", "honour_id", "evaluation_id", "certification_id",
-                          "tenancy_id", "visit_id", "follow_up_id"})
+                          "tenancy_id", "visit_id", "follow_up_id", "invitation_id"})
 # Body fields by which a write names the firm, platform or district it acts on.
 SCOPING_FIELDS = frozenset({"enterprise_id", "platform_id", "district_code", "uscc"})
 
@@ -324,14 +324,29 @@ async def matching_world(client: httpx.AsyncClient) -> World:
 
 
 async def scenarios_world(client: httpx.AsyncClient) -> World:
-    """The scenarios service's routes on no records, but with its lists named, so that publishing an edition is
-    reached (and refused to a district officer by the city-wide rule, not by a 422 on the list's name)."""
+    """The scenarios service's routes with its lists named, so that publishing an edition is reached (and refused to
+    a district officer by the city-wide rule, not by a 422 on the list's name), and one record: firm A's invitation
+    to a scenario of A's district."""
     world = await generic_world(client)
     # The reviewer has declared their interests, so that reading one's declaration reads one.
     declared = await client.put("/v1/reviewers/me/declaration", json={}, headers=token(Role.REVIEWER))
     assert declared.status_code == 200, declared.text
-    world.params = {"kind": "scenarios"}
-    world.bodies = {("POST", "/v1/lists/{kind}/editions"): {"year": THIS_YEAR}}
+    # Firm A is invited (from matching's recommendation) to a scenario of its district: only A answers, A and the
+    # district's officers read it.
+    from tests.scenarios.invitations_support import deliver, recommendation
+    from tests.scenarios.support import create, moved
+
+    admin = token(Role.ADMIN)
+    scenario = await create(client, admin, publisher={"kind": "department", "department": "湖州市经济和信息化局"},
+                            district_code=OWN_DISTRICT)
+    for command in ("submit", "approve", "publish"):
+        scenario = await moved(client, scenario, command, admin)
+    await deliver(pg_url("scenarios"), recommendation("scenario", scenario, [(make_uscc(801, OWN_DISTRICT), 0.8)]))
+    (invitation,) = (await client.get("/v1/invitations", headers=admin)).json()["items"]
+    world.params = {"kind": "scenarios", "invitation_id": invitation["id"]}
+    world.bodies = {("POST", "/v1/lists/{kind}/editions"): {"year": THIS_YEAR},
+                    ("POST", "/v1/invitations/{invitation_id}/transitions"): {
+                        "command": "decline", "reason_code": "no_capacity"}}
     return world
 
 
