@@ -1,15 +1,35 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
 from services.matching.api import candidates, enterprises, feedback, search
 from services.matching.models import bus
-from services.matching.service.indexing import followed
+from services.matching.service.indexing import LiveIndex, followed
 from services.matching.settings import Settings
 from shared.app import build_service_app
+
+
+class RememberedLists:
+    """/metrics: how candidate lists of indexed demands were answered (remembered or ranked: the hit rate), how
+    many remembered lists changes forgot, and how many are held."""
+
+    def __init__(self, live: LiveIndex) -> None:
+        self.live = live
+
+    def collect(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily]:
+        engine = self.live.engine
+        served = CounterMetricFamily("matching_candidate_lists", "Candidate lists of indexed demands answered",
+                                     labels=["how"])
+        for how in ("remembered", "ranked"):
+            served.add_metric([how], engine.counts[how])
+        yield served
+        yield CounterMetricFamily("matching_remembered_lists_forgotten", "Remembered lists forgotten by changes",
+                                  value=engine.counts["forgotten"])
+        yield GaugeMetricFamily("matching_remembered_lists", "Candidate lists remembered", value=len(engine.remembered))
 
 
 @asynccontextmanager
@@ -20,6 +40,7 @@ async def live_index(app: FastAPI) -> AsyncIterator[None]:
     async with followed(app.state.sessions, every=settings.index_poll_seconds) as live:
         live.engine.remember = settings.remembered_lists
         app.state.live = live
+        app.state.metrics.register(RememberedLists(live))
         yield
 
 

@@ -16,6 +16,7 @@ Not thread-safe: one asyncio loop owns an engine; searches and updates never run
 
 from __future__ import annotations
 
+import functools
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -31,8 +32,8 @@ from services.matching.domain.text import Analyser, analyser
 # signals, so it needs more than the k asked for. On the evaluation set 50, 100 and 200 gave the same top 10; each
 # candidate costs ~50 µs to score, so 100 (k is at most 50).
 RETRIEVE = 100
-# Candidate lists remembered per process, keyed by the index generation: a list is read far more often than the
-# index changes (the poll applies changes at most every 0.1 s), and a change starts a new generation.
+# Candidate lists remembered per process: a list is read far more often than what it shows changes; a change
+# forgets only the lists it can alter (Engine).
 REMEMBERED = 20_000
 # A query of more terms than this keeps its heaviest ones (a whole profile as a query: opportunities).
 MAX_QUERY_TERMS = 64
@@ -74,10 +75,17 @@ class Filters:
         return self
 
 
+# A collection's change as its engine hears it: the entry before (None: new), the entry after (None: removed), and
+# whether the rounded figures every score reads moved (ALL_TERMS) or else the terms whose rounded frequency did.
+ALL_TERMS = None
+ChangeHook = Callable[["Entry | None", "Entry | None", "frozenset[str] | None"], None]
+
+
 class Collection:
     """Documents by key, in tantivy and in memory, with their corpus statistics."""
 
-    def __init__(self) -> None:
+    def __init__(self, on_change: ChangeHook | None = None) -> None:
+        self.on_change = on_change
         self.schema = _schema()
         self.index = tantivy.Index(self.schema)
         self.writer = self.index.writer(heap_size=WRITER_HEAP_BYTES, num_threads=1)
@@ -102,12 +110,18 @@ class Collection:
                need: Need | None = None) -> None:
         key = profile.key
         old = self.entries.get(key)
+        entry = Entry(slot=-1, profile=profile, facets=tuple(facets), stamp=stamp, info=info, need=need)
+        if old is not None and _same(old, entry):
+            old.stamp = stamp  # nothing the index or a ranking reads changed (a field matching does not use)
+            return
+        touched = profile.tf.keys() ^ old.profile.tf.keys() if old is not None else profile.tf.keys()
+        before = self._figures(touched)
         if old is not None:
             self._drop(old)
             slot = old.slot
         else:
             slot = self.free_slots.pop() if self.free_slots else len(self.by_slot)
-        entry = Entry(slot=slot, profile=profile, facets=tuple(facets), stamp=stamp, info=info, need=need)
+        entry.slot = slot
         body = " ".join(t for t, n in profile.tf.items() for _ in range(n))
         self.writer.add_document(tantivy.Document(key=key, body=body, facet=list(entry.facets), slot=slot))
         if slot == len(self.by_slot):
@@ -117,15 +131,33 @@ class Collection:
         self.entries[key] = entry
         self.stats.add(profile)
         self.dirty = True
+        self._changed(old, entry, touched, before)
 
     def remove(self, key: str) -> None:
-        entry = self.entries.pop(key, None)
+        entry = self.entries.get(key)
         if entry is None:
             return
+        touched = entry.profile.tf.keys()
+        before = self._figures(touched)
+        del self.entries[key]
         self._drop(entry)
         self.by_slot[entry.slot] = None
         self.free_slots.append(entry.slot)
         self.dirty = True
+        self._changed(entry, None, touched, before)
+
+    def _figures(self, terms: Iterable[str]) -> tuple[tuple[int, float], dict[str, int]]:
+        """What the formula reads of the statistics that a change of ``terms`` can move (rounded)."""
+        return self.stats.figures, {t: self.stats.frequency(t) for t in terms}
+
+    def _changed(self, old: Entry | None, new: Entry | None, touched: Iterable[str],
+                 before: tuple[tuple[int, float], dict[str, int]]) -> None:
+        if self.on_change is None:
+            return
+        figures, frequencies = before
+        moved = ALL_TERMS if figures != self.stats.figures else frozenset(
+            t for t in touched if self.stats.frequency(t) != frequencies[t])
+        self.on_change(old, new, moved)
 
     def _drop(self, entry: Entry) -> None:
         self.writer.delete_documents_by_term("key", entry.profile.key)
@@ -144,13 +176,17 @@ class Collection:
         drops): an app that ends must not leave them behind, as every test's app did."""
         self.writer.wait_merging_threads()
 
+    def query_terms(self, terms: Mapping[str, float]) -> dict[str, float]:
+        """The terms tantivy is asked for: the :data:`MAX_QUERY_TERMS` heaviest that some document holds."""
+        heaviest = sorted(terms.items(), key=lambda kv: -kv[1] * self.stats.idf(kv[0]))[:MAX_QUERY_TERMS]
+        return {t: w for t, w in heaviest if t in self.stats.df}
+
     def retrieve(self, terms: Mapping[str, float], filters: Filters, limit: int | None = None) -> list[Entry]:
         """Up to ``limit`` (default :data:`RETRIEVE`) documents that hold any of ``terms``, best BM25 first, within
         the filters."""
         limit = limit or RETRIEVE
-        heaviest = sorted(terms.items(), key=lambda kv: -kv[1] * self.stats.idf(kv[0]))[:MAX_QUERY_TERMS]
         should = [(tantivy.Occur.Should, _boosted(self.schema, "body", t, w))
-                  for t, w in heaviest if t in self.stats.df]
+                  for t, w in self.query_terms(terms).items()]
         if not should:
             return []
         clauses = [(tantivy.Occur.Must, tantivy.Query.boolean_query(should))]
@@ -164,6 +200,12 @@ class Collection:
             return []
         slots = self.searcher.fast_field_values("slot", [address for _, address in hits])
         return [e for e in (self.by_slot[s] for s in slots) if e is not None]
+
+
+def _same(old: Entry, new: Entry) -> bool:
+    """Whether two versions of a document index and rank alike (its stamp aside)."""
+    return (old.profile == new.profile and old.facets == new.facets and old.info == new.info
+            and old.need == new.need)
 
 
 def _boosted(schema: tantivy.Schema, field_name: str, term: str, weight: float) -> tantivy.Query:
@@ -192,19 +234,72 @@ class Ranked:
     rendered: bytes | None = None
 
 
+@dataclass(eq=False)
+class Remembered:
+    """A remembered candidate list and what tells whether a change of one firm can alter it
+    (:meth:`Engine.touches`)."""
+
+    ranked: Ranked
+    need: Need
+    filters: Filters
+    k: int
+    query: frozenset[str]        # the terms tantivy was asked for
+    pool: tuple[str, ...]        # the firms the formula ranked: tantivy's best RETRIEVE, best first
+    saturated: bool              # tantivy held more matches than RETRIEVE (the pool's edge is a BM25 rank)
+    shown: frozenset[str]        # the firms listed
+
+    def admits(self, entry: Entry) -> bool:
+        """Whether tantivy would match the firm for this list: one of its terms, every filter, not excluded (its
+        BM25 rank aside)."""
+        if entry.profile.key in self.filters.exclude_keys or self.query.isdisjoint(entry.profile.tf):
+            return False
+        return all(any(f in entry.facets for f in group) for group in self.filters.any_of)
+
+    def listed_if(self, scored: Scored) -> bool:
+        """Whether a firm of the pool scored so would be listed: above the formula's floor, and before the last one
+        listed (or in a list shorter than k)."""
+        if not ranking.rank([scored]):
+            return False
+        results = self.ranked.results
+        if len(results) < self.k:
+            return True
+        last = results[-1][0]
+        return (-scored.score, scored.key) < (-last.score, last.key)
+
+
 class Engine:
-    """Firms and demands of one process, and the ranking of each against the other."""
+    """Firms and demands of one process, and the ranking of each against the other.
+
+    Candidate lists of indexed demands are remembered (up to :attr:`remember`, least recently used forgotten
+    first). A change forgets only the lists it can alter, so that a remembered list is always the list a fresh
+    ranking would give (tested against one, change by change, in tests/matching/test_remembered_lists.py):
+
+    * a demand changed, closed or removed: its own lists;
+    * a firm added, changed or removed (its text, facets or name): the lists that show it; the lists whose pool of
+      ranked firms it leaves or enters when that changes the pool's size, or whose edge it may move; the lists it
+      would now be listed in (its new score, computed, before the last one listed); and, when a rounded corpus
+      figure the formula reads moved (ranking.CorpusStats), the lists of the demands that ask for a term whose
+      frequency moved, or every list when the document count or average length moved;
+    * feedback on a firm (any demand: a deal feeds its track record everywhere): the lists that show it or that it
+      would now be listed in.
+
+    What tantivy alone decides is not followed: its own BM25 statistics (which also count deleted documents until
+    segments merge) drift with every change, so which firm sits 100th or 101st of a query matching more than
+    :data:`RETRIEVE` firms, when their BM25 is nearly tied, can move without any of them changing. That edge was
+    never fixed between replicas either; the bench counts how often a remembered list differs from a fresh one.
+    """
 
     def __init__(self, text: Analyser | None = None) -> None:
         self.analyser = text or analyser()
-        self.firms = Collection()
-        self.demands = Collection()
+        self.firms = Collection(on_change=self._firm_changed)
+        self.demands = Collection(on_change=self._demand_changed)
         self.feedback: FeedbackLookup = no_feedback
-        # Moves whenever what a ranking reads changes (firms, demands, feedback): remembered lists of an older
-        # generation are never served.
-        self.generation = 0
-        self.remembered: OrderedDict[tuple[Any, ...], Ranked] = OrderedDict()
+        self.remembered: OrderedDict[tuple[Any, ...], Remembered] = OrderedDict()
+        # The remembered lists of each demand (by its key).
+        self.by_demand: dict[str, set[tuple[Any, ...]]] = {}
         self.remember = REMEMBERED
+        # Lists of indexed demands served remembered, and ranked (the hit rate); lists forgotten by changes.
+        self.counts = {"remembered": 0, "ranked": 0, "forgotten": 0}
 
     def refresh(self) -> None:
         self.firms.refresh()
@@ -216,41 +311,138 @@ class Engine:
         self.demands.close()
 
     def changed(self) -> None:
-        """Something a ranking reads changed: forget every list ranked before."""
-        self.generation += 1
+        """Forget every remembered list."""
+        self.counts["forgotten"] += len(self.remembered)
         self.remembered.clear()
+        self.by_demand.clear()
 
-    def _recall(self, key: tuple[Any, ...]) -> Ranked | None:
+    def _recall(self, key: tuple[Any, ...]) -> Remembered | None:
         found = self.remembered.get(key)
         if found is not None:
             self.remembered.move_to_end(key)
         return found
 
-    def _keep(self, key: tuple[Any, ...], ranked: Ranked) -> Ranked:
-        if self.remember:
-            self.remembered[key] = ranked
+    def _keep(self, key: tuple[Any, ...], kept: Remembered) -> None:
+        # Not while a change is half applied (the poll applies rows between requests, and tantivy sees them only at
+        # its refresh): such a list mixes two states, and no later change would forget it.
+        if self.remember and not (self.firms.dirty or self.demands.dirty):
+            self.remembered[key] = kept
+            self.by_demand.setdefault(kept.need.key, set()).add(key)
             if len(self.remembered) > self.remember:
-                self.remembered.popitem(last=False)
-        return ranked
+                self._forget(next(iter(self.remembered)), counted=False)
+
+    def _forget(self, key: tuple[Any, ...], counted: bool = True) -> None:
+        kept = self.remembered.pop(key, None)
+        if kept is None:
+            return
+        self.counts["forgotten"] += counted
+        lists = self.by_demand.get(kept.need.key)
+        if lists is not None:
+            lists.discard(key)
+            if not lists:
+                del self.by_demand[kept.need.key]
+
+    def forget_demand(self, demand_key: str) -> None:
+        for key in list(self.by_demand.get(demand_key, ())):
+            self._forget(key)
+
+    # What a change can alter ---------------------------------------------------------------------------------
+
+    def _demand_changed(self, old: Entry | None, new: Entry | None, _moved: frozenset[str] | None) -> None:
+        # A demand's lists read its need, title and publisher; the demands' own statistics rank only opportunities
+        # and search, which are not remembered.
+        self.forget_demand((new or old).profile.key)  # type: ignore[union-attr]
+
+    def _firm_changed(self, old: Entry | None, new: Entry | None, moved: frozenset[str] | None) -> None:
+        if not self.remembered:
+            return
+        if moved is ALL_TERMS:
+            self.changed()
+            return
+        text_changed = old is None or new is None or old.profile.tf != new.profile.tf
+        self._forget_touched(old, new, moved, text_changed)
+
+    def rescored(self, firm_key: str) -> None:
+        """The firm's feedback changed (for any demand): forget the lists its new scores can alter."""
+        entry = self.firms.get(firm_key)
+        if entry is not None and self.remembered:
+            self._forget_touched(entry, entry, frozenset(), text_changed=False)
+
+    def _forget_touched(self, old: Entry | None, new: Entry | None, moved: frozenset[str],
+                        text_changed: bool) -> None:
+        terms_old = old.profile.tf.keys() if old is not None else frozenset()
+        terms_new = new.profile.tf.keys() if new is not None else frozenset()
+        for demand_key, keys in list(self.by_demand.items()):
+            lists = [(k, self.remembered[k]) for k in keys]
+            need = lists[0][1].need
+            need_terms = need.terms.keys()
+            if moved and not need_terms.isdisjoint(moved):
+                self.forget_demand(demand_key)      # a term it asks for changed frequency: every score moved
+                continue
+            if need_terms.isdisjoint(terms_old) and need_terms.isdisjoint(terms_new):
+                continue                            # the firm was and is in none of its pools
+            # The firm's new score for the demand: once, and only if a list needs it.
+            score = functools.cache(functools.partial(self._score, need, new))
+            for key, kept in lists:
+                if self.touches(kept, old, new, text_changed, score):
+                    self._forget(key)
+
+    def _score(self, need: Need, entry: Entry | None) -> Scored:
+        assert entry is not None  # a removed firm is never asked for its score (touches)
+        return ranking.score(need, entry.profile, self.firms.stats, self.feedback(need.key, entry.profile.key))
+
+    @staticmethod
+    def touches(kept: Remembered, old: Entry | None, new: Entry | None, text_changed: bool,
+                score: Callable[[], Scored]) -> bool:
+        """Whether a change of one firm (``old`` → ``new``, either None) can alter a remembered list."""
+        firm = (new or old).profile.key  # type: ignore[union-attr]
+        if firm in kept.shown:
+            return True
+        was = old is not None and firm in kept.pool
+        now = new is not None and kept.admits(new)
+        if was:
+            # Out of the pool: the count considered drops, or the 101st firm by BM25 comes in. A new text moves
+            # its BM25 rank, which decides whether it stays in a saturated pool.
+            if not now or (text_changed and kept.saturated):
+                return True
+        elif now:
+            # Into the pool: the count considered grows, or it pushes out the pool's last firm (which matters only
+            # when that one is listed).
+            if not kept.saturated or kept.pool[-1] in kept.shown:
+                return True
+        else:
+            return False
+        return kept.listed_if(score())
 
     # Firms for a demand ------------------------------------------------------------------------------------
 
-    def candidates(self, need: Need, *, k: int, filters: Filters | None = None) -> Ranked:
+    def candidates(self, need: Need, *, k: int, filters: Filters | None = None, afresh: bool = False) -> Ranked:
+        """The top ``k`` firms for the need. ``afresh``: ranked now, no remembered list read or kept (what a
+        remembered list must always equal: the tests and the bench compare the two)."""
         filters = filters or Filters()
         if need.publisher_uscc:
             # A demand often repeats its publisher's own profile: the publisher is never its own candidate.
             filters.exclude_keys = (*filters.exclude_keys, need.publisher_uscc)
         # Only lists of indexed demands are remembered (a free-standing need, e.g. the evaluation's, is not).
+        indexed = not afresh and self.demands.get(need.key) is not None
         memo = ("candidates", need.key, tuple(filters.any_of), filters.exclude_keys, k)
-        if self.demands.get(need.key) is not None and (found := self._recall(memo)) is not None:
-            return found
-        entries = self.firms.retrieve(need.terms, filters)
+        if indexed and (found := self._recall(memo)) is not None:
+            self.counts["remembered"] += 1
+            return found.ranked
+        # One more than the pool: whether tantivy held more matches than it hands over (the pool is "saturated").
+        entries = self.firms.retrieve(need.terms, filters, RETRIEVE + 1)
+        saturated, entries = len(entries) > RETRIEVE, entries[:RETRIEVE]
         weighed = ranking.weigh(need, self.firms.stats)
         scored = [ranking.score(need, e.profile, self.firms.stats, self.feedback(need.key, e.profile.key),
                                 weighed=weighed) for e in entries]
         ranked = ranking.rank(scored)[:k]
         result = Ranked([(s, self.firms.entries[s.key]) for s in ranked], ranking.verdict(ranked), len(entries))
-        return self._keep(memo, result) if self.demands.get(need.key) is not None else result
+        if indexed:
+            self.counts["ranked"] += 1
+            self._keep(memo, Remembered(
+                result, need, filters, k, frozenset(self.firms.query_terms(need.terms)),
+                tuple(e.profile.key for e in entries), saturated, frozenset(s.key for s in ranked)))
+        return result
 
     # Demands for a firm ------------------------------------------------------------------------------------
 

@@ -63,10 +63,10 @@ def candidate_list(found: service.Candidates) -> schemas.CandidateList:
 
 
 def candidate_response(found: service.Candidates) -> Response:
-    """The list as JSON, made once per ranked list: a remembered list (one per demand, filters and k, until the
-    index changes) is served as the bytes made the first time, without building and validating its models again
-    (measured: ~0.6 ms of a request). Only lists of indexed demands keep their bytes: their title is the index's,
-    which cannot change without a new generation (and new lists)."""
+    """The list as JSON, made once per ranked list: a remembered list (one per demand, filters and k, until a change
+    that can alter it) is served as the bytes made the first time, without building and validating its models
+    again (measured: ~0.6 ms of a request). Only lists of indexed demands keep their bytes: their title is the
+    index's, and a change of the demand forgets its lists."""
     ranked = found.ranked
     body = ranked.rendered if found.indexed else None
     if body is None:

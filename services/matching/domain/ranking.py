@@ -172,23 +172,46 @@ def make_need(analyser: Analyser, *, key: str, title: str | None, description: s
 
 # --- corpus statistics and BM25 --------------------------------------------------------------------------------
 
+# The formula reads the corpus's figures (document count, average length, each term's document frequency) rounded
+# to this many significant figures, once a figure reaches 1,000: the ranking does not move by a hair of idf
+# (±1 document of 100,000 changes an idf by 0.001 %), but one firm's edit then changes the figures that only
+# the demands asking for its rare terms read, instead of every score of every list in the 6th decimal. That is
+# what lets a remembered candidate list (index.py) outlive edits that cannot change it, exactly. Below 1,000 the
+# figures are exact.
+SIGNIFICANT = 3
+
+
+def rounded(count: int) -> int:
+    """``count`` to :data:`SIGNIFICANT` significant figures from 1,000 up; exact below. Monotone, so a rounded
+    frequency never exceeds the rounded document count."""
+    if count < 10 ** SIGNIFICANT:
+        return count
+    step = 10 ** (len(str(count)) - SIGNIFICANT)
+    return (count + step // 2) // step * step
+
+
 @dataclass
 class CorpusStats:
-    """Document frequencies and lengths of the indexed profiles, kept as profiles come and go."""
+    """Document frequencies and lengths of the indexed profiles, kept as profiles come and go. The formula reads
+    them rounded (:func:`rounded`)."""
 
     documents: int = 0
     total_length: int = 0
     df: dict[str, int] = field(default_factory=dict)
+    # The rounded document count and average length, made when first read after a change.
+    _figures: tuple[int, float] | None = field(default=None, repr=False, compare=False)
 
     def add(self, profile: Profile) -> None:
         self.documents += 1
         self.total_length += profile.length
+        self._figures = None
         for t in profile.tf:
             self.df[t] = self.df.get(t, 0) + 1
 
     def remove(self, profile: Profile) -> None:
         self.documents -= 1
         self.total_length -= profile.length
+        self._figures = None
         for t in profile.tf:
             left = self.df.get(t, 0) - 1
             if left > 0:
@@ -197,12 +220,24 @@ class CorpusStats:
                 self.df.pop(t, None)
 
     @property
+    def figures(self) -> tuple[int, float]:
+        """The rounded document count and the average length to :data:`SIGNIFICANT` significant figures."""
+        if self._figures is None:
+            average = self.total_length / self.documents if self.documents else 1.0
+            self._figures = (rounded(self.documents), float(f"{average:.{SIGNIFICANT}g}") or 1.0)
+        return self._figures
+
+    @property
     def average_length(self) -> float:
-        return self.total_length / self.documents if self.documents else 1.0
+        return self.figures[1]
+
+    def frequency(self, term: str) -> int:
+        """The rounded document frequency of ``term`` (what the formula reads)."""
+        return rounded(self.df.get(term, 0))
 
     def idf(self, term: str) -> float:
-        n = self.df.get(term, 0)
-        return math.log(1 + (self.documents - n + 0.5) / (n + 0.5))
+        n = self.frequency(term)
+        return math.log(1 + (self.figures[0] - n + 0.5) / (n + 0.5))
 
 
 @dataclass(frozen=True)

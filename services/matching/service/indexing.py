@@ -116,8 +116,8 @@ class LiveIndex:
                     # An empty table, once read, is probed like the others (not read whole on every poll).
                     self.watermarks[name] = self.watermarks[name] or NOTHING_YET
             if applied:
+                # Each applied row has forgotten the remembered lists it can alter (index.Engine).
                 self.engine.refresh()
-                self.engine.changed()
             self.last_caught_up = time.monotonic()
             return applied
 
@@ -177,12 +177,17 @@ class LiveIndex:
         put_demand(self.engine, kind, demand(), stamp=stamp, info=info)
         return 1
 
-    def _deal(self, demand: str, firm: str, marker: str) -> int:
-        """A programme outcome counted like an officer's deal; 1 if it is new (rankings must be redone)."""
-        if self.book.marks.get((demand, firm), {}).get(marker) == (Relation.OFFICER, Mark.DEAL):
+    def _mark(self, demand: str, firm: str, marker: str, relation: Relation, mark: Mark) -> int:
+        """A mark put in the feedback book; 1 if it is new (the lists its firm's new scores alter are forgotten)."""
+        if self.book.marks.get((demand, firm), {}).get(marker) == (relation, mark):
             return 0
-        self.book.put(demand, firm, marker, Relation.OFFICER, Mark.DEAL)
+        self.book.put(demand, firm, marker, relation, mark)
+        self.engine.rescored(firm)
         return 1
+
+    def _deal(self, demand: str, firm: str, marker: str) -> int:
+        """A programme outcome counted like an officer's deal; 1 if it is new."""
+        return self._mark(demand, firm, marker, Relation.OFFICER, Mark.DEAL)
 
     async def _scenarios(self, session: AsyncSession) -> int:
         applied = 0
@@ -200,7 +205,7 @@ class LiveIndex:
             key = demand_key(KIND_CHALLENGE, row.challenge_id)
             for uscc in row.appointed_usccs or ():
                 # Appointed (挂帅): the strongest outcome a match can have, counted like an officer's deal.
-                self.book.put(key, uscc, APPOINTMENT_MARKER, Relation.OFFICER, Mark.DEAL)
+                applied += self._deal(key, uscc, APPOINTMENT_MARKER)
             applied += self._put_or_drop(
                 KIND_CHALLENGE, row.challenge_id, row.updated_at, row.status == OPEN_CHALLENGE,
                 lambda r=row: challenge_demand(r, issuer_uscc=r.issuer_uscc, indicators=r.indicators),
@@ -222,9 +227,8 @@ class LiveIndex:
             if self.feedback_stamps.get(row.id) == row.updated_at:
                 continue
             self.feedback_stamps[row.id] = row.updated_at
-            self.book.put(demand_key(row.demand_kind, row.demand_id), row.uscc, row.marker, Relation(row.relation),
-                          Mark(row.mark))
-            applied += 1
+            applied += self._mark(demand_key(row.demand_kind, row.demand_id), row.uscc, row.marker,
+                                  Relation(row.relation), Mark(row.mark))
         return applied
 
     async def follow(self, sessions: async_sessionmaker[AsyncSession], stop: asyncio.Event,
