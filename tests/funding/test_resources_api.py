@@ -176,6 +176,9 @@ async def test_owners_list_only_as_themselves_or_within_their_districts(funding_
     operator = token(Role.PARK_OPERATOR, platform_ids=["0b5d3f0e-8d0c-4a57-9a39-1f0f3c4b2a11"])
     no_platform = resource_body(provider={"name": "南太湖中试基地", "provider_class": "local_carrier"})
     expect_problem(await funding_client.post("/v1/resources", json=no_platform, headers=operator), 422)
+    # A park operator naming an institute as the owner is refused as an institute naming another one is.
+    institutes = expect_problem(await funding_client.post("/v1/resources", json=resource_body(), headers=operator), 403)
+    assert institutes["errors"][0]["field"] == "provider.institute_id"
     on_platform = resource_body(provider={"name": "南太湖中试基地", "provider_class": "local_carrier",
                                           "platform_id": "0b5d3f0e-8d0c-4a57-9a39-1f0f3c4b2a11"})
     assert (await funding_client.post("/v1/resources", json=on_platform, headers=operator)).status_code == 201

@@ -18,6 +18,9 @@ The scopes: an officer's district (and the city-wide officer's ``["*"]``), an en
 operator's or institute's platforms. Every request goes to a small world built once per service: firm A (330502)
 in platform P (330502), firm B (330503), platform Q (330503), and A's records of each kind. Reads run first, all at
 once, then writes, all at once; a write's body is a valid one, so that a refusal is never a 422 in disguise.
+A world may name its own firm records (funding's applications, bookings, vouchers), routes scoped through a parent
+the caller must manage (a round's district pool), and "own" callers that are nonetheless outside one route's scope
+(a park operator on an institute's resource), each with the reason beside it.
 """
 
 from __future__ import annotations
@@ -79,6 +82,14 @@ class World:
     bodies: dict[tuple[str, str], Any] = field(default_factory=dict)
     queries: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)  # required query parameters
     callers: list[Caller] = field(default_factory=list)
+    # Path parameters that name a firm's record in this service (besides FIRM_RECORDS): reads and writes scoped.
+    firm_records: frozenset[str] = frozenset()
+    # Routes scoped (or not) otherwise than is_scoped says: a write through a parent record the caller must manage
+    # (a programme's pool, a round's programme), or one open to every firm (booking a listed resource).
+    scoped: dict[tuple[str, str], bool] = field(default_factory=dict)
+    # Callers outside a route's scope although theirs is "own" (a park operator on an institute's resource; an
+    # officer, who never acts as an institute's provider): refused like the other scope.
+    strangers: dict[tuple[str, str], frozenset[str]] = field(default_factory=dict)
 
     def path(self, template: str) -> tuple[str, bool]:
         """The path to call, and whether every parameter named a record that exists."""
@@ -143,8 +154,8 @@ def admitted_roles(route: APIRoute) -> frozenset[Role]:
     return frozenset(declared[0])
 
 
-def is_scoped(method: str, template: str, body: Any) -> bool:
-    if set(re.findall(r"\{(\w+)\}", template)) & FIRM_RECORDS or "/tenancies" in template:
+def is_scoped(method: str, template: str, body: Any, firm_records: frozenset[str] = frozenset()) -> bool:
+    if set(re.findall(r"\{(\w+)\}", template)) & (FIRM_RECORDS | firm_records) or "/tenancies" in template:
         return True
     if method == "GET":
         return False  # lists and platform reads are filtered or public
@@ -163,6 +174,7 @@ class Case:
     body: Any
     query: dict[str, str] | None
     public: bool = False
+    stranger: bool = False  # outside the route's scope although the caller's scope is "own"
 
     def expected(self) -> str:
         if self.public:
@@ -173,7 +185,7 @@ class Case:
             return "403 (role not admitted)"
         if self.caller.role == Role.OFFICER and self.caller.scope != "city" and (self.method, self.template) in CITY_WIDE_ONLY:
             return "403 (city-wide officers only)"
-        if self.scoped and self.caller.scope == "other":
+        if self.scoped and (self.caller.scope == "other" or self.stranger):
             return "404/403 (out of scope)"
         if self.method == "GET" and self.known:
             return "2xx"
@@ -199,10 +211,12 @@ def cases(app: Any, world: World) -> list[Case]:
         for method in sorted(route.methods):
             body = world.bodies.get((method, route.path), {} if method in ("POST", "PUT", "PATCH") else None)
             path, known = world.path(route.path)
+            scoped = world.scoped.get((method, route.path), is_scoped(method, route.path, body, world.firm_records))
+            strangers = world.strangers.get((method, route.path), frozenset())
             for caller in world.callers:
                 found.append(Case(method, route.path, path, caller, public or caller.role in admitted,
-                                  not public and is_scoped(method, route.path, body), known, body,
-                                  world.queries.get((method, route.path)), public))
+                                  not public and scoped, known, body, world.queries.get((method, route.path)), public,
+                                  caller.name in strangers))
     return found
 
 
@@ -351,10 +365,148 @@ async def scenarios_world(client: httpx.AsyncClient) -> World:
 
 
 async def funding_world(client: httpx.AsyncClient) -> World:
-    """Funding's routes; the reviewer has declared their interests, so that reading one's declaration reads one."""
-    world = await generic_world(client)
-    declared = await client.put("/v1/reviewers/me/declaration", json={}, headers=token(Role.REVIEWER))
-    assert declared.status_code == 200, declared.text
+    """Funding's records, each in the scope of the "own" callers: firms A (330502) and B (330503) as the registry's
+    events leave them; a fund pool of district 330502 with a grant programme and round, and a voucher programme
+    whose round has its terms; A's application under review with the reviewer assigned; a resource of institute
+    inst-own (330502) booked by A; a voucher of A; a double-support flag on A's application."""
+    from services.funding.models import DoubleSupportFlag, EnterpriseProfile
+
+    uscc_a, uscc_b = make_uscc(801, OWN_DISTRICT), make_uscc(802, OTHER_DISTRICT)
+    firm_a, firm_b = uuid.uuid4(), uuid.uuid4()
+    url = pg_url("funding")
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(insert(EnterpriseProfile.__table__), [
+                {"enterprise_id": firm, "uscc": uscc, "name": name, "district_code": district, "sector": "advanced_manufacturing",
+                 "size_class": "small", "product_tags": [], "capability_tags": [], "held_tiers": [],
+                 "registry_version": 1, "source_event_time": datetime.now(ZoneInfo("UTC"))}
+                for firm, uscc, name, district in ((firm_a, uscc_a, "湖州矩阵甲有限公司", OWN_DISTRICT),
+                                                   (firm_b, uscc_b, "湖州矩阵乙有限公司", OTHER_DISTRICT))])
+    finally:
+        await engine.dispose()
+
+    async def made(method: str, path: str, body: Any, headers: dict[str, str] | None = None) -> dict[str, Any]:
+        response = await client.request(method, path, json=body, headers={
+            **(headers or token(Role.ADMIN)), "Idempotency-Key": str(uuid.uuid4())})
+        assert response.status_code in (200, 201), f"{method} {path}: {response.text}"
+        return response.json()  # type: ignore[no-any-return]
+
+    def dated(days: int) -> str:
+        return (TODAY + timedelta(days=days)).isoformat()
+
+    pool_body = {"name": "吴兴区矩阵配套基金", "issuer": "吴兴区", "issuer_level": "county", "district_code": OWN_DISTRICT,
+                 "budget_fen": 10**10, "opens_on": dated(-30), "closes_on": dated(365)}
+    pool = await made("POST", "/v1/fund-pools", pool_body)
+    programme_body = {"pool_id": pool["id"], "name": "矩阵研发补助", "instrument": "grant", "budget_fen": 10**9,
+                      "per_enterprise_cap_fen": 10**8, "opens_on": dated(-10), "closes_on": dated(300)}
+    grant = await made("POST", "/v1/programmes", programme_body)
+    round_body = {"name": "矩阵第一批", "budget_fen": 10**8, "opens_on": dated(-5), "closes_on": dated(60)}
+    grant_round = await made("POST", f"/v1/programmes/{grant['id']}/rounds", round_body)
+    vouchers = await made("POST", "/v1/programmes", {**programme_body, "name": "矩阵创新券",
+                                                     "instrument": "innovation_voucher"})
+    voucher_round = await made("POST", f"/v1/programmes/{vouchers['id']}/rounds", round_body)
+    terms = {"face_value_fen": 2_000_000, "per_enterprise_annual_cap_fen": 10_000_000, "validity_days": 365,
+             "allowed_kinds": ["instrument"], "coverage": [{"share": "0.50", "source": "矩阵"}]}
+    await made("PUT", f"/v1/rounds/{voucher_round['id']}/voucher-terms", terms)
+
+    application_body = {"round_id": grant_round["id"], "project_title": "矩阵视觉检测系统研发", "requested_fen": 10**6,
+                        "enterprise_id": str(firm_a)}
+    application = await made("POST", "/v1/applications", application_body)
+    for action, who in (("submit", token(Role.ENTERPRISE, uscc=uscc_a)), ("start_review", token(Role.ADMIN))):
+        application = await made("POST", f"/v1/applications/{application['id']}/transitions", {"action": action},
+                                 {**who, "If-Match": f'"{application["version"]}"'})
+    await made("PUT", "/v1/reviewers/me/declaration", {}, token(Role.REVIEWER))
+    await made("POST", f"/v1/applications/{application['id']}/reviewers", {"reviewer_id": "local-reviewer"})
+
+    monday = TODAY + timedelta(days=14 - TODAY.weekday())
+    resource_body = {
+        "kind": "instrument", "name": "矩阵电子显微镜", "description": "形貌分析",
+        "provider": {"name": "矩阵研究院", "provider_class": "provincial_carrier", "institute_id": "inst-own"},
+        "district_code": OWN_DISTRICT, "location": "湖州市吴兴区", "unit": "hour", "unit_price_fen": 60_000,
+        "availability": {"weekly": {"hours": [{"weekday": d, "opens": "08:00", "closes": "18:00"} for d in range(5)],
+                                    "first_day": monday.isoformat(), "last_day": (monday + timedelta(days=27)).isoformat()}},
+    }
+    resource = await made("POST", "/v1/resources", resource_body)
+    zone = ZoneInfo("Asia/Shanghai")
+
+    def slot(day: int, hour: int) -> dict[str, str]:
+        start = datetime.combine(monday + timedelta(days=day), datetime.min.time(), zone) + timedelta(hours=hour)
+        return {"starts_at": start.isoformat(), "ends_at": (start + timedelta(hours=1)).isoformat()}
+
+    booking = await made("POST", f"/v1/resources/{resource['id']}/bookings", slot(0, 9),
+                         token(Role.ENTERPRISE, uscc=uscc_a))
+    voucher = await made("POST", "/v1/vouchers", {"round_id": voucher_round["id"], "enterprise_uscc": uscc_a})
+    flag_id = uuid.uuid4()
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(insert(DoubleSupportFlag.__table__).values(
+                id=flag_id, application_id=uuid.UUID(application["id"]),
+                other_application_id=uuid.UUID(application["id"]), enterprise_id=firm_a, district_code=OWN_DISTRICT,
+                similarity="1.0000", identical=True, reason="矩阵测试", status="open",
+                created_at=datetime.now(ZoneInfo("UTC"))))
+    finally:
+        await engine.dispose()
+
+    world = World(callers=callers(uscc_a, uscc_b, ZERO_UUID, ZERO_UUID))
+    world.params = {"pool_id": pool["id"], "programme_id": grant["id"], "round_id": voucher_round["id"],
+                    "application_id": application["id"], "resource_id": resource["id"], "booking_id": booking["id"],
+                    "voucher_id": voucher["id"], "flag_id": str(flag_id)}
+    world.firm_records = frozenset({"application_id", "booking_id", "voucher_id", "flag_id"})
+    managed = ("pool_id", "programme_id", "round_id", "resource_id")
+    app = client._transport.app  # type: ignore[attr-defined]
+    for route in v1_routes(app):
+        for method in route.methods - {"GET"}:
+            if any(f"{{{name}}}" in route.path for name in managed):
+                world.scoped[(method, route.path)] = True
+    world.scoped |= {("POST", "/v1/programmes"): True, ("POST", "/v1/vouchers"): True,
+                     # Any firm books a listed resource for itself.
+                     ("POST", "/v1/resources/{resource_id}/bookings"): False,
+                     # The money of a district's pool is read by those who manage it.
+                     ("GET", "/v1/programmes/{programme_id}/balance"): True,
+                     ("GET", "/v1/rounds/{round_id}/balance"): True, ("GET", "/v1/rounds/{round_id}/ledger"): True}
+    provider_only = frozenset({"park_operator/own"})  # the resource is inst-own's, on no platform
+    world.strangers = {
+        ("POST", "/v1/resources"): provider_only,
+        ("PATCH", "/v1/resources/{resource_id}"): provider_only,
+        ("POST", "/v1/resources/{resource_id}/withdrawal"): provider_only,
+        ("GET", "/v1/bookings/{booking_id}"): provider_only,
+        ("POST", "/v1/bookings/{booking_id}/transitions"): provider_only,
+        # The provider redeems: an officer (or an admin, acting as one) never does for an institute's resource.
+        ("POST", "/v1/bookings/{booking_id}/redemptions"): provider_only | {"officer/own", "officer/city", "admin/any"},
+    }
+    e = "/v1/applications/{application_id}"
+    world.bodies = {
+        ("POST", "/v1/fund-pools"): pool_body,
+        ("POST", "/v1/programmes"): programme_body,
+        ("POST", "/v1/programmes/{programme_id}/rounds"): round_body,
+        ("PATCH", "/v1/rounds/{round_id}"): {"name": "矩阵第一批（改）"},
+        ("POST", "/v1/rounds/{round_id}/allocations"): {"amount_fen": 100},
+        ("POST", "/v1/dated-amounts"): {"issuer": "吴兴区", "item": "matrix_item", "amount_fen": 100,
+                                        "effective_from": dated(-1)},
+        ("PUT", "/v1/reviewers/me/declaration"): {},
+        ("POST", "/v1/applications"): application_body,
+        ("POST", e + "/transitions"): {"action": "withdraw"},
+        ("POST", e + "/reviewers"): {"reviewer_id": "local-reviewer"},
+        ("POST", e + "/reviews"): {"conflict_of_interest": False, "score": 80},
+        ("POST", "/v1/double-support-flags/{flag_id}/resolution"): {"decision": "cleared", "resolution": "两个项目"},
+        ("POST", "/v1/rounds/{round_id}/automatic-awards"): {
+            "code": "matrix-run", "title": "矩阵免申即享", "eligibility": [{"kind": "district", "values": [OWN_DISTRICT]}],
+            "issuer": "吴兴区", "amount_item": "matrix_item"},
+        ("POST", "/v1/resources"): resource_body,
+        ("PATCH", "/v1/resources/{resource_id}"): {"location": "湖州市吴兴区二环东路"},
+        ("POST", "/v1/resources/{resource_id}/withdrawal"): {"reason": "矩阵测试"},
+        ("POST", "/v1/resources/{resource_id}/bookings"): slot(1, 10),
+        ("POST", "/v1/bookings/{booking_id}/transitions"): {"action": "cancel", "reason": "矩阵测试"},
+        ("PUT", "/v1/rounds/{round_id}/voucher-terms"): terms,
+        ("POST", "/v1/vouchers"): {"round_id": voucher_round["id"], "enterprise_uscc": uscc_a},
+        ("POST", "/v1/vouchers/{voucher_id}/revocation"): {"note": "矩阵测试"},
+        ("POST", "/v1/vouchers/expiry"): {},
+        ("POST", "/v1/bookings/{booking_id}/redemptions"): {"voucher_id": voucher["id"]},
+    }
+    world.queries = {("GET", "/v1/resources/{resource_id}/busy"): {"from": slot(0, 0)["starts_at"],
+                                                                  "to": slot(4, 23)["starts_at"]}}
     return world
 
 

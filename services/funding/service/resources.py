@@ -145,6 +145,10 @@ def _owner(actor: Actor, provider: schemas.ProviderIn) -> dict[str, Any]:
         if provider.platform_id is not None or provider.institute_id not in (None, principal.institute_id):
             raise PermissionDenied("an institute lists resources only as itself", field="provider.institute_id")
         return {"owner_institute_id": principal.institute_id, "owner_platform_id": None}
+    if principal.role == Role.PARK_OPERATOR and provider.institute_id is not None:
+        # Naming another owner is a matter of permission, as for an institute naming another institute.
+        raise PermissionDenied("a park operator lists resources only for its own platforms",
+                               field="provider.institute_id")
     if principal.role == Role.PARK_OPERATOR and provider.platform_id is None:
         raise InvalidInput("a park operator names the platform that provides the resource",
                            field="provider.platform_id")
