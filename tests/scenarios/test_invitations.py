@@ -60,7 +60,8 @@ async def test_each_recommended_firm_is_invited_once_with_the_reasons(scenarios_
     # The first recommendation's reasons, not the republished one's.
     assert mine["reasons"] == {"score": 0.82, "matched_terms": ["机器视觉", "验布"], "matched_tags": ["机器视觉"],
                                "contributions": {"text": 0.574, "tags": 0.246}}
-    assert (mine["interest_id"], mine["apply_href"], mine["answered_at"]) == (None, None, None)
+    assert (mine["interest_id"], mine["apply_href"], mine["answered_at"], mine["answerable"]) == (
+        None, None, None, True)
 
     # The district's officer, admins and services see every invitation of the scenario; another district's officer
     # none; another firm only its own.
@@ -187,8 +188,10 @@ async def test_accepting_after_the_demand_moved_on_is_refused_and_a_challenge_po
     challenge = await challenges.open_for_applications(client)
     await deliver(url, recommendation("scenario", scenario, [(A_USCC, 0.8), (B_USCC, 0.7)]),
                   recommendation("challenge", challenge, [(A_USCC, 0.9)]))
+    assert (await only_invitation(client, FIRM_A, demand_kind="scenario"))["answerable"] is True
     scenario = await moved(client, await moved(client, scenario, "start_docking", FIRM), "start_pilot", OFFICER)
     mine = await only_invitation(client, FIRM_A, demand_kind="scenario")
+    assert (mine["status"], mine["answerable"]) == ("pending", False)  # its scenario moved on to the trial
     late = expect_problem(await client.post(answer_path(mine), json={"command": "accept"}, headers=FIRM_A), 409)
     assert late["errors"][0]["field"] == "status" and late["states_allowed"] == ["docking", "published"]
     assert await count_rows(url, "scenario_interests") == 0
@@ -198,10 +201,11 @@ async def test_accepting_after_the_demand_moved_on_is_refused_and_a_challenge_po
     declined = await client.post(answer_path(theirs), json={"command": "decline", "reason_code": "terms_unsuitable"},
                                  headers=FIRM_B)
     assert declined.status_code == 200 and declined.json()["decline_code"] == "terms_unsuitable"
+    assert declined.json()["answerable"] is False
 
     # A challenge is answered by applying: the acceptance points there (and takes no note).
     invited = await only_invitation(client, FIRM_A, demand_kind="challenge")
-    assert invited["demand_href"] == f"/v1/challenges/{challenge['id']}"
+    assert invited["demand_href"] == f"/v1/challenges/{challenge['id']}" and invited["answerable"] is True
     noted = expect_problem(await client.post(answer_path(invited), json={"command": "accept", "note": "能做"},
                                              headers=FIRM_A), 422)
     assert noted["errors"][0]["field"] == "note"

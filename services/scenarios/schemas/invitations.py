@@ -51,6 +51,8 @@ class InvitationRead(BaseModel):
     reasons: Reasons
     recommended_at: datetime
     status: str
+    answerable: bool = Field(description="pending, and the demand still takes answers (accepting would be taken); "
+                                         "a pending invitation whose demand moved on can only be declined")
     decline_code: str | None
     decline_reason: str | None
     interest_id: uuid.UUID | None = Field(description="an accepted scenario invitation: the firm's interest (意向)")

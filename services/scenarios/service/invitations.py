@@ -133,7 +133,23 @@ def _href(invitation: Invitation) -> str:
     return f"/v1/{invitation.demand_kind}s/{invitation.demand_id}"
 
 
-def read_model(invitation: Invitation, names: dict[str, str]) -> schemas.InvitationRead:
+async def _taking_answers(session: AsyncSession, invitations: list[Invitation]) -> set[uuid.UUID]:
+    """The demands, among those of these pending invitations, that still take answers (read now: a demand that
+    moved on since its invitation was recorded leaves it pending, and no longer answerable)."""
+    wanted: dict[DemandKind, set[uuid.UUID]] = {}
+    for invitation in invitations:
+        if invitation.status == InvitationStatus.PENDING:
+            wanted.setdefault(DemandKind(invitation.demand_kind), set()).add(invitation.demand_id)
+    today, open_ = programme_today(), set()
+    for kind, ids in wanted.items():
+        model, deadline = ((Scenario, Scenario.deadline) if kind is DemandKind.SCENARIO
+                           else (Challenge, Challenge.application_deadline))
+        rows = await session.execute(select(model.id, model.status, deadline).where(model.id.in_(sorted(ids))))
+        open_ |= {row[0] for row in rows if takes_invitations(kind, row[1], row[2], today)}
+    return open_
+
+
+def read_model(invitation: Invitation, names: dict[str, str], taking_answers: set[uuid.UUID]) -> schemas.InvitationRead:
     accepted_challenge = (invitation.status == InvitationStatus.ACCEPTED
                           and invitation.demand_kind == DemandKind.CHALLENGE)
     return schemas.InvitationRead(
@@ -142,7 +158,9 @@ def read_model(invitation: Invitation, names: dict[str, str]) -> schemas.Invitat
         enterprise_uscc=invitation.enterprise_uscc, enterprise_name=names.get(invitation.enterprise_uscc),
         reasons=schemas.Reasons(score=invitation.score, matched_terms=invitation.matched_terms,
                                 matched_tags=invitation.matched_tags, contributions=invitation.contributions),
-        recommended_at=invitation.recommended_at, status=invitation.status, decline_code=invitation.decline_code,
+        recommended_at=invitation.recommended_at, status=invitation.status,
+        answerable=invitation.status == InvitationStatus.PENDING and invitation.demand_id in taking_answers,
+        decline_code=invitation.decline_code,
         decline_reason=invitation.decline_reason, interest_id=invitation.interest_id,
         apply_href=f"{_href(invitation)}/applications" if accepted_challenge else None,
         answered_by=invitation.answered_by, answered_at=invitation.answered_at, created_at=invitation.created_at,
@@ -150,7 +168,8 @@ def read_model(invitation: Invitation, names: dict[str, str]) -> schemas.Invitat
 
 
 async def _read(session: AsyncSession, invitation: Invitation) -> schemas.InvitationRead:
-    return read_model(invitation, await publisher_names(session, {invitation.enterprise_uscc}))
+    return read_model(invitation, await publisher_names(session, {invitation.enterprise_uscc}),
+                      await _taking_answers(session, [invitation]))
 
 
 async def get_invitation(sessions: Sessions, actor: Actor, invitation_id: uuid.UUID) -> schemas.InvitationRead:
@@ -173,7 +192,8 @@ async def list_invitations(sessions: Sessions, actor: Actor, *, limit: int, curs
     async with sessions() as session:
         page, next_cursor = await paginate(session, query, keys=_ORDER, limit=limit, cursor=cursor, descending=True)
         names = await publisher_names(session, {i.enterprise_uscc for i in page})
-    return [read_model(i, names) for i in page], next_cursor
+        taking_answers = await _taking_answers(session, page)
+    return [read_model(i, names, taking_answers) for i in page], next_cursor
 
 
 # --- answering -----------------------------------------------------------------------------------------------------

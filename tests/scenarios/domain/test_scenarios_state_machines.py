@@ -13,7 +13,7 @@ import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
-from services.scenarios.domain import applications, challenges, scenarios
+from services.scenarios.domain import applications, challenges, invitations, scenarios
 from services.scenarios.domain.lifecycle import (
     Change,
     ReasonRequired,
@@ -64,6 +64,12 @@ MACHINES = [
             lambda state, command, roles, reason, extra: challenges.milestone_transition(state, command, roles,
                                                                                          reason=reason),
             st.just({})),
+    Machine("invitation", invitations.TRANSITIONS, invitations.InvitationStatus, invitations.InvitationCommand,
+            invitations.InvitationStatus.PENDING,
+            frozenset({invitations.InvitationStatus.ACCEPTED, invitations.InvitationStatus.DECLINED}),
+            lambda state, command, roles, reason, extra: invitations.answer(state, command, roles, reason=reason,
+                                                                            **extra),
+            st.fixed_dictionaries({"reason_code": st.sampled_from([None, *invitations.DeclineCode])})),
 ]
 BY_NAME = {m.name: m for m in MACHINES}
 
