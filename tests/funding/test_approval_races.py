@@ -1,7 +1,8 @@
 """Approvals racing for one round's budget through the API on PostgreSQL: 500 applications under review approved
 at once for 1 fen each against a budget of 100 → exactly 100 approved, the other 400 refused with
-budget_exhausted, and the ledger balances (the round's sums equal the fold of its entries). And one tranche's
-payment sent 20 times at once with one Idempotency-Key pays once."""
+budget_exhausted, and the ledger balances (the round's sums equal the fold of its entries); 20 approvals of one
+firm against its cap approve what the cap allows. And one tranche's payment sent 20 times at once with one
+Idempotency-Key pays once."""
 
 from __future__ import annotations
 
@@ -39,10 +40,13 @@ async def client() -> AsyncIterator[httpx.AsyncClient]:
             yield client
 
 
-async def under_review(url: str, round_: dict[str, Any], count: int, requested_fen: int) -> list[uuid.UUID]:
-    """``count`` applications of as many firms, already under review (written as the earlier steps leave them)."""
+async def under_review(url: str, round_: dict[str, Any], count: int, requested_fen: int, *,
+                       enterprise_id: uuid.UUID | None = None) -> list[uuid.UUID]:
+    """``count`` applications of as many firms (or all of ``enterprise_id``), already under review (written as the
+    earlier steps leave them)."""
     ids = [uuid.uuid4() for _ in range(count)]
-    rows = [{"id": i, "enterprise_id": uuid.uuid4(), "uscc": f"91330502{n:010d}", "enterprise_name": f"竞速企业{n}",
+    rows = [{"id": i, "enterprise_id": enterprise_id or uuid.uuid4(), "uscc": f"91330502{n:010d}",
+             "enterprise_name": f"竞速企业{n}",
              "district_code": "330502", "held_tiers": [], "programme_id": uuid.UUID(round_["programme_id"]),
              "round_id": uuid.UUID(round_["id"]), "project_title": f"竞速项目{n}", "requested_fen": requested_fen,
              "status": "under_review", "origin": "application", "disbursed_fen": 0, "released_fen": 0,
@@ -74,6 +78,29 @@ async def test_500_approvals_of_one_fen_against_a_budget_of_100_approve_exactly_
     assert await count_rows(url, "applications", "WHERE status = 'approved'") == 100
     assert await count_rows(url, "ledger_entries", "WHERE kind = 'committed'") == 100
     assert len(await outbox_payloads(url, "seedbed.funding.application.approved.v1")) == 100
+
+
+async def test_20_approvals_of_one_firm_racing_for_its_cap_approve_exactly_what_the_cap_allows(
+        client: httpx.AsyncClient) -> None:
+    """The per-firm cap is a sum over the firm's awards in the round, checked under the round's lock: 20
+    applications of one firm for 10 fen each, approved at once against a cap of 50 (the budget covers them all),
+    approve exactly 5; the other 15 are refused above_enterprise_cap."""
+    url = client.database_url  # type: ignore[attr-defined]
+    round_ = await open_round(client, budget_fen=10**6, cap_fen=50)
+    ids = await under_review(url, round_, 20, 10, enterprise_id=uuid.uuid4())
+
+    async def approve(application_id: uuid.UUID) -> tuple[int, str | None]:
+        response = await client.post(f"/v1/applications/{application_id}/transitions",
+                                     json={"action": "approve", "amount_fen": 10},
+                                     headers={**CITY_OFFICER, "If-Match": '"1"', "Idempotency-Key": str(uuid.uuid4())})
+        return response.status_code, response.json().get("code") if response.status_code != 200 else None
+
+    outcomes = Counter(await asyncio.gather(*(approve(i) for i in ids)))
+    assert outcomes == {(200, None): 5, (409, "above_enterprise_cap"): 15}, outcomes
+    b = await balance(client, round_["id"])
+    assert (b["committed_fen"], b["reconciled"]) == (50, True)
+    assert await count_rows(url, "applications", "WHERE status = 'approved'") == 5
+    assert len(await outbox_payloads(url, "seedbed.funding.application.approved.v1")) == 5
 
 
 async def test_one_tranche_paid_20_times_at_once_with_one_key_pays_once(client: httpx.AsyncClient) -> None:

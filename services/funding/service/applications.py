@@ -7,9 +7,12 @@ lock (``service.ledger.append_entries``) in the same transaction.
   is refused at creation naming the failing rules; at submission the check is recorded rule by rule (a firm whose
   data changed since is rejected with the reasons, one whose data are incomplete goes to review with the open
   rules listed).
-* Approving commits the amount: the cap and the round's budget are read under the round's lock, so that 500
-  concurrent approvals against a budget of 100 commit exactly 100. The approval then compares the project with the
-  firm's other awards (``domain.double_support``) and stores a flag for each similar title, for officers to review.
+* Approving commits the amount: the cap and the round's budget are checked once without a lock (an early
+  refusal) and again under the round's row lock, last, where they count: that lock serialises every movement of the
+  round's money, so 500 concurrent approvals against a budget of 100 commit exactly 100, and two approvals of one
+  firm cannot both pass its cap. The same read under the lock gives the firm's other awards, with which the
+  project is compared (``domain.double_support``): a flag is stored for each similar title, for officers to
+  review.
 * Disbursing pays the next tranche (ledger key ``application:<id>:disbursed:<n>``: a retry pays once), closing
   releases the unpaid rest, clawing back releases it and records the money recovered.
 
@@ -47,7 +50,7 @@ from services.funding.models import (
     ReviewerDeclaration,
 )
 from services.funding.schemas import applications as schemas
-from services.funding.service.ledger import append_entries, balance_of
+from services.funding.service.ledger import append_entries, balance_of, lock_round
 from services.funding.service.programmes import ROUND_SCOPE, programme_of, round_of
 from services.funding.service.refusals import refusals
 from shared.auth import Actor, Role
@@ -188,6 +191,16 @@ async def standing_awards(session: AsyncSession, enterprise_id: uuid.UUID,
     return list((await session.scalars(query)).all())
 
 
+async def other_awards(session: AsyncSession, enterprise_id: uuid.UUID, excluding: uuid.UUID) -> list[Any]:
+    """The firm's other awards, in every round, that count for its cap (standing or clawed back, as
+    :func:`awarded_in_round` sums them) or for double support (standing): the columns both need, in one read."""
+    return list((await session.execute(select(
+        Application.id, Application.enterprise_id, Application.programme_id, Application.round_id,
+        Application.project_title, Application.status, Application.approved_fen, Application.released_fen,
+    ).where(Application.enterprise_id == enterprise_id, Application.id != excluding,
+            Application.status.in_([s.value for s in (*STANDING, S.CLAWED_BACK)])))).all())
+
+
 def existing_awards(rows: Sequence[Application]) -> list[ExistingAward]:
     return [ExistingAward(str(r.id), str(r.programme_id), r.approved_on or r.created_at.date(), r.project_title)
             for r in rows]
@@ -304,12 +317,37 @@ def _tranches(data: schemas.ApplicationTransition, approved_fen: int | None) -> 
     return plan_tranches(approved_fen or 0, specs)
 
 
-async def _ensure_issuer(session: AsyncSession, actor: Actor, round_id: uuid.UUID) -> None:
+def _ensure_issuer(actor: Actor, round_: FundingRound) -> None:
     """Money-moving steps are for those who manage the round's money (an officer of the issuing district)."""
     if actor.principal.role == Role.OFFICER:
-        round_ = await session.get(FundingRound, round_id)
-        assert round_ is not None
         ROUND_SCOPE.ensure_manageable(actor, round_)
+
+
+async def _programme_and_round(session: AsyncSession, round_id: uuid.UUID) -> tuple[Programme, FundingRound]:
+    """The round and its programme, read (not locked) in one statement: every step needs both."""
+    programme, round_ = (await session.execute(
+        select(Programme, FundingRound).join(FundingRound, FundingRound.programme_id == Programme.id)
+        .where(FundingRound.id == round_id))).one()
+    return programme, round_
+
+
+async def _commit_approval(uow: UnitOfWork, row: Application, programme: Programme,
+                           entries: Sequence[Any]) -> None:
+    """An approval's money, under the round's row lock (taken here, last, so that it is held only from here to the
+    commit): the firm's cap and the round's budget checked against what the lock makes current, the commitment
+    appended, and the double-support flags raised from the same read of the firm's other awards."""
+    session = uow.session
+    round_ = await lock_round(session, row.round_id)
+    # Every approval, award and release of this round's money holds this lock: the sum below cannot change before
+    # the commit (a separate lock per firm would add a round trip and protect nothing more).
+    others = await other_awards(session, row.enterprise_id, row.id)
+    awarded = sum(o.approved_fen - o.released_fen for o in others
+                  if o.round_id == row.round_id and o.approved_fen is not None)
+    with refusals():
+        domain.check_amount(row.approved_fen, _limits(programme, round_, awarded, balance_of(round_).available_fen))
+    # The application's first and only commitment (its state machine approves once): no earlier entry to read.
+    await append_entries(uow, round_.id, entries, round_=round_, first_for_reference=True)
+    await flag_double_support(uow, row, [o for o in others if S(o.status) in STANDING])
 
 
 async def emit_money(uow: UnitOfWork, row: Application, programme: Programme, entries: Sequence[Any]) -> None:
@@ -345,18 +383,11 @@ async def transition_application(work: Work, actor: Actor, application_id: uuid.
         if (earlier := await idempotency.claim(session)) is not None:
             return earlier
         row = await APPLICATIONS.get_for_change(session, actor, application_id, if_match=if_match)
-        programme = await session.get(Programme, row.programme_id)
-        assert programme is not None
+        # Read, not locked: money is checked again under the round's lock when it is appended, last.
+        programme, round_ = await _programme_and_round(session, row.round_id)
         today = programme_today()
         if action in MONEY_ACTIONS:
-            await _ensure_issuer(session, actor, row.round_id)
-        if action == domain.Action.APPROVE:
-            # The firm's cap is a sum over its awards in the round: two approvals for one firm run one at a time
-            # (other firms' approvals do not wait on this lock).
-            await uow.lock("enterprise_cap", row.round_id, row.enterprise_id)
-        # Read, not locked: the budget is checked again under the round's lock when the entries are appended, last.
-        round_ = await session.get(FundingRound, row.round_id)
-        assert round_ is not None
+            _ensure_issuer(actor, round_)
         before = app_of(row)
         command = domain.Command(action, part, today, note=data.note, amount_fen=data.amount_fen)
         with refusals():
@@ -365,8 +396,9 @@ async def transition_application(work: Work, actor: Actor, application_id: uuid.
                 command = replace(command, limits=_limits(programme, round_, await awarded_in_round(
                     session, round_.id, row.enterprise_id, row.id)))
             elif action == domain.Action.APPROVE:
-                command = replace(command, limits=_limits(programme, round_, await awarded_in_round(
-                    session, round_.id, row.enterprise_id, row.id), balance_of(round_).available_fen))
+                # An early refusal on what was read without a lock (the amount above the cap itself, a budget
+                # already spent); the firm's other awards and the budget count under the lock (_commit_approval).
+                command = replace(command, limits=_limits(programme, round_, 0, balance_of(round_).available_fen))
             elif action == domain.Action.REJECT:
                 if data.rejection is None:
                     raise InvalidInput("a rejection says why", field="rejection")
@@ -404,7 +436,6 @@ async def transition_application(work: Work, actor: Actor, application_id: uuid.
         if action == domain.Action.APPROVE:
             uow.emit(ApplicationApproved(**state, approved_fen=row.approved_fen, approved_on=today),
                      subject=str(row.id))
-            await flag_double_support(uow, row)
         if app.status == S.REJECTED and before.status != S.REJECTED:
             assert app.rejection is not None
             uow.emit(ApplicationRejected(**state, reason_code=app.rejection.code.value, reason=app.rejection.detail,
@@ -414,9 +445,11 @@ async def transition_application(work: Work, actor: Actor, application_id: uuid.
                   {**changed, "entries": [e.key for e in entries], "note": data.note or None})
         read = read_model(actor, row)
         response = await idempotency.respond(session, 200, read, headers={"ETag": f'"{row.version}"'})
-        if entries:
-            # Last, so that the round's lock is held only from here to the commit: the authoritative check of the
-            # budget and the write of the money. A refusal here rolls back everything above.
+        # Last, so that the round's lock is held only from here to the commit: the authoritative check of the money
+        # and its write. A refusal here rolls back everything above.
+        if action == domain.Action.APPROVE:
+            await _commit_approval(uow, row, programme, entries)
+        elif entries:
             await append_entries(uow, row.round_id, entries)
         return response
 
@@ -424,11 +457,15 @@ async def transition_application(work: Work, actor: Actor, application_id: uuid.
 
 # --- double support ------------------------------------------------------------------------------------------------
 
-async def flag_double_support(uow: UnitOfWork, row: Application) -> list[DoubleSupportFlag]:
+async def flag_double_support(uow: UnitOfWork, row: Application,
+                              others: Sequence[Any] | None = None) -> list[DoubleSupportFlag]:
     """On approval: a flag for each standing award of the same firm whose project title is similar (REFERENCE
-    §13.4, ``domain.double_support``), stored for officers to review; the approval itself stands."""
+    §13.4, ``domain.double_support``), stored for officers to review; the approval itself stands. ``others``: the
+    firm's other standing awards if the caller has read them already (rows with id, enterprise_id, programme_id,
+    project_title)."""
     session = uow.session
-    others = await standing_awards(session, row.enterprise_id, row.id)
+    if others is None:
+        others = await standing_awards(session, row.enterprise_id, row.id)
     project = double_support.FundedProject(str(row.id), str(row.enterprise_id), str(row.programme_id),
                                            row.project_title)
     funded = [double_support.FundedProject(str(o.id), str(o.enterprise_id), str(o.programme_id), o.project_title)

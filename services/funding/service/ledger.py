@@ -85,7 +85,7 @@ class Appended:
 
 
 async def append_entries(uow: UnitOfWork, round_id: uuid.UUID, entries: Sequence[domain.Entry], *,
-                         round_: FundingRound | None = None) -> Appended:
+                         round_: FundingRound | None = None, first_for_reference: bool = False) -> Appended:
     """Append ``entries`` (in order) to round ``round_id``'s ledger under the round's row lock, in ``uow``'s
     transaction. The service-level entry point for every movement of money, vouchers included:
 
@@ -95,6 +95,10 @@ async def append_entries(uow: UnitOfWork, round_id: uuid.UUID, entries: Sequence
 
     * ``round_``: the round's row if the caller has already locked it with :func:`lock_round` in this unit of
       work (it is locked here otherwise).
+    * ``first_for_reference``: the caller knows that the entries' references have no entry in the ledger yet (an
+      application's one commitment: its state machine approves once), so their entries are not read (a round trip
+      under the round's lock). Nothing is replayed then: a key used before is refused by its unique index at the
+      flush (409 naming ``key``).
     * Each entry's ``programme_id``/``round_id`` must be the round's (as strings); ``reference`` names what the
       money is for (the application's or the voucher's id, as the domain makes it); ``key`` (unique in the whole ledger) makes a retry
       the same entry.
@@ -119,7 +123,7 @@ async def append_entries(uow: UnitOfWork, round_id: uuid.UUID, entries: Sequence
             raise Conflict(f"the entry is for {entry.programme_id}/{entry.round_id}, not round {round_.id}",
                            field="round_id", code="wrong_round")
         if entry.reference is not None and entry.reference not in references:
-            rows = await _reference_entries(session, round_.id, entry.reference)
+            rows = [] if first_for_reference else await _reference_entries(session, round_.id, entry.reference)
             references[entry.reference] = (domain.fold(entry_of(r) for r in rows), {r.key: r for r in rows if r.key})
         reference, keys = references.get(entry.reference or "", (domain.Balance(), {}))
         earlier = keys.get(entry.key) if entry.key is not None else None
