@@ -27,6 +27,7 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Annotated, Any
 
 import orjson
@@ -34,7 +35,7 @@ from fastapi import Depends, Header, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import Response
 from fastapi.security import HTTPAuthorizationCredentials
-from sqlalchemy import Table, and_, delete, null, select, text, update
+from sqlalchemy import String, Table, and_, bindparam, delete, func, null, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -103,27 +104,15 @@ class Idempotency:
         t = self.table
         now = utcnow()
         on_postgres = is_postgres(session)
-        insert = (postgresql if on_postgres else sqlite).insert(t).values(
-            caller=self.caller, operation=self.operation, key=self.key, request_hash=self.request_hash,
-            created_at=now, expires_at=now + self.ttl)
-        # An expired key is taken over as if it were new; a live one is left as it is (no row returned).
-        claim = insert.on_conflict_do_update(
-            index_elements=[t.c.caller, t.c.operation, t.c.key],
-            set_={"request_hash": insert.excluded.request_hash, "status": null(), "headers": null(), "body": null(),
-                  "created_at": insert.excluded.created_at, "expires_at": insert.excluded.expires_at},
-            where=t.c.expires_at <= now,
-        ).returning(t.c.key)
-        if on_postgres:
-            # The insert waits while another transaction holds the same key; bound that wait, not the use case's.
-            await session.execute(text(f"SET LOCAL lock_timeout = {int(self.wait.total_seconds() * 1000)}"))
+        values = {"caller": self.caller, "operation": self.operation, "key": self.key,
+                  "request_hash": self.request_hash, "created_at": now, "expires_at": now + self.ttl}
         try:
-            claimed = (await session.execute(claim)).first() is not None
+            claimed = await (self._claim_on_postgres(session, values) if on_postgres
+                             else self._claim_on_sqlite(session, values))
         except DBAPIError as exc:
             if getattr(exc.orig, "sqlstate", None) == _LOCK_NOT_AVAILABLE:
                 raise _in_progress() from None
             raise
-        if on_postgres:
-            await session.execute(text("SET LOCAL lock_timeout TO DEFAULT"))
         if claimed:
             return None
         earlier = (await session.execute(
@@ -134,6 +123,16 @@ class Idempotency:
         if earlier.status is None:
             raise _in_progress()
         return IdempotentResponse(earlier.status, earlier.body, earlier.headers, replayed=True)
+
+    async def _claim_on_sqlite(self, session: AsyncSession, values: dict[str, Any]) -> bool:
+        claim = _claiming(self.table, sqlite.insert(self.table).values(values), values["created_at"])
+        return (await session.execute(claim)).first() is not None
+
+    async def _claim_on_postgres(self, session: AsyncSession, values: dict[str, Any]) -> bool:
+        statement = _claim_on_postgres(self.table)
+        found = await session.execute(statement, {**values, "now": values["created_at"],
+                                                  "wait_ms": str(int(self.wait.total_seconds() * 1000))})
+        return found.one().key is not None
 
     async def respond(
         self, session: AsyncSession, status: int, body: Any, *, headers: Mapping[str, str] | None = None
@@ -149,6 +148,41 @@ class Idempotency:
                 # Without claim() a retry would run the effect again: a bug in the use case, not the caller's fault.
                 raise RuntimeError("respond() without claim() in the same transaction")
         return response
+
+
+@cache
+def _claim_on_postgres(table: Table) -> Any:
+    """The claim on PostgreSQL, built once per table (building a statement costs more than sending it).
+
+    The insert waits while another transaction holds the same key: that wait is bounded by ``wait``
+    (``lock_timeout``), and the use case's own waits afterwards are not. Setting the bound and putting the setting
+    back are done inside the one statement (statements of their own would cost two round trips on every keyed
+    request): ``prior`` reads the setting in force, ``bounded`` sets the bound, the insert (which selects from
+    ``bounded``, so runs after it) waits within it, and the outer select, whose row needs the insert's outcome,
+    puts the prior setting back (``is_local``: to the end of the transaction at most, as SET LOCAL)."""
+    prior = select(func.current_setting("lock_timeout").label("setting")).cte("prior")
+    bounded = select(func.set_config("lock_timeout", bindparam("wait_ms", type_=String()), True).label("setting")
+                     ).select_from(prior).cte("bounded")
+    rows = select(*(bindparam(name, type_=table.c[name].type).label(name) for name in _CLAIM_COLUMNS)
+                  ).select_from(bounded)
+    insert = postgresql.insert(table).from_select(list(_CLAIM_COLUMNS), rows)
+    claimed = _claiming(table, insert, bindparam("now", type_=table.c.expires_at.type)).cte("claimed")
+    return select(claimed.c.key, func.set_config("lock_timeout", prior.c.setting, True)).select_from(
+        prior.outerjoin(claimed, true()))
+
+
+def _claiming(table: Table, insert: Any, now: Any) -> Any:
+    """``insert`` (of a key's row) made a claim: an expired key is taken over as if it were new, a live one is left
+    as it is (no row returned)."""
+    return insert.on_conflict_do_update(
+        index_elements=[table.c.caller, table.c.operation, table.c.key],
+        set_={"request_hash": insert.excluded.request_hash, "status": null(), "headers": null(), "body": null(),
+              "created_at": insert.excluded.created_at, "expires_at": insert.excluded.expires_at},
+        where=table.c.expires_at <= now,
+    ).returning(table.c.key)
+
+
+_CLAIM_COLUMNS = ("caller", "operation", "key", "request_hash", "created_at", "expires_at")
 
 
 def _in_progress() -> Conflict:

@@ -19,7 +19,7 @@ import httpx
 import pytest
 from fastapi import APIRouter, FastAPI, Response
 from pydantic import BaseModel
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.funding.models import bus
@@ -282,3 +282,24 @@ async def test_a_retry_while_the_first_request_runs_waits_then_answers_409(postg
         after = await payments.pay("pay-2026-0101")
         assert after.headers[REPLAYED_HEADER] == "true" and after.content == (await first).content
         assert await payments.effects() == 1
+
+
+async def test_the_claim_bounds_its_own_wait_and_leaves_the_use_cases_lock_timeout_as_it_was(postgres: None) -> None:
+    """claim() bounds only its wait on a key another request holds (``wait``): the locks the use case takes next wait
+    as long as they would have without it, whether the key was claimed now or its earlier answer is replayed."""
+    await truncate("funding")
+    engine = create_engine(pg_url("funding"))
+    sessions = session_factory(engine)
+    idempotency = Idempotency(bus.idempotency_keys, "pay-2026-0200", "officer:officer-1", "POST /v1/payments",
+                              "hash-of-the-body", timedelta(hours=1), wait=timedelta(milliseconds=200))
+    try:
+        for replayed in (False, True):
+            async with sessions.begin() as session:
+                await session.execute(text("SET LOCAL lock_timeout = '7s'"))
+                earlier = await idempotency.claim(session)
+                assert (earlier is not None) == replayed
+                assert await session.scalar(text("SHOW lock_timeout")) == "7s"
+                if earlier is None:
+                    await idempotency.respond(session, 201, {"id": "payment-1"})
+    finally:
+        await engine.dispose()
