@@ -52,7 +52,7 @@ CONCURRENCY = 12
 
 # Path parameters that name one firm's record (or a tenancy): a route naming one is scoped.
 FIRM_RECORDS = frozenset({"enterprise_id", "holding_id", "honour_id", "evaluation_id", "certification_id",
-                          "tenancy_id", "visit_id", "follow_up_id", "invitation_id"})
+                          "tenancy_id", "visit_id", "follow_up_id"})
 # Body fields by which a write names the firm, platform or district it acts on.
 SCOPING_FIELDS = frozenset({"enterprise_id", "platform_id", "district_code", "uscc"})
 
@@ -358,6 +358,7 @@ async def scenarios_world(client: httpx.AsyncClient) -> World:
     await deliver(pg_url("scenarios"), recommendation("scenario", scenario, [(make_uscc(801, OWN_DISTRICT), 0.8)]))
     (invitation,) = (await client.get("/v1/invitations", headers=admin)).json()["items"]
     world.params = {"kind": "scenarios", "invitation_id": invitation["id"]}
+    world.firm_records = frozenset({"invitation_id"})
     world.bodies = {("POST", "/v1/lists/{kind}/editions"): {"year": THIS_YEAR},
                     ("POST", "/v1/invitations/{invitation_id}/transitions"): {
                         "command": "decline", "reason_code": "no_capacity"}}
