@@ -179,6 +179,19 @@ async def test_declining_says_why_and_bad_answers_change_nothing(scenarios_clien
     assert await count_rows(url, "scenario_interests") == 0
     assert await count_rows(url, "audit_log", "WHERE action = 'invitation.decline'") == 1
 
+    # How firms answered, counted in the caller's scope.
+    other = await publish_new(client, title="另一场景")
+    await deliver(url, recommendation("scenario", other, [(A_USCC, 0.8), (B_USCC, 0.7)]))
+    counted = await client.get("/v1/invitations/summary", params={"demand_id": scenario["id"]}, headers=OFFICER)
+    assert counted.status_code == 200, counted.text
+    assert counted.json() == {"total": 1, "by_status": {"pending": 0, "accepted": 0, "declined": 1},
+                              "declined_by_code": {"outside_our_field": 0, "no_capacity": 0, "terms_unsuitable": 0,
+                                                   "other": 1}}
+    everything = (await client.get("/v1/invitations/summary", headers=OFFICER)).json()
+    assert (everything["total"], everything["by_status"]["pending"]) == (3, 2)
+    assert (await client.get("/v1/invitations/summary", headers=OTHER_OFFICER)).json()["total"] == 0
+    assert (await client.get("/v1/invitations/summary", headers=FIRM_B)).json()["total"] == 1
+
 
 async def test_accepting_after_the_demand_moved_on_is_refused_and_a_challenge_points_to_its_application(
     scenarios_client: httpx.AsyncClient,

@@ -40,6 +40,18 @@ async def list_invitations(
     return Page(items=items, next_cursor=next_cursor)
 
 
+@router.get("/summary", response_model=schemas.InvitationSummary,
+            summary="How the invited firms answered: counts by status and declines by reason code, in the caller's "
+                    "scope")
+async def summarise_invitations(
+    actor: Reader,
+    sessions: Sessions,
+    demand_kind: Annotated[schemas.Kind | None, Query()] = None,
+    demand_id: Annotated[uuid.UUID | None, Query(description="one scenario's or challenge's invitations")] = None,
+) -> schemas.InvitationSummary:
+    return await service.summarise_invitations(sessions, actor, demand_kind=demand_kind, demand_id=demand_id)
+
+
 @router.get("/{invitation_id}", response_model=schemas.InvitationRead, summary="Read one invitation")
 async def get_invitation(invitation_id: uuid.UUID, actor: Reader, sessions: Sessions,
                          response: Response) -> schemas.InvitationRead:

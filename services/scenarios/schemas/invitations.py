@@ -62,3 +62,11 @@ class InvitationRead(BaseModel):
     answered_at: datetime | None
     created_at: datetime
     version: int
+
+
+class InvitationSummary(BaseModel):
+    """How the invited firms answered, over the invitations the caller may read (one demand's, with demand_id)."""
+
+    total: int
+    by_status: dict[str, int] = Field(description="pending, accepted, declined")
+    declined_by_code: dict[str, int] = Field(description="the declines by reason code: " + ", ".join(DeclineCode))

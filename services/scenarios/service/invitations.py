@@ -21,10 +21,11 @@ import logging
 import uuid
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.scenarios.domain.invitations import (
+    DeclineCode,
     DemandKind,
     InvitationCommand,
     InvitationStatus,
@@ -194,6 +195,26 @@ async def list_invitations(sessions: Sessions, actor: Actor, *, limit: int, curs
         names = await publisher_names(session, {i.enterprise_uscc for i in page})
         taking_answers = await _taking_answers(session, page)
     return [read_model(i, names, taking_answers) for i in page], next_cursor
+
+
+async def summarise_invitations(sessions: Sessions, actor: Actor, *, demand_kind: str | None,
+                                demand_id: uuid.UUID | None) -> schemas.InvitationSummary:
+    """How the invited firms answered, over the invitations the caller may read: counts by status, and the
+    declines by reason code (how recommendations miss)."""
+    query = select(Invitation.status, Invitation.decline_code, func.count()).where(INVITATION_SCOPE.readable(actor))
+    for column, value in ((Invitation.demand_kind, demand_kind), (Invitation.demand_id, demand_id)):
+        if value is not None:
+            query = query.where(column == value)
+    async with sessions() as session:
+        rows = (await session.execute(query.group_by(Invitation.status, Invitation.decline_code))).all()
+    by_status = dict.fromkeys(InvitationStatus, 0)
+    declined_by_code = dict.fromkeys(DeclineCode, 0)
+    for status, code, count in rows:
+        by_status[InvitationStatus(status)] += count
+        if code is not None:
+            declined_by_code[DeclineCode(code)] += count
+    return schemas.InvitationSummary(total=sum(by_status.values()), by_status=by_status,
+                                     declined_by_code=declined_by_code)
 
 
 # --- answering -----------------------------------------------------------------------------------------------------
