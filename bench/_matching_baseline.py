@@ -32,6 +32,19 @@ def demand_text(demand: dict) -> str:
 
 def build_bm25(firms: Iterable[dict], *, exclude_publisher: bool = False) -> Callable[[dict], list[str]]:
     """An in-memory tantivy index of ``firms``; the callable ranks USCCs for one demand (best first, score > 0)."""
+    scores = build_bm25_scores(firms)
+
+    def rank(demand: dict) -> list[str]:
+        ranked = [uscc for uscc, _ in sorted(scores(demand).items(), key=lambda kv: -kv[1])]
+        if exclude_publisher and demand.get("publisher_uscc"):
+            ranked = [uscc for uscc in ranked if uscc != demand["publisher_uscc"]]
+        return ranked[:DEPTH]
+
+    return rank
+
+
+def build_bm25_scores(firms: Iterable[dict]) -> Callable[[dict], dict[str, float]]:
+    """The same index; the callable gives every matching firm's BM25 score (the hybrids z-score them)."""
     builder = tantivy.SchemaBuilder()
     builder.add_text_field("uscc", stored=True, tokenizer_name="raw")
     # Pre-segmented text joined by spaces: the whitespace tokenizer keeps rjieba's words as they are.
@@ -46,16 +59,13 @@ def build_bm25(firms: Iterable[dict], *, exclude_publisher: bool = False) -> Cal
     index.reload()
     searcher = index.searcher()
 
-    def rank(demand: dict) -> list[str]:
+    def scores(demand: dict) -> dict[str, float]:
         terms = list(dict.fromkeys(tokens(demand_text(demand))))
         if not terms:
-            return []
+            return {}
         query = tantivy.Query.boolean_query(
             [(tantivy.Occur.Should, tantivy.Query.term_query(schema, "body", term)) for term in terms])
-        hits = searcher.search(query, DEPTH + 1).hits
-        ranked = [searcher.doc(address)["uscc"][0] for score, address in hits if score > 0]
-        if exclude_publisher and demand.get("publisher_uscc"):
-            ranked = [uscc for uscc in ranked if uscc != demand["publisher_uscc"]]
-        return ranked[:DEPTH]
+        hits = searcher.search(query, searcher.num_docs or 1).hits
+        return {searcher.doc(address)["uscc"][0]: score for score, address in hits if score > 0}
 
-    return rank
+    return scores

@@ -8,10 +8,10 @@ from typing import Any
 
 from services.matching.index import KIND_CHALLENGE, KIND_SCENARIO
 from services.matching.models import ChallengeRecord, EnterpriseProfile, PatentRecord, ScenarioRecord
-from services.matching.service import recommendations
-from services.matching.service.indexing import LiveIndex, challenge_demand, scenario_demand
+from services.matching.service import embeddings, recommendations
+from services.matching.service.indexing import LiveIndex, challenge_demand, patent_demand, scenario_demand
 from shared.bus.consumer import Handler, Subscription
-from shared.events.catalog import LICENSING_PATENT, SCENARIOS_CHALLENGE, SCENARIOS_SCENARIO
+from shared.events.catalog import LICENSING_PATENT, REGISTRY_ENTERPRISE, SCENARIOS_CHALLENGE, SCENARIOS_SCENARIO
 from shared.events.envelope import CloudEvent
 from shared.events.licensing import (
     OpenLicenceDeclared,
@@ -20,6 +20,7 @@ from shared.events.licensing import (
     PatentListed,
     PatentState,
 )
+from shared.events.registry import EnterpriseRegistered, EnterpriseState, EnterpriseUpdated
 from shared.events.scenarios import (
     ChallengeAccepted,
     ChallengeAppointed,
@@ -140,5 +141,34 @@ def recommendation_subscription(live: LiveIndex) -> Subscription:
                         handlers=handlers, audited=False)
 
 
+def embedding_subscription() -> Subscription:
+    """The vectors of what the read models hold (service/embeddings.py), from the same events: the text is built
+    from the event as the index builds it from the row, so the keys meet. Events that change no text (a tier, a
+    pool, an appointment) are not handled; a text seen before is not embedded again."""
+
+    async def on_enterprise(uow: UnitOfWork, event: CloudEvent) -> None:
+        await embeddings.store(uow.session, [embeddings.firm_text(event.payload(EnterpriseState).model_dump())])
+
+    async def on_scenario(uow: UnitOfWork, event: CloudEvent) -> None:
+        await embeddings.store(uow.session, [embeddings.demand_text(scenario_demand(event.payload(ScenarioState)))])
+
+    async def on_challenge(uow: UnitOfWork, event: CloudEvent) -> None:
+        p = event.payload(ChallengePublished)
+        demand = challenge_demand(p, issuer_uscc=p.issuer.uscc, indicators=[i.model_dump() for i in p.indicators])
+        await embeddings.store(uow.session, [embeddings.demand_text(demand)])
+
+    async def on_patent(uow: UnitOfWork, event: CloudEvent) -> None:
+        await embeddings.store(uow.session, [embeddings.demand_text(patent_demand(event.payload(PatentState)))])
+
+    handlers: dict[str, Handler] = {
+        EnterpriseRegistered.event_type: on_enterprise, EnterpriseUpdated.event_type: on_enterprise,
+        ScenarioPublished.event_type: on_scenario, ChallengePublished.event_type: on_challenge,
+        PatentListed.event_type: on_patent, OpenLicenceDeclared.event_type: on_patent}
+    # Derived data, keyed by content: nothing to audit.
+    return Subscription(name="embeddings", topics=(REGISTRY_ENTERPRISE.name, SCENARIOS_SCENARIO.name,
+                                                   SCENARIOS_CHALLENGE.name, LICENSING_PATENT.name),
+                        handlers=handlers, audited=False)
+
+
 def subscriptions(live: LiveIndex | None = None) -> list[Subscription]:
-    return [*read_model_subscriptions(), recommendation_subscription(live or LiveIndex())]
+    return [*read_model_subscriptions(), embedding_subscription(), recommendation_subscription(live or LiveIndex())]

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import numpy as np
 import tantivy
 
 from services.matching.domain import ranking
@@ -59,6 +60,10 @@ class Entry:
     stamp: Any
     info: Mapping[str, Any]          # what a result shows (name, ids, title …)
     need: Need | None = None         # a demand's or patent's need (the demands collection)
+    # Its text's embedding (services/matching/semantic.py: float16, L2-normalised), None until it is computed;
+    # ``text_key`` names that text (semantic.text_key), how a vector computed later finds its entry.
+    vector: np.ndarray | None = None
+    text_key: str | None = None
 
 
 @dataclass
@@ -107,10 +112,11 @@ class Collection:
         return None if entry is None else entry.stamp
 
     def upsert(self, profile: Profile, *, facets: Iterable[str], stamp: Any, info: Mapping[str, Any],
-               need: Need | None = None) -> None:
+               need: Need | None = None, vector: np.ndarray | None = None, text_key: str | None = None) -> None:
         key = profile.key
         old = self.entries.get(key)
-        entry = Entry(slot=-1, profile=profile, facets=tuple(facets), stamp=stamp, info=info, need=need)
+        entry = Entry(slot=-1, profile=profile, facets=tuple(facets), stamp=stamp, info=info, need=need,
+                      vector=vector, text_key=text_key)
         if old is not None and _same(old, entry):
             old.stamp = stamp  # nothing the index or a ranking reads changed (a field matching does not use)
             return
@@ -132,6 +138,18 @@ class Collection:
         self.stats.add(profile)
         self.dirty = True
         self._changed(old, entry, touched, before)
+
+    def give_vector(self, key: str, text_key: str, vector: np.ndarray) -> bool:
+        """An entry's text got its embedding (the worker stores it a moment after the row): the entry ranks with it
+        from now on, and the engine hears it as a change. False if the entry is gone or now has another text."""
+        entry = self.entries.get(key)
+        if entry is None or entry.text_key != text_key or entry.vector is vector:
+            return False
+        old = replace(entry)
+        entry.vector = vector
+        if self.on_change is not None:
+            self.on_change(old, entry, frozenset())
+        return True
 
     def remove(self, key: str) -> None:
         entry = self.entries.get(key)
@@ -205,7 +223,20 @@ class Collection:
 def _same(old: Entry, new: Entry) -> bool:
     """Whether two versions of a document index and rank alike (its stamp aside)."""
     return (old.profile == new.profile and old.facets == new.facets and old.info == new.info
-            and old.need == new.need)
+            and old.need == new.need and old.text_key == new.text_key and old.vector is new.vector)
+
+
+def similarities(vector: np.ndarray | None, entries: Sequence[Entry]) -> list[float | None]:
+    """The cosine of ``vector`` with each entry's (None where either has none): one small matrix product."""
+    if vector is None:
+        return [None] * len(entries)
+    have = [i for i, e in enumerate(entries) if e.vector is not None]
+    out: list[float | None] = [None] * len(entries)
+    if have:
+        matrix = np.stack([entries[i].vector for i in have]).astype(np.float32)  # type: ignore[misc]
+        for i, cosine in zip(have, (matrix @ np.asarray(vector, dtype=np.float32)).tolist(), strict=True):
+            out[i] = cosine
+    return out
 
 
 def _boosted(schema: tantivy.Schema, field_name: str, term: str, weight: float) -> tantivy.Query:
@@ -294,6 +325,7 @@ class Engine:
         self.firms = Collection(on_change=self._firm_changed)
         self.demands = Collection(on_change=self._demand_changed)
         self.feedback: FeedbackLookup = no_feedback
+        self.weights = ranking.WEIGHTS  # the evaluation compares other weights (services/matching/quality.py)
         self.remembered: OrderedDict[tuple[Any, ...], Remembered] = OrderedDict()
         # The remembered lists of each demand (by its key).
         self.by_demand: dict[str, set[tuple[Any, ...]]] = {}
@@ -389,7 +421,10 @@ class Engine:
 
     def _score(self, need: Need, entry: Entry | None) -> Scored:
         assert entry is not None  # a removed firm is never asked for its score (touches)
-        return ranking.score(need, entry.profile, self.firms.stats, self.feedback(need.key, entry.profile.key))
+        own = self.demands.get(need.key)
+        cosine = similarities(own.vector if own is not None else None, [entry])[0]
+        return ranking.score(need, entry.profile, self.firms.stats, self.feedback(need.key, entry.profile.key),
+                             similarity=cosine, weights=self.weights)
 
     @staticmethod
     def touches(kept: Remembered, old: Entry | None, new: Entry | None, text_changed: bool,
@@ -416,9 +451,11 @@ class Engine:
 
     # Firms for a demand ------------------------------------------------------------------------------------
 
-    def candidates(self, need: Need, *, k: int, filters: Filters | None = None, afresh: bool = False) -> Ranked:
+    def candidates(self, need: Need, *, k: int, filters: Filters | None = None, afresh: bool = False,
+                   vector: np.ndarray | None = None) -> Ranked:
         """The top ``k`` firms for the need. ``afresh``: ranked now, no remembered list read or kept (what a
-        remembered list must always equal: the tests and the bench compare the two)."""
+        remembered list must always equal: the tests and the bench compare the two). ``vector``: the demand's
+        embedding; by default the indexed demand's own."""
         filters = filters or Filters()
         if need.publisher_uscc:
             # A demand often repeats its publisher's own profile: the publisher is never its own candidate.
@@ -433,8 +470,11 @@ class Engine:
         entries = self.firms.retrieve(need.terms, filters, RETRIEVE + 1)
         saturated, entries = len(entries) > RETRIEVE, entries[:RETRIEVE]
         weighed = ranking.weigh(need, self.firms.stats)
+        if vector is None and (own := self.demands.get(need.key)) is not None:
+            vector = own.vector
         scored = [ranking.score(need, e.profile, self.firms.stats, self.feedback(need.key, e.profile.key),
-                                weighed=weighed) for e in entries]
+                                weighed=weighed, similarity=cosine, weights=self.weights)
+                  for e, cosine in zip(entries, similarities(vector, entries), strict=True)]
         ranked = ranking.rank(scored)[:k]
         result = Ranked([(s, self.firms.entries[s.key]) for s in ranked], ranking.verdict(ranked), len(entries))
         if indexed:
@@ -456,11 +496,12 @@ class Engine:
         filters = (filters or Filters()).require("kind", kinds)
         entries = self.demands.retrieve({t: 1.0 for t in firm.profile.tf}, filters)
         scored = []
-        for entry in entries:
+        for entry, cosine in zip(entries, similarities(firm.vector, entries), strict=True):
             need = entry.need
             if need is None or need.publisher_uscc == firm_key:
                 continue
-            pair = ranking.score(need, firm.profile, self.firms.stats, self.feedback(need.key, firm_key))
+            pair = ranking.score(need, firm.profile, self.firms.stats, self.feedback(need.key, firm_key),
+                                 similarity=cosine, weights=self.weights)
             scored.append(replace(pair, key=entry.profile.key))  # the list ranks demands: keyed by the demand
         ranked = ranking.rank(scored)[:k]
         return Ranked([(s, self.demands.entries[s.key]) for s in ranked], ranking.verdict(ranked), len(entries))
@@ -470,19 +511,23 @@ class Engine:
     def query_need(self, text: str) -> Need:
         return ranking.make_need(self.analyser, key="query", title=text, description=None)
 
-    def search(self, collection: Collection, text: str, *, k: int, filters: Filters | None = None) -> Ranked:
-        """Free text over a collection: the text signal alone orders the results (a query has no sector, tags or
-        district to compare), with its matched terms."""
+    def search(self, collection: Collection, text: str, *, k: int, filters: Filters | None = None,
+               vector: np.ndarray | None = None) -> Ranked:
+        """Free text over a collection: the text and semantic signals alone order the results (a query has no
+        sector, tags or district to compare), with its matched terms. ``vector``: the query's embedding (the
+        caller computes it off the event loop), or None for words only."""
         need = self.query_need(text)
         entries = collection.retrieve(need.terms, filters or Filters())
         weighed = ranking.weigh(need, collection.stats)
         scored = []
-        for entry in entries:
+        for entry, cosine in zip(entries, similarities(vector, entries), strict=True):
             text_signal, matched = ranking.text_match(need, entry.profile, collection.stats, weighed)
-            signals = {s: 0.0 for s in ranking.SIGNALS} | {"text": text_signal}
-            scored.append(Scored(key=entry.profile.key, score=round(ranking.WEIGHTS["text"] * text_signal, 6),
-                                 signals=signals, matched=matched, words=need.words, matched_tags=()))
-        scored = sorted((s for s in scored if s.signals["text"] >= ranking.MIN_TEXT), key=lambda s: (-s.score, s.key))
+            signals = {s: 0.0 for s in ranking.SIGNALS} | {"text": text_signal,
+                                                           "semantic": ranking.semantic_signal(cosine)}
+            total = ranking.WEIGHTS["text"] * text_signal + ranking.WEIGHTS["semantic"] * signals["semantic"]
+            scored.append(Scored(key=entry.profile.key, score=round(total, 6), signals=signals, matched=matched,
+                                 words=need.words, matched_tags=()))
+        scored = sorted((s for s in scored if ranking.listed(s)), key=lambda s: (-s.score, s.key))
         return Ranked([(s, collection.entries[s.key]) for s in scored[:k]],
                       ranking.Verdict.STRONG if scored else ranking.Verdict.NONE, len(entries))
 
@@ -500,7 +545,8 @@ def firm_facets(firm: Mapping[str, Any], held_tiers: Iterable[str]) -> list[str]
     return facets
 
 
-def put_firm(engine: Engine, firm: Mapping[str, Any], *, stamp: Any = None) -> None:
+def put_firm(engine: Engine, firm: Mapping[str, Any], *, stamp: Any = None, vector: np.ndarray | None = None,
+             text_key: str | None = None) -> None:
     """Index a firm given as the enterprise read model's fields (a row's attributes or a dict)."""
     held = tuple(sorted(firm.get("held_tiers") or ()))
     profile = ranking.make_profile(
@@ -509,7 +555,8 @@ def put_firm(engine: Engine, firm: Mapping[str, Any], *, stamp: Any = None) -> N
         capability_tags=list(firm.get("capability_tags") or ()), name=firm.get("name"), sector=firm.get("sector"), cluster=firm.get("cluster"),
         industry_code=firm.get("industry_code"), district_code=firm.get("district_code"), held_tiers=held,
         pool=firm.get("pool"), size_class=firm.get("size_class"))
-    engine.firms.upsert(profile, facets=firm_facets(firm, held), stamp=stamp, info={"enterprise_id": firm.get("enterprise_id"), "name": firm.get("name")})
+    engine.firms.upsert(profile, facets=firm_facets(firm, held), stamp=stamp, info={"enterprise_id": firm.get("enterprise_id"), "name": firm.get("name")},
+                       vector=vector, text_key=text_key)
 
 
 def demand_need(engine: Engine, demand: Mapping[str, Any], key: str | None = None) -> Need:
@@ -523,7 +570,8 @@ def demand_need(engine: Engine, demand: Mapping[str, Any], key: str | None = Non
 
 
 def put_demand(engine: Engine, kind: str, demand: Mapping[str, Any], *, stamp: Any = None,
-               info: Mapping[str, Any] | None = None) -> None:
+               info: Mapping[str, Any] | None = None, vector: np.ndarray | None = None,
+               text_key: str | None = None) -> None:
     """Index an open demand (or a listed patent: its title and abstract are what it offers, its field the need)."""
     key = f"{kind}:{demand['id']}"
     need = demand_need(engine, demand, key)
@@ -536,5 +584,5 @@ def put_demand(engine: Engine, kind: str, demand: Mapping[str, Any], *, stamp: A
     profile = Profile(key=key, tf=tf, length=len(terms), tags=frozenset(need.tags), sector=demand.get("sector"),
                       cluster=demand.get("cluster"), district_code=demand.get("district_code"))
     facets = [f"kind:{kind}"] + ([f"district:{demand['district_code']}"] if demand.get("district_code") else [])
-    engine.demands.upsert(profile, facets=facets, stamp=stamp, need=need,
+    engine.demands.upsert(profile, facets=facets, stamp=stamp, need=need, vector=vector, text_key=text_key,
                           info=dict(info or {}) | {"kind": kind, "id": demand["id"], "title": demand.get("title")})

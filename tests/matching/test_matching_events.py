@@ -12,10 +12,12 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.matching import jobs
+from services.matching import jobs, semantic
 from services.matching import worker as matching_worker
 from services.matching.models import ChallengeRecord, EnterpriseProfile, PatentRecord, ScenarioRecord
+from services.matching.service.indexing import LiveIndex
 from shared.bus.kafka import create_topics, new_producer
 from shared.db import create_engine
 from shared.events.catalog import ALL_TOPICS
@@ -111,6 +113,45 @@ async def test_a_demand_without_a_strong_candidate_is_not_recommended(bus: Bus, 
     await wait_for(lambda: _count(url, "scenarios", 1), timeout=30)
     await asyncio.sleep(1.0)
     assert await count_rows(url, "outbox", f"WHERE event_type = '{RECOMMENDED}'") == 0
+
+
+async def test_the_worker_embeds_each_text_once_and_the_index_ranks_with_the_stored_vectors(bus: Bus,
+                                                                                           worker: None) -> None:
+    firm, firm_subject = firm_event(14, "330502", SIC_FIRM)
+    registered = await bus.send(firm, firm_subject)
+    await bus.send(firm, firm_subject, registered)  # a redelivery
+    await bus.send(EnterpriseTierChanged(enterprise_id=firm.enterprise_id, tier="srdi_sme", change="certified",
+                                         held_tiers=["srdi_sme"]), firm_subject)  # changes no text
+    await bus.send(EnterpriseUpdated(**{**firm.model_dump(), "pool": "seedling_pool", "version": 2},
+                                     changed_fields=["pool"]), firm_subject)  # nor does this
+    await bus.send(*firm_event(15, "330503", LOOM_FIRM))
+    payload, _ = scenario_event(make_uscc(97), **SIC_SCENARIO)
+    await bus.send(payload, str(payload.scenario_id))
+    url = pg_url("matching")
+    # Three texts: two firms' profiles, one scenario (its recommendation may store it first; same key).
+    await wait_for(lambda: _count(url, "text_embeddings", 3), timeout=60)
+    await wait_for(lambda: _count(url, "scenarios", 1), timeout=30)
+    await wait_for(lambda: _count(url, "enterprise_profiles", 1, "WHERE pool = 'seedling_pool'"), timeout=30)
+    await asyncio.sleep(1.0)  # time for a fourth, if the redelivery or the text-less changes were embedded again
+    assert await count_rows(url, "text_embeddings") == 3
+
+    engine = create_engine(url)
+    try:
+        live = LiveIndex()
+        async with AsyncSession(engine) as session:
+            await live.catch_up(session)
+        ranked = live.engine.candidates(live.engine.demands.get(f"scenario:{payload.scenario_id}").need, k=10)
+        live.engine.close()
+    finally:
+        await engine.dispose()
+    by_uscc = {s.key: s for s, _ in ranked.results}
+    sic = by_uscc[make_uscc(14, "330502")]
+    # The SiC maker's stored vector is its profile's, as the model gives it now (float16 storage: ~1e-3).
+    stored = live.vectors[semantic.text_key(semantic.PASSAGE, semantic.firm_text(SIC_FIRM))]
+    fresh = semantic.embed_passages([semantic.firm_text(SIC_FIRM)])[0]
+    assert abs(float(stored.astype("float32") @ fresh) - 1.0) < 2e-3
+    assert sic.signals["semantic"] > 0.5 and sic.contributions()["semantic"] > 0
+    assert ranked.results[0][0].key == sic.key
 
 
 async def _count(url: str, table: str, expected: int, where: str = "") -> bool:

@@ -3,10 +3,12 @@ Simplified, mixed with English words and model numbers)."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from services.matching import semantic
 from services.matching.api import Live
 from services.matching.schemas import matches as schemas
 from services.matching.service import matches as service
@@ -14,6 +16,14 @@ from shared.auth import Actor, Role, require_actor
 from shared.types import LineRules
 
 router = APIRouter(prefix="/v1/search", tags=["search"])
+
+
+async def query_vector(q: str, live: Live) -> object:
+    """The query's embedding (~18–50 ms of one core), computed in a thread so that the event loop serves other
+    requests meanwhile; None when the index holds no vectors (semantic signal off)."""
+    if not live.semantic:
+        return None
+    return await asyncio.to_thread(semantic.embed_query, q)
 
 FirmSearcher = Annotated[Actor, require_actor(Role.ADMIN, Role.OFFICER, Role.SERVICE)]
 # Published scenarios and challenges, and listed patents, are public to every role (as in the scenarios service).
@@ -29,10 +39,11 @@ Q = Annotated[str, Query(min_length=1, max_length=QUERY_MAX_LENGTH,
 @router.get("/enterprises", response_model=schemas.SearchResults, summary="Search firms by what they make and can do")
 async def search_enterprises(q: Q, actor: FirmSearcher, live: Live,
                              limit: Annotated[int, Query(ge=1, le=50)] = 20) -> schemas.SearchResults:
-    ranked = service.search(live, actor, "enterprises", q, k=limit)
+    ranked = service.search(live, actor, "enterprises", q, k=limit, vector=await query_vector(q, live))
     return schemas.SearchResults(query=q, items=[schemas.SearchHit(
         key=s.key, kind="enterprise", id=str(e.info.get("enterprise_id")), title=e.info.get("name"), score=s.score,
-        text=round(s.signals["text"], 4), matched_terms=list(s.matched_terms)) for s, e in ranked.results])
+        text=round(s.signals["text"], 4), semantic=round(s.signals["semantic"], 4),
+        matched_terms=list(s.matched_terms)) for s, e in ranked.results])
 
 
 @router.get("/demands", response_model=schemas.SearchResults,
@@ -40,7 +51,8 @@ async def search_enterprises(q: Q, actor: FirmSearcher, live: Live,
 async def search_demands(q: Q, actor: DemandSearcher, live: Live,
                          kind: Annotated[list[schemas.DemandKind] | None, Query(max_length=3)] = None,
                          limit: Annotated[int, Query(ge=1, le=50)] = 20) -> schemas.SearchResults:
-    ranked = service.search(live, actor, "demands", q, k=limit, kinds=kind or ())
+    ranked = service.search(live, actor, "demands", q, k=limit, kinds=kind or (), vector=await query_vector(q, live))
     return schemas.SearchResults(query=q, items=[schemas.SearchHit(
         key=s.key, kind=e.info["kind"], id=str(e.info["id"]), title=e.info.get("title"), score=s.score,
-        text=round(s.signals["text"], 4), matched_terms=list(s.matched_terms)) for s, e in ranked.results])
+        text=round(s.signals["text"], 4), semantic=round(s.signals["semantic"], 4),
+        matched_terms=list(s.matched_terms)) for s, e in ranked.results])

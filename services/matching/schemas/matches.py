@@ -77,6 +77,8 @@ class SearchHit(BaseModel):
     title: str | None = Field(description="a firm's name, a demand's or patent's title")
     score: float
     text: float = Field(description="the text signal: the share of the query's weight the record covers")
+    semantic: float = Field(0.0, description="the semantic signal: how close in meaning (multilingual-e5-small "
+                            "embeddings), 0…1; the score is text × its weight + semantic × its weight")
     matched_terms: list[str]
 
 

@@ -22,12 +22,21 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from services.matching import semantic
 from services.matching.domain.feedback import FeedbackBook, Mark, Relation
-from services.matching.index import KIND_CHALLENGE, KIND_PATENT, KIND_SCENARIO, Engine, put_demand, put_firm
-from services.matching.models import ChallengeRecord, EnterpriseProfile, MatchFeedback, PatentRecord, ScenarioRecord
+from services.matching.index import KIND_CHALLENGE, KIND_PATENT, KIND_SCENARIO, Collection, Engine, put_demand, put_firm
+from services.matching.models import (
+    ChallengeRecord,
+    EnterpriseProfile,
+    MatchFeedback,
+    PatentRecord,
+    ScenarioRecord,
+    TextEmbedding,
+)
 from shared.db import utcnow
 
 log = logging.getLogger(__name__)
@@ -54,7 +63,7 @@ FIRM_FIELDS = ("enterprise_id", "uscc", "name", "short_name", "district_code", "
 # The watermark of a table read while it was empty: every row it will ever hold is newer.
 NOTHING_YET = datetime(1970, 1, 1, tzinfo=UTC)
 # What the index follows, by the name of its watermark.
-TABLES: dict[str, Any] = {"firms": EnterpriseProfile, "scenarios": ScenarioRecord, "challenges": ChallengeRecord,
+TABLES: dict[str, Any] = {"embeddings": TextEmbedding, "firms": EnterpriseProfile, "scenarios": ScenarioRecord, "challenges": ChallengeRecord,
                           "patents": PatentRecord, "feedback": MatchFeedback}
 
 
@@ -94,8 +103,11 @@ class LiveIndex:
         self.book = FeedbackBook()
         self.engine.feedback = self.book.signal
         self.feedback_stamps: dict[Any, datetime] = {}
-        self.watermarks: dict[str, datetime | None] = {
-            "firms": None, "scenarios": None, "challenges": None, "patents": None, "feedback": None}
+        self.watermarks: dict[str, datetime | None] = {name: None for name in TABLES}
+        # The stored vectors by text key (semantic.text_key), and the entries whose text has none yet (the worker
+        # embeds a text a moment after its row lands): (collection name, entry key) by the text key awaited.
+        self.vectors: dict[str, np.ndarray] = {}
+        self.awaited: dict[str, set[tuple[str, str]]] = {}
         self.last_caught_up = 0.0
         self.lock = asyncio.Lock()
 
@@ -107,7 +119,8 @@ class LiveIndex:
         changed (measured at 100,000 firms), time every request in flight waited out."""
         async with self.lock:
             due = await self._due(session)
-            readers = {"firms": self._firms, "scenarios": self._scenarios, "challenges": self._challenges,
+            # Vectors first: a row read in the same round finds its text's vector.
+            readers = {"embeddings": self._embeddings, "firms": self._firms, "scenarios": self._scenarios, "challenges": self._challenges,
                        "patents": self._patents, "feedback": self._feedback}
             applied = 0
             for name, read in readers.items():
@@ -155,12 +168,44 @@ class LiveIndex:
                 self.watermarks[name] = stamp
             yield item
 
+    @property
+    def semantic(self) -> bool:
+        """Whether vectors are stored at all (the worker embeds; an installation with the signal off has none)."""
+        return bool(self.vectors)
+
+    def vector_of(self, role: str, text: str) -> np.ndarray | None:
+        return self.vectors.get(semantic.text_key(role, text))
+
+    def _vector(self, collection: str, key: str, role: str, text: str) -> tuple[np.ndarray | None, str]:
+        """The stored vector of an entry's text (None, and the entry awaits it, if the worker has not stored it)."""
+        text_key = semantic.text_key(role, text)
+        vector = self.vectors.get(text_key)
+        if vector is None:
+            self.awaited.setdefault(text_key, set()).add((collection, key))
+        return vector, text_key
+
+    async def _embeddings(self, session: AsyncSession) -> int:
+        """New vectors: kept, and given to the entries that await them (their lists are ranked again)."""
+        applied = 0
+        columns = (TextEmbedding.text_key, TextEmbedding.vector, TextEmbedding.updated_at)
+        async for row in self._changed(session, TextEmbedding, "embeddings", columns):
+            vector = semantic.from_bytes(row.vector)
+            if vector is None or row.text_key in self.vectors:
+                continue
+            self.vectors[row.text_key] = vector
+            for name, key in self.awaited.pop(row.text_key, ()):
+                collection: Collection = getattr(self.engine, name)
+                applied += collection.give_vector(key, row.text_key, vector)
+        return applied
+
     async def _firms(self, session: AsyncSession) -> int:
         applied = 0
         columns = [getattr(EnterpriseProfile, n) for n in FIRM_FIELDS]
         async for row in self._changed(session, EnterpriseProfile, "firms", columns):
             if self.engine.firms.stamp(row.uscc) != row.updated_at:
-                put_firm(self.engine, firm_of(row), stamp=row.updated_at)
+                firm = firm_of(row)
+                vector, text_key = self._vector("firms", row.uscc, semantic.PASSAGE, semantic.firm_text(firm))
+                put_firm(self.engine, firm, stamp=row.updated_at, vector=vector, text_key=text_key)
                 applied += 1
         return applied
 
@@ -174,7 +219,9 @@ class LiveIndex:
             return 1
         if self.engine.demands.stamp(key) == stamp:
             return 0
-        put_demand(self.engine, kind, demand(), stamp=stamp, info=info)
+        fields = demand()
+        vector, text_key = self._vector("demands", key, semantic.QUERY, semantic.demand_text(fields))
+        put_demand(self.engine, kind, fields, stamp=stamp, info=info, vector=vector, text_key=text_key)
         return 1
 
     def _mark(self, demand: str, firm: str, marker: str, relation: Relation, mark: Mark) -> int:

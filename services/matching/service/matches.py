@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from services.matching import semantic
 from services.matching.index import KIND_CHALLENGE, KIND_PATENT, KIND_SCENARIO, Collection, Filters, Ranked, demand_need
 from services.matching.models import ChallengeRecord, EnterpriseProfile, ScenarioRecord
 from services.matching.service.enterprises import PROFILES
@@ -114,7 +115,8 @@ async def demand_candidates(sessions: async_sessionmaker[AsyncSession], live: Li
             row = await CHALLENGES.get(session, actor, demand_id)
             demand = challenge_demand(row, issuer_uscc=row.issuer_uscc, indicators=row.indicators)
             eligibility = row.eligibility
-    ranked = engine.candidates(demand_need(engine, demand, key), k=k, filters=filters.facets(eligibility))
+    ranked = engine.candidates(demand_need(engine, demand, key), k=k, filters=filters.facets(eligibility),
+                               vector=live.vector_of(semantic.QUERY, semantic.demand_text(demand)))
     return Candidates(kind, demand_id, row.title, ranked)
 
 
@@ -125,8 +127,8 @@ async def firm_opportunities(sessions: async_sessionmaker[AsyncSession], live: L
     return firm, live.engine.opportunities(firm.uscc, k=k, kinds=kinds or KINDS)
 
 
-def search(live: LiveIndex, actor: Actor, collection: str, text: str, *, k: int, kinds: Sequence[str] = ()
-           ) -> Ranked:
+def search(live: LiveIndex, actor: Actor, collection: str, text: str, *, k: int, kinds: Sequence[str] = (),
+           vector: Any = None) -> Ranked:
     """Free text over firms (``collection="enterprises"``: an officer's districts only, as the firm list) or over
     open demands and listed patents (``"demands"``, optionally of some kinds)."""
     engine = live.engine
@@ -142,4 +144,4 @@ def search(live: LiveIndex, actor: Actor, collection: str, text: str, *, k: int,
     else:
         target = engine.demands
         filters.require("kind", kinds)
-    return engine.search(target, text, k=k, filters=filters)
+    return engine.search(target, text, k=k, filters=filters, vector=vector)

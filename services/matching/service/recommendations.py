@@ -6,7 +6,9 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
+from services.matching import semantic
 from services.matching.index import demand_need
+from services.matching.service import embeddings
 from services.matching.service.indexing import LiveIndex, demand_key
 from shared.events.matching import MatchRecommended, RecommendedFirm
 from shared.uow import UnitOfWork
@@ -19,9 +21,14 @@ async def recommend(uow: UnitOfWork, live: LiveIndex, kind: str, demand_id: uuid
                     demand: Mapping[str, Any]) -> MatchRecommended | None:
     """Emit match.recommended if the demand has strong candidates among the firms known now; None if it has none
     (a demand nobody registered can do is not advertised to weak candidates)."""
+    # Its vector now (stored for the index too), if the embeddings consumer has not run yet: recommended firms are
+    # ranked as the candidates route will rank them.
+    role, text = embeddings.demand_text(demand)
+    await embeddings.store(uow.session, [(role, text)])
     await live.catch_up(uow.session)
     engine = live.engine
-    ranked = engine.candidates(demand_need(engine, demand, demand_key(kind, demand_id)), k=RECOMMENDED)
+    ranked = engine.candidates(demand_need(engine, demand, demand_key(kind, demand_id)), k=RECOMMENDED,
+                               vector=live.vector_of(role, semantic.demand_text(demand)))
     strong = [(s, e) for s, e in ranked.results if s.strong]
     if not strong:
         return None
