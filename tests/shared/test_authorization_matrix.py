@@ -480,6 +480,9 @@ async def funding_world(client: httpx.AsyncClient) -> World:
     e = "/v1/applications/{application_id}"
     world.bodies = {
         ("POST", "/v1/fund-pools"): pool_body,
+        ("PATCH", "/v1/fund-pools/{pool_id}"): {"name": "吴兴区矩阵配套基金（改）"},
+        ("PATCH", "/v1/programmes/{programme_id}"): {"name": "矩阵研发补助（改）"},
+        ("PATCH", e): {"summary": "矩阵测试"},
         ("POST", "/v1/programmes"): programme_body,
         ("POST", "/v1/programmes/{programme_id}/rounds"): round_body,
         ("PATCH", "/v1/rounds/{round_id}"): {"name": "矩阵第一批（改）"},

@@ -26,6 +26,7 @@ Reader = Annotated[Actor, require_actor(Role.ADMIN, Role.OFFICER, Role.REVIEWER,
 Applicant = Annotated[Actor, require_actor(Role.ADMIN, Role.OFFICER, Role.ENTERPRISE)]
 Mover = Annotated[Actor, require_actor(Role.ADMIN, Role.OFFICER, Role.ENTERPRISE, Role.SERVICE)]
 Reviewer = Annotated[Actor, require_actor(Role.REVIEWER)]
+Firm = Annotated[Actor, require_actor(Role.ENTERPRISE)]
 Officer = Annotated[Actor, require_actor(Role.ADMIN, Role.OFFICER)]
 ReviewReader = Annotated[Actor, require_actor(Role.ADMIN, Role.OFFICER, Role.REVIEWER, Role.SERVICE)]
 OfficerReader = Annotated[Actor, require_actor(Role.ADMIN, Role.OFFICER, Role.SERVICE)]
@@ -61,6 +62,19 @@ async def list_applications(actor: Reader, sessions: Sessions, limit: Limit = 50
 async def get_application(application_id: uuid.UUID, actor: Reader, sessions: Sessions,
                           response: Response) -> schemas.ApplicationRead:
     application = await service.get_application(sessions, actor, application_id)
+    response.headers["ETag"] = etag(application.version)
+    return application
+
+
+@router.patch("/v1/applications/{application_id}", response_model=schemas.ApplicationRead,
+              summary="Change a draft (title, summary, amount asked for) under If-Match: the applicant firm's",
+              responses={409: {"description": "no longer a draft"},
+                         412: {"description": "If-Match does not name the current version"},
+                         422: {"description": "the amount above the firm's cap, or the firm not eligible"},
+                         428: {"description": "If-Match is missing"}})
+async def update_application(application_id: uuid.UUID, body: schemas.ApplicationUpdate, actor: Firm, work: WorkOf,
+                             response: Response, if_match: IfMatch = None) -> schemas.ApplicationRead:
+    application = await service.update_application(work, actor, application_id, body, if_match)
     response.headers["ETag"] = etag(application.version)
     return application
 

@@ -53,6 +53,18 @@ async def get_pool(pool_id: uuid.UUID, actor: Reader, sessions: Sessions, respon
     return pool
 
 
+@router.patch("/v1/fund-pools/{pool_id}", response_model=schemas.PoolRead,
+              summary="Change a fund pool's name, budget or dates under If-Match (never below what its programmes hold)",
+              responses={409: {"description": "its programmes would no longer fit (budget or dates)"},
+                         412: {"description": "If-Match does not name the current version"},
+                         428: {"description": "If-Match is missing"}})
+async def update_pool(pool_id: uuid.UUID, body: schemas.PoolUpdate, actor: Manager, work: WorkOf,
+                      response: Response, if_match: IfMatch = None) -> schemas.PoolRead:
+    pool = await service.update_pool(work, actor, pool_id, body, if_match)
+    response.headers["ETag"] = etag(pool.version)
+    return pool
+
+
 @router.post("/v1/programmes", status_code=201, response_model=schemas.ProgrammeRead,
              summary="Set up a programme in a pool (instrument, cap, eligibility rules as data)",
              responses={409: {"description": "the pool's programmes would exceed its budget"}})
@@ -77,6 +89,19 @@ async def list_programmes(actor: Reader, sessions: Sessions, limit: Limit = 50, 
 async def get_programme(programme_id: uuid.UUID, actor: Reader, sessions: Sessions,
                         response: Response) -> schemas.ProgrammeRead:
     programme = await service.get_programme(sessions, actor, programme_id)
+    response.headers["ETag"] = etag(programme.version)
+    return programme
+
+
+@router.patch("/v1/programmes/{programme_id}", response_model=schemas.ProgrammeRead,
+              summary="Change a programme's budget, cap, dates or rules under If-Match (never below what its rounds "
+                      "were allocated)",
+              responses={409: {"description": "it would no longer fit its pool, or its rounds would not fit it"},
+                         412: {"description": "If-Match does not name the current version"},
+                         428: {"description": "If-Match is missing"}})
+async def update_programme(programme_id: uuid.UUID, body: schemas.ProgrammeUpdate, actor: Manager, work: WorkOf,
+                           response: Response, if_match: IfMatch = None) -> schemas.ProgrammeRead:
+    programme = await service.update_programme(work, actor, programme_id, body, if_match)
     response.headers["ETag"] = etag(programme.version)
     return programme
 

@@ -204,6 +204,15 @@ def check_programme(programme: Programme, pool: FundPool, siblings: Iterable[Pro
                                                                   if p.id != programme.id)], "pool")
 
 
+def check_children_fit(pool: FundPool, programmes: Iterable[Programme]) -> None:
+    """After a change of a pool: its programmes still run inside its dates and their budgets (what the pool has
+    committed to them) add up to no more than its budget."""
+    programmes = list(programmes)
+    for programme in programmes:
+        _within("programme", programme.opens_on, programme.closes_on, "pool", pool.opens_on, pool.closes_on)
+    check_budget_split(pool.budget_fen, [p.budget_fen for p in programmes], "pool")
+
+
 def check_round(round_: Round, programme: Programme, siblings: Iterable[Round] = ()) -> None:
     """A round fits its programme: dates inside, a cap no higher than the programme's and no higher than its own
     budget, and with the programme's other rounds a total budget within the programme's."""

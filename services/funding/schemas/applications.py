@@ -30,6 +30,14 @@ class ApplicationCreate(Strict_):
     requested_fen: PositiveFen
 
 
+class ApplicationUpdate(Strict_):
+    """A change of a draft by the applicant firm: only the fields sent change (``summary: null`` clears it)."""
+
+    project_title: Title | None = None
+    summary: Annotated[Text, Field(max_length=5000)] | None = None
+    requested_fen: PositiveFen | None = None
+
+
 class RejectionIn(Strict_):
     code: Literal[tuple(RejectionCode)]  # type: ignore[valid-type]
     detail: Annotated[Text, Field(min_length=1, max_length=2000)]

@@ -44,6 +44,16 @@ class PoolRead(BaseModel):
     version: int
 
 
+class PoolUpdate(Strict_):
+    """A change of a pool under If-Match: only the fields sent change. Its budget never falls below what its
+    programmes hold, and its dates keep holding theirs."""
+
+    name: Title | None = None
+    budget_fen: PositiveFen | None = None
+    opens_on: Date | None = None
+    closes_on: Date | None = None
+
+
 class ProgrammeCreate(Strict_):
     pool_id: uuid.UUID
     name: Title = Field(examples=["专精特新企业研发补助"])
@@ -76,6 +86,21 @@ class ProgrammeRead(BaseModel):
     source: str | None
     created_at: datetime
     version: int
+
+
+class ProgrammeUpdate(Strict_):
+    """A change of a programme under If-Match: only the fields sent change (``conflict_group``/``source``: null
+    clears). Its budget never falls below what its rounds were allocated; its cap and dates keep holding its rounds';
+    within its pool as when it was set up."""
+
+    name: Title | None = None
+    budget_fen: PositiveFen | None = None
+    per_enterprise_cap_fen: PositiveFen | None = None
+    opens_on: Date | None = None
+    closes_on: Date | None = None
+    eligibility: Annotated[list[RuleIn], Field(max_length=30)] | None = None
+    conflict_group: ShortLine | None = None
+    source: Annotated[Text, Field(max_length=2000)] | None = None
 
 
 class RoundCreate(Strict_):

@@ -51,7 +51,7 @@ from services.funding.models import (
 )
 from services.funding.schemas import applications as schemas
 from services.funding.service.ledger import append_entries, balance_of, lock_round
-from services.funding.service.programmes import ROUND_SCOPE, programme_of, round_of
+from services.funding.service.programmes import ROUND_SCOPE, changes_of, programme_of, round_of
 from services.funding.service.refusals import refusals
 from shared.auth import Actor, Role
 from shared.clock import programme_today
@@ -69,7 +69,7 @@ from shared.events.funding import (
 from shared.http import cursor_datetime, cursor_uuid
 from shared.idempotency import Idempotency, IdempotentResponse
 from shared.pagination import Key, paginate
-from shared.repository import Records
+from shared.repository import Records, apply_changes
 from shared.reviewers import declared, reviewer_of
 from shared.scope import EVERYWHERE, Assigned, InDistrict, OwnUscc, ScopeRule
 from shared.uow import UnitOfWork, Work
@@ -225,6 +225,26 @@ def _limits(programme: Programme, round_: FundingRound, awarded: int, available:
     return domain.AmountLimits(enterprise_cap(programme_of(programme), round_of(round_)), awarded, available)
 
 
+async def _check_request(session: AsyncSession, profile: EnterpriseProfile, programme: Programme,
+                         round_: FundingRound, requested_fen: int, project_title: str,
+                         excluding: uuid.UUID | None = None) -> None:
+    """What a draft must satisfy when written or changed: the round open, the amount within the firm's remaining
+    cap (422 naming ``requested_fen``), the firm eligible (422 ``not_eligible`` naming the failing rules)."""
+    awarded = await awarded_in_round(session, round_.id, profile.enterprise_id, excluding)
+    with refusals():
+        require_open(round_of(round_), programme_today())
+        try:
+            domain.check_amount(requested_fen, _limits(programme, round_, awarded))
+        except domain.AmountRefused as refused:  # the request itself is at fault here: 422 naming it
+            raise InvalidInput(refused.detail, field="requested_fen", code=refused.code,
+                               **{k: v for k, v in refused.extra.items() if k != "field"}) from None
+    result = await _evaluate(session, profile, programme, round_, project_title, excluding)
+    if result.failed:
+        raise InvalidInput("the enterprise is not eligible: " + result.summary(), field="eligibility",
+                           code="not_eligible", rules=[r.code for r in result.failed],
+                           eligibility=eligibility_rows(result))
+
+
 # --- create, read, list --------------------------------------------------------------------------------------------
 
 async def create_application(work: Work, actor: Actor, data: schemas.ApplicationCreate,
@@ -248,19 +268,7 @@ async def create_application(work: Work, actor: Actor, data: schemas.Application
             raise NotFound(f"no round {data.round_id}", field="round_id")
         programme = await session.get(Programme, round_.programme_id)
         assert programme is not None
-        awarded = await awarded_in_round(session, round_.id, profile.enterprise_id)
-        with refusals():
-            require_open(round_of(round_), programme_today())
-            try:
-                domain.check_amount(data.requested_fen, _limits(programme, round_, awarded))
-            except domain.AmountRefused as refused:  # the request itself is at fault here: 422 naming it
-                raise InvalidInput(refused.detail, field="requested_fen", code=refused.code,
-                                   **{k: v for k, v in refused.extra.items() if k != "field"}) from None
-        result = await _evaluate(session, profile, programme, round_, data.project_title)
-        if result.failed:
-            raise InvalidInput("the enterprise is not eligible: " + result.summary(), field="eligibility",
-                               code="not_eligible", rules=[r.code for r in result.failed],
-                               eligibility=eligibility_rows(result))
+        await _check_request(session, profile, programme, round_, data.requested_fen, data.project_title)
         row = Application(id=uuid.uuid4(), enterprise_id=profile.enterprise_id, uscc=profile.uscc,
                           enterprise_name=profile.name, district_code=profile.district_code,
                           held_tiers=sorted(profile.held_tiers or ()), programme_id=programme.id, round_id=round_.id,
@@ -273,6 +281,30 @@ async def create_application(work: Work, actor: Actor, data: schemas.Application
         read = read_model(actor, row)
         return await idempotency.respond(session, 201, read, headers={"Location": f"/v1/applications/{row.id}",
                                                                       "ETag": f'"{row.version}"'})
+
+
+async def update_application(work: Work, actor: Actor, application_id: uuid.UUID, data: schemas.ApplicationUpdate,
+                             if_match: str | None) -> schemas.ApplicationRead:
+    """The applicant firm's change of its draft under If-Match (title, summary, amount asked for), checked as when
+    it was written; once submitted an application is not edited (withdraw it and apply again)."""
+    changes = changes_of(data, clearable=frozenset({"summary"}))
+    async with work(actor) as uow:
+        session = uow.session
+        row = await APPLICATIONS.get_for_change(session, actor, application_id, if_match=if_match)
+        if row.status != S.DRAFT.value:
+            raise Conflict(f"the application is {row.status}; only a draft is changed (withdraw it and apply again)",
+                           field="status", current_status=row.status)
+        round_ = await session.get(FundingRound, row.round_id)
+        programme = await session.get(Programme, row.programme_id)
+        assert round_ is not None and programme is not None
+        changed = apply_changes(row, changes)
+        if changed:
+            await _check_request(session, await _profile(session, row.enterprise_id), programme, round_,
+                                 row.requested_fen, row.project_title, row.id)
+            await uow.flush()
+            uow.audit("application.update", "application", str(row.id), changed)
+        read = read_model(actor, row)
+    return read
 
 
 async def _review_summary(session: AsyncSession, application_id: uuid.UUID) -> schemas.ReviewSummary:

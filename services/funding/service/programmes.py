@@ -27,7 +27,7 @@ from services.funding.service.ledger import append_entries, balance_of, lock_rou
 from services.funding.service.refusals import refusals
 from shared.auth import Actor, Role
 from shared.clock import programme_today
-from shared.errors import InvalidInput
+from shared.errors import InvalidInput, NotFound
 from shared.http import cursor_datetime, cursor_uuid
 from shared.idempotency import Idempotency, IdempotentResponse
 from shared.pagination import Key, paginate
@@ -75,6 +75,15 @@ def stored_rules(rules: Sequence[RuleIn], field: str) -> list[dict[str, Any]]:
 def rules_read(stored: Sequence[dict[str, Any]]) -> list[RuleRead]:
     return [RuleRead(kind=rule.kind.value, values=sorted(rule.values), label=rule.label, years=rule.years,
                      requirement=rule.requirement()) for rule in rules_of(stored)]
+
+
+def changes_of(data: Any, clearable: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """The fields a PATCH sent; a field that may be changed but not cleared refused when sent as null."""
+    changes: dict[str, Any] = data.model_dump(exclude_unset=True)
+    for name, value in changes.items():
+        if value is None and name not in clearable:
+            raise InvalidInput(f"{name} may be changed but not cleared", field=name)
+    return changes
 
 
 # --- rows as domain values -----------------------------------------------------------------------------------------
@@ -140,6 +149,26 @@ async def get_pool(sessions: Sessions, actor: Actor, pool_id: uuid.UUID) -> sche
         return pool_read(await POOLS.get(session, actor, pool_id))
 
 
+async def update_pool(work: Work, actor: Actor, pool_id: uuid.UUID, data: schemas.PoolUpdate,
+                      if_match: str | None) -> schemas.PoolRead:
+    """A pool's name, budget or dates changed under If-Match. Under the pool's lock (which setting up a programme
+    takes too), its programmes must still fit: their budgets, what the pool has committed, within the new budget, and
+    their dates inside the new ones (``domain.programmes.check_children_fit``)."""
+    changes = changes_of(data)
+    async with work(actor) as uow:
+        pool = await POOLS.get_for_change(uow.session, actor, pool_id, if_match=if_match)
+        programmes = (await uow.session.scalars(select(Programme).where(Programme.pool_id == pool.id))).all()
+        changed = apply_changes(pool, changes)
+        with refusals():
+            domain.FundPool(str(pool.id), pool.name, pool.issuer, pool.budget_fen, pool.opens_on, pool.closes_on)
+            domain.check_children_fit(pool_of(pool), [programme_of(p) for p in programmes])
+        if changed:
+            await uow.flush()
+            uow.audit("fund_pool.update", "fund_pool", str(pool.id), changed)
+        read = pool_read(pool)
+    return read
+
+
 _NEWEST = (Key(FundPool.created_at, cursor_datetime), Key(FundPool.id, cursor_uuid))
 
 
@@ -172,6 +201,41 @@ async def create_programme(work: Work, actor: Actor, data: schemas.ProgrammeCrea
 async def get_programme(sessions: Sessions, actor: Actor, programme_id: uuid.UUID) -> schemas.ProgrammeRead:
     async with sessions() as session:
         return programme_read(await PROGRAMMES.get(session, actor, programme_id))
+
+
+async def update_programme(work: Work, actor: Actor, programme_id: uuid.UUID, data: schemas.ProgrammeUpdate,
+                           if_match: str | None) -> schemas.ProgrammeRead:
+    """A programme's terms changed under If-Match: name, budget, cap, dates, rules as data. The pool's lock first,
+    then the programme's (the order setting up a programme or a round takes them in), so that no sibling and no
+    round is added meanwhile; the result must fit the pool as a new programme would, and hold its rounds: their
+    allocations (what the programme has committed) within its budget, their caps within its cap, their dates
+    inside its own (``domain.programmes.check_programme`` / ``check_round``)."""
+    changes = changes_of(data, clearable=frozenset({"conflict_group", "source"}))
+    if "eligibility" in changes:
+        changes["eligibility"] = stored_rules(data.eligibility or [], "eligibility")
+    async with work(actor) as uow:
+        session = uow.session
+        # Only the pool's id is read before the locks: a programme row loaded here and again under its lock, changed
+        # in between by a concurrent PATCH, would be a stale object (SQLAlchemy's version check) instead of a 412.
+        pool_id = await session.scalar(select(Programme.pool_id).where(Programme.id == programme_id))
+        if pool_id is None:
+            raise NotFound(f"no programme {programme_id}")
+        pool = await POOLS.get_for_change(session, actor, pool_id)
+        programme = await PROGRAMMES.get_for_change(session, actor, programme_id, if_match=if_match)
+        siblings = (await session.scalars(select(Programme).where(Programme.pool_id == pool.id,
+                                                                  Programme.id != programme.id))).all()
+        rounds = (await session.scalars(select(FundingRound).where(FundingRound.programme_id == programme.id))).all()
+        changed = apply_changes(programme, changes)
+        with refusals():
+            checked = programme_of(programme)  # the programme's own rules (a cap within its budget …)
+            domain.check_programme(checked, pool_of(pool), [programme_of(p) for p in siblings])
+            for round_ in rounds:
+                domain.check_round(round_of(round_), checked, [round_of(r) for r in rounds])
+        if changed:
+            await uow.flush()
+            uow.audit("programme.update", "programme", str(programme.id), changed)
+        read = programme_read(programme)
+    return read
 
 
 _PROGRAMME_ORDER = (Key(Programme.created_at, cursor_datetime), Key(Programme.id, cursor_uuid))
@@ -232,10 +296,7 @@ async def update_round(work: Work, actor: Actor, round_id: uuid.UUID, data: sche
                        if_match: str | None) -> schemas.RoundRead:
     """A round's terms changed under If-Match (the ETag read): dates, cap, rules, name, whether it pays challenge
     bounties. The result must still fit its programme (``domain.programmes.check_round``)."""
-    changes = data.model_dump(exclude_unset=True)
-    for name in ("name", "opens_on", "closes_on", "eligibility", "pays_challenge_bounties"):
-        if name in changes and changes[name] is None:
-            raise InvalidInput(f"{name} may be changed but not cleared", field=name)
+    changes = changes_of(data, clearable=frozenset({"per_enterprise_cap_fen"}))
     if "eligibility" in changes:
         changes["eligibility"] = stored_rules(data.eligibility or [], "eligibility")
     async with work(actor) as uow:
