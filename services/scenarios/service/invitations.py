@@ -21,7 +21,7 @@ import logging
 import uuid
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.scenarios.domain.invitations import (
@@ -181,15 +181,19 @@ async def get_invitation(sessions: Sessions, actor: Actor, invitation_id: uuid.U
 _ORDER = (Key(Invitation.created_at, cursor_datetime), Key(Invitation.id, cursor_uuid))
 
 
+def _filtered(query: Select[Any], **equal_to: Any) -> Select[Any]:
+    """``query`` narrowed to the invitations whose columns equal the values given (None: not narrowed)."""
+    for name, value in equal_to.items():
+        if value is not None:
+            query = query.where(getattr(Invitation, name) == value)
+    return query
+
+
 async def list_invitations(sessions: Sessions, actor: Actor, *, limit: int, cursor: str | None, status: str | None,
                            demand_kind: str | None, demand_id: uuid.UUID | None,
                            ) -> tuple[list[schemas.InvitationRead], str | None]:
     """The invitations the caller may read, newest first: a firm's own; a district's, for its officers."""
-    query = INVITATIONS.select(actor)
-    for column, value in ((Invitation.status, status), (Invitation.demand_kind, demand_kind),
-                          (Invitation.demand_id, demand_id)):
-        if value is not None:
-            query = query.where(column == value)
+    query = _filtered(INVITATIONS.select(actor), status=status, demand_kind=demand_kind, demand_id=demand_id)
     async with sessions() as session:
         page, next_cursor = await paginate(session, query, keys=_ORDER, limit=limit, cursor=cursor, descending=True)
         names = await publisher_names(session, {i.enterprise_uscc for i in page})
@@ -201,10 +205,8 @@ async def summarise_invitations(sessions: Sessions, actor: Actor, *, demand_kind
                                 demand_id: uuid.UUID | None) -> schemas.InvitationSummary:
     """How the invited firms answered, over the invitations the caller may read: counts by status, and the
     declines by reason code (how recommendations miss)."""
-    query = select(Invitation.status, Invitation.decline_code, func.count()).where(INVITATION_SCOPE.readable(actor))
-    for column, value in ((Invitation.demand_kind, demand_kind), (Invitation.demand_id, demand_id)):
-        if value is not None:
-            query = query.where(column == value)
+    query = _filtered(select(Invitation.status, Invitation.decline_code, func.count())
+                      .where(INVITATION_SCOPE.readable(actor)), demand_kind=demand_kind, demand_id=demand_id)
     async with sessions() as session:
         rows = (await session.execute(query.group_by(Invitation.status, Invitation.decline_code))).all()
     by_status = dict.fromkeys(InvitationStatus, 0)
@@ -236,34 +238,38 @@ async def _accept(uow: UnitOfWork, actor: Actor, invitation: Invitation, note: s
     return {"interest_id": interest.id}
 
 
+async def _answer_once(work: Work, actor: Actor, invitation_id: uuid.UUID, data: schemas.InvitationAnswer,
+                       if_match: str | None) -> schemas.InvitationRead:
+    async with work(actor) as uow:
+        invitation = await INVITATIONS.get_for_change(uow.session, actor, invitation_id, if_match=if_match,
+                                                      optional_if_match=True)
+        change = answer(invitation.status, data.command, Part.INVITEE, reason_code=data.reason_code,
+                        reason=data.reason)
+        if data.note is not None and change.command is not InvitationCommand.ACCEPT:
+            raise InvalidInput("the note goes with an acceptance; a decline gives its reason", field="note")
+        values: dict[str, Any] = {"status": change.to_state.value, "answered_by": actor.principal.subject,
+                                  "answered_at": utcnow()}
+        if change.command is InvitationCommand.ACCEPT:
+            values.update(await _accept(uow, actor, invitation, data.note))
+        else:
+            values.update(decline_code=str(change.outcome), decline_reason=change.reason)
+        changed = apply_changes(invitation, values)
+        await uow.flush()
+        uow.audit(f"invitation.{change.command.value}", "invitation", str(invitation.id), changed)
+        read = await _read(uow.session, invitation)
+    return read
+
+
 async def answer_invitation(work: Work, actor: Actor, invitation_id: uuid.UUID, data: schemas.InvitationAnswer,
                             if_match: str | None) -> schemas.InvitationRead:
     """The firm's answer, once: under the invitation's row lock, the first answer moves it out of pending and any
     other finds it answered (409). If-Match, when sent, must name the current version (412)."""
     firm_of(actor)
-    for attempt in (1, 2):
-        try:
-            async with work(actor) as uow:
-                invitation = await INVITATIONS.get_for_change(uow.session, actor, invitation_id, if_match=if_match,
-                                                              optional_if_match=True)
-                change = answer(invitation.status, data.command, Part.INVITEE, reason_code=data.reason_code,
-                                reason=data.reason)
-                if data.note is not None and change.command is not InvitationCommand.ACCEPT:
-                    raise InvalidInput("the note goes with an acceptance; a decline gives its reason", field="note")
-                values: dict[str, Any] = {"status": change.to_state.value, "answered_by": actor.principal.subject,
-                                          "answered_at": utcnow()}
-                if change.command is InvitationCommand.ACCEPT:
-                    values.update(await _accept(uow, actor, invitation, data.note))
-                else:
-                    values.update(decline_code=str(change.outcome), decline_reason=change.reason)
-                changed = apply_changes(invitation, values)
-                await uow.flush()
-                uow.audit(f"invitation.{change.command.value}", "invitation", str(invitation.id), changed)
-                read = await _read(uow.session, invitation)
-            return read
-        except Conflict as conflict:
-            # The firm's own expression of interest, sent at the same moment, recorded the interest first: the
-            # second attempt finds it and links it (record_interest returns the row that is there).
-            if attempt == 2 or not raced_to_the_same_interest(conflict):
-                raise
-    raise AssertionError("unreachable")
+    try:
+        return await _answer_once(work, actor, invitation_id, data, if_match)
+    except Conflict as conflict:
+        if not raced_to_the_same_interest(conflict):
+            raise
+    # The firm's own expression of interest, sent at the same moment, recorded the interest first (and this
+    # transaction was rolled back): answering again finds that interest and links it (record_interest).
+    return await _answer_once(work, actor, invitation_id, data, if_match)
