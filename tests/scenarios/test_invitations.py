@@ -44,8 +44,9 @@ async def test_each_recommended_firm_is_invited_once_with_the_reasons(scenarios_
     client, url = scenarios_client, database_url(scenarios_client)
     await known_firm(url, A_USCC, "湖州南浔视觉智能有限公司")
     scenario = await publish_new(client)
-    # The publisher itself among the candidates is not invited to its own scenario.
-    first = recommendation("scenario", scenario, [(A_USCC, 0.82), (B_USCC, 0.61), (FIRM_USCC, 0.55)])
+    # The publisher itself among the candidates is not invited to its own scenario; a corrupt USCC is left out.
+    first = recommendation("scenario", scenario, [(A_USCC, 0.82), (B_USCC, 0.61), (FIRM_USCC, 0.55),
+                                                  ("9133050" + "X" * 40, 0.5)])
     # Republished under another event id (a rebuild of matching): A is not invited again, D is new.
     again = recommendation("scenario", scenario, [(A_USCC, 0.4), (D_USCC, 0.5)], terms=("别的词",))
     await deliver(url, first, again)

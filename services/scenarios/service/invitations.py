@@ -45,6 +45,7 @@ from shared.errors import Conflict, InvalidInput
 from shared.events.envelope import CloudEvent
 from shared.events.matching import MatchRecommended
 from shared.http import cursor_datetime, cursor_uuid
+from shared.ids import InvalidIdentifier, validate_uscc
 from shared.pagination import Key, paginate
 from shared.repository import Records, apply_changes
 from shared.scope import EVERYWHERE, InDistrict, OwnUscc, ScopeRule
@@ -107,13 +108,20 @@ async def on_match_recommended(uow: UnitOfWork, event: CloudEvent) -> None:
     publisher = _publisher(demand)
     rows = []
     for firm in p.candidates:
-        # A firm is not invited to answer its own demand (nor twice: the key is the demand and the firm).
-        if firm.uscc in invited or firm.uscc == publisher:
+        try:
+            uscc = validate_uscc(firm.uscc)
+        except InvalidIdentifier:
+            # Matching names firms the registry published, so this is a corrupt candidate: it alone is left out
+            # (failing the event would hold back the other firms' invitations, and a retry would fail the same).
+            log.warning("%s %s: a candidate's USCC is not one; left out", event.type, event.id)
             continue
-        invited.add(firm.uscc)
+        # A firm is not invited to answer its own demand (nor twice: the key is the demand and the firm).
+        if uscc in invited or uscc == publisher:
+            continue
+        invited.add(uscc)
         rows.append(Invitation(
             demand_kind=kind.value, demand_id=demand.id, title=demand.title[:200], district_code=demand.district_code,
-            enterprise_uscc=firm.uscc, enterprise_id=firm.enterprise_id, score=firm.score,
+            enterprise_uscc=uscc, enterprise_id=firm.enterprise_id, score=firm.score,
             matched_terms=list(firm.matched_terms), matched_tags=list(firm.matched_tags),
             contributions=dict(firm.contributions), recommended_at=event.time, source_event_id=event.id,
             status=InvitationStatus.PENDING.value))
