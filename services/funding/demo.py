@@ -210,20 +210,22 @@ def _at(day: date, hour: int, minute: int = 0) -> str:
 
 async def bookings(client: httpx.AsyncClient, tally: Tally, listed: dict[str, dict[str, Any]],
                    vouchers: dict[str, dict[str, Any]]) -> None:
-    """Today's early hours, delivered and paid with the firm's voucher; the coming days' slots, booked (one of them
-    cancelled). Only on a first run: a resource with bookings already is left alone."""
+    """The early hours of the day after tomorrow (beyond the default lead time of 24 hours), delivered and paid with
+    the firm's voucher; the coming days' slots, booked (one of them cancelled). Only on a first run: a resource with
+    bookings already is left alone."""
     if not listed or await _all(client, "/v1/bookings"):
         return
     today = programme_today()
+    soon = today + timedelta(days=2)
     firms = list(vouchers.items())
-    plan = (  # (resource, firm index, start, end, quantity, delivered today and paid with a voucher)
-        ("纺织品色牢度检测", 0, _at(today, 1), _at(today, 2), 40, True),
-        ("GPU 算力（A800 80G 单卡）", 1, _at(today, 0), _at(today, 6), 1, True),
-        ("家用电器安全性能检测", 2, _at(today, 2), _at(today, 3), 15, True),
-        ("湖州市规上工业企业用能数据产品", 3, _at(today, 3), _at(today, 4), 1, True),
-        ("场发射扫描电子显微镜（SEM+EDS）", 0, *_next_weekday_slot(today, 1, 9, 11), 1, False),
-        ("液相色谱-质谱联用仪（LC-MS）", 4, *_next_weekday_slot(today, 2, 14, 16), 1, False),
-        ("X 射线衍射仪（XRD）", 5, *_next_weekday_slot(today, 3, 9, 10), 1, False),
+    plan = (  # (resource, firm index, start, end, quantity, delivered and paid with a voucher)
+        ("纺织品色牢度检测", 0, _at(soon, 1), _at(soon, 2), 40, True),
+        ("GPU 算力（A800 80G 单卡）", 1, _at(soon, 0), _at(soon, 6), 1, True),
+        ("家用电器安全性能检测", 2, _at(soon, 2), _at(soon, 3), 15, True),
+        ("湖州市规上工业企业用能数据产品", 3, _at(soon, 3), _at(soon, 4), 1, True),
+        ("场发射扫描电子显微镜（SEM+EDS）", 0, *_next_weekday_slot(soon, 1, 9, 11), 1, False),
+        ("液相色谱-质谱联用仪（LC-MS）", 4, *_next_weekday_slot(soon, 2, 14, 16), 1, False),
+        ("X 射线衍射仪（XRD）", 5, *_next_weekday_slot(soon, 3, 9, 10), 1, False),
         ("GPU 算力（A800 80G 单卡）", 5, _at(today + timedelta(days=2), 20), _at(today + timedelta(days=3), 8), 1, False),
     )
     cancelled_one = False
@@ -244,7 +246,7 @@ async def bookings(client: httpx.AsyncClient, tally: Tally, listed: dict[str, di
             await _call(client, tally, "delivered", "POST", f"/v1/bookings/{booking['id']}/transitions",
                         json={"action": "deliver"}, headers=provider)
             await _call(client, tally, "redemption", "POST", f"/v1/bookings/{booking['id']}/redemptions",
-                        json={"voucher_id": voucher["id"]},
+                        json={"voucher_id": voucher["id"], "evidence": f"服务报告 DEMO-{booking['id'][:8]}"},
                         headers={**provider, "Idempotency-Key": f"demo-redemption-{booking['id']}"})
         elif not delivered and not cancelled_one:
             cancelled_one = True

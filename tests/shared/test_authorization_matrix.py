@@ -507,7 +507,7 @@ async def funding_world(client: httpx.AsyncClient) -> World:
         ("POST", "/v1/vouchers"): {"round_id": voucher_round["id"], "enterprise_uscc": uscc_a},
         ("POST", "/v1/vouchers/{voucher_id}/revocation"): {"note": "矩阵测试"},
         ("POST", "/v1/vouchers/expiry"): {},
-        ("POST", "/v1/bookings/{booking_id}/redemptions"): {"voucher_id": voucher["id"]},
+        ("POST", "/v1/bookings/{booking_id}/redemptions"): {"voucher_id": voucher["id"], "evidence": "矩阵报告"},
     }
     world.queries = {("GET", "/v1/resources/{resource_id}/busy"): {"from": slot(0, 0)["starts_at"],
                                                                   "to": slot(4, 23)["starts_at"]}}

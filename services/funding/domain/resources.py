@@ -228,6 +228,19 @@ def check_booking(resource: Resource, existing: Iterable[Booking], interval: Int
                              conflicting=[b.id for b in clashing])
 
 
+def check_lead_time(starts_at: datetime, now: datetime, lead_time_hours: int) -> None:
+    """A booking starts in the future, and no sooner than the provider's lead time (提前预约: the hours it needs to
+    prepare; "提前一个工作日" is 24). BookingRefused naming ``starts_at`` and the earliest start otherwise."""
+    if starts_at <= now:
+        raise BookingRefused("in_the_past", f"the booking starts at {starts_at.isoformat()}, which is not in the "
+                             "future", field="starts_at", now=now.isoformat())
+    earliest = now + timedelta(hours=lead_time_hours)
+    if starts_at < earliest:
+        raise BookingRefused("inside_lead_time", f"the provider takes bookings {lead_time_hours} hours ahead: the "
+                             f"earliest start now is {earliest.isoformat()}", field="starts_at",
+                             lead_time_hours=lead_time_hours, earliest_start=earliest.isoformat())
+
+
 def book(resource: Resource, existing: Iterable[Booking], *, id: str, enterprise_id: str, interval: Interval,
          quantity: int = 1) -> Booking:
     check_booking(resource, existing, interval)

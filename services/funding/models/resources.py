@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, CheckConstraint, String, Text, Uuid
+from sqlalchemy import JSON, BigInteger, CheckConstraint, Integer, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.funding.models.base import Base
@@ -39,6 +39,9 @@ class InnovationResource(Versioned, Base):
     availability: Mapped[list[list[str]]] = mapped_column(JSON, default=list)
     opening_hours: Mapped[dict | None] = mapped_column(JSON)  # type: ignore[type-arg]
     terms: Mapped[str] = mapped_column(Text, default="")
+    # How many hours ahead a booking must start (the provider's 提前预约); None: the service's default
+    # (settings.booking_lead_time_hours).
+    lead_time_hours: Mapped[int | None] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(20), index=True)  # listed / withdrawn
     withdrawal_reason: Mapped[str | None] = mapped_column(Text)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

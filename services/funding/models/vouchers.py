@@ -108,6 +108,9 @@ class VoucherRedemption(Base):
     amount_fen: Mapped[int] = mapped_column(BigInteger)
     fee_fen: Mapped[int] = mapped_column(BigInteger)
     service_date: Mapped[date] = mapped_column(Date)
+    # The provider's evidence of delivery (a service report's number, an invoice, a contract reference: REFERENCE
+    # §12.6); empty only on redemptions recorded before it was required (migration 0007).
+    evidence: Mapped[str] = mapped_column(String(500), default="", server_default="")
     redeemed_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

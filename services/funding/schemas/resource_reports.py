@@ -3,6 +3,7 @@ firm's), or per resource kind / round, over a span of civil dates (Asia/Shanghai
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 from typing import Literal
 
@@ -45,9 +46,23 @@ class VoucherRow(BaseModel):
     firms: int = Field(description="distinct firms whose vouchers were redeemed")
 
 
+class RedemptionLine(BaseModel):
+    """One redemption in the span, with the provider's evidence of delivery (the detail an audit asks for)."""
+
+    service_date: date
+    voucher_id: uuid.UUID
+    booking_id: uuid.UUID
+    enterprise_uscc: str
+    provider_name: str
+    resource_kind: str
+    amount_fen: int
+    evidence: str
+
+
 class VoucherReport(BaseModel):
     by: str
     first_day: date | None
     last_day: date | None
     rows: list[VoucherRow]
     total: VoucherRow
+    redemptions: list[RedemptionLine] = Field(description="each redemption counted, oldest service first")

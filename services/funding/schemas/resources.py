@@ -22,6 +22,7 @@ ResourceStatus = Literal["listed", "withdrawn"]
 DistrictCode = Annotated[str, Field(examples=["330502"], description="GB/T 2260 code of a Huzhou district or county"),
                          AfterValidator(validate_district)]
 LongText = Annotated[Text, Field(max_length=20000)]
+LeadTime = integer_between(0, 24 * 90, description="hours")
 Weekday = integer_between(0, 6, description="0 = Monday … 6 = Sunday")
 
 # A year of weekly hours expands to a few hundred windows; these bound what one request may ask to store.
@@ -94,6 +95,8 @@ class ResourceCreate(BaseModel):
     unit_price_fen: Fen
     availability: AvailabilityIn
     terms: LongText = ""
+    lead_time_hours: LeadTime | None = Field(None, description="how many hours ahead a booking must start (提前预约); "
+                                                              "absent: the service's default, 24")
 
 
 class ResourceUpdate(BaseModel):
@@ -112,6 +115,7 @@ class ResourceUpdate(BaseModel):
     unit_price_fen: Fen | None = None
     availability: AvailabilityIn | None = None
     terms: LongText | None = None
+    lead_time_hours: LeadTime | None = Field(None, description="null: back to the service's default")
 
 
 class ResourceWithdrawal(BaseModel):
@@ -145,6 +149,7 @@ class ResourceRead(BaseModel):
     availability: list[WindowRead] = Field(description="merged half-open windows [start, end), in UTC")
     opening_hours: dict | None = Field(description="the weekly hours the windows were expanded from, as given")  # type: ignore[type-arg]
     terms: str
+    lead_time_hours: int | None = Field(description="as the provider set it; null: the service's default")
     status: str
     withdrawal_reason: str | None
     withdrawn_at: datetime | None

@@ -14,7 +14,7 @@ from services.funding.domain.vouchers import VoucherStatus
 from services.funding.schemas.bookings import USCC
 from services.funding.schemas.common import PositiveFen, Strict_
 from services.funding.schemas.resources import Kind
-from shared.types import Text, decimal_between, integer_between
+from shared.types import Line, Text, decimal_between, integer_between
 
 SizeClass = Literal["large", "medium", "small", "micro"]
 Status = Literal[tuple(VoucherStatus)]  # type: ignore[valid-type]
@@ -84,6 +84,9 @@ class RedemptionCreate(Strict_):
 
     voucher_id: uuid.UUID
     amount_fen: OptionalFen = None
+    evidence: Annotated[Line, Field(min_length=1, max_length=500)] = Field(
+        description="the provider's evidence of delivery: a service report's number, an invoice, a contract "
+                    "(REFERENCE §12.6)", examples=["检测报告 HZJC-2026-01234；发票 33002612345678"])
 
 
 class RedemptionRead(BaseModel):
@@ -97,6 +100,7 @@ class RedemptionRead(BaseModel):
     amount_fen: int
     fee_fen: int
     service_date: date
+    evidence: str = Field(description="the provider's evidence of delivery (empty: redeemed before it was required)")
     voucher_remaining_fen: int | None = None
     redeemed_by: str
     created_at: datetime

@@ -69,6 +69,13 @@ def part_of(actor: Actor, booking: Booking, action: str) -> Part:
     return PART_OF[actor.principal.role]
 
 
+def lead_time_of(resource: InnovationResource, settings: Any) -> int:
+    """The hours ahead a booking of ``resource`` must start: its own, or the service's default."""
+    if resource.lead_time_hours is not None:
+        return resource.lead_time_hours
+    return int(settings.booking_lead_time_hours)
+
+
 def _shown(moment: datetime) -> str:
     """A time as a person in Huzhou reads it (DESIGN §4.6: stored in UTC, shown in Asia/Shanghai)."""
     return moment.astimezone(PROGRAMME_ZONE).strftime("%Y-%m-%d %H:%M")
@@ -157,6 +164,8 @@ async def book(work: Work, actor: Actor, resource_id: uuid.UUID, data: schemas.B
         resource = await lock_resource(session, actor, resource_id)
         if resource.status != LISTED:
             raise Conflict(f"{resource.name} is withdrawn from the catalogue", field="resource_id")
+        with refusals():
+            domain.check_lead_time(interval.start, utcnow(), lead_time_of(resource, uow.settings))
         clashing = (await session.scalars(select(Booking).where(
             Booking.resource_id == resource.id, Booking.status.in_(LIVE_STATUSES),
             Booking.starts_at < interval.end, Booking.ends_at > interval.start).order_by(Booking.starts_at))).all()

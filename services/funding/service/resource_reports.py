@@ -175,20 +175,23 @@ async def voucher_report(sessions: Sessions, actor: Actor, *, by: str, first_day
                     tally.issued_fen += row.face_value_fen
                     tally.released_fen += row.released_fen
         redeemed = await session.execute(
-            select(_REDEEMED_KEY[by].label("key"), VoucherRedemption.amount_fen, VoucherRedemption.enterprise_uscc)
+            select(_REDEEMED_KEY[by].label("key"), VoucherRedemption)
             .where(REDEMPTION_SCOPE.readable(actor),
-                   *_within(VoucherRedemption.service_date, first_day, _after(last_day))))
-        for row in redeemed:
-            for tally in (groups[_key(row.key)], total):
+                   *_within(VoucherRedemption.service_date, first_day, _after(last_day)))
+            .order_by(VoucherRedemption.service_date, VoucherRedemption.created_at, VoucherRedemption.id))
+        lines = []
+        for key, redemption in redeemed:
+            for tally in (groups[_key(key)], total):
                 tally.redemptions += 1
-                tally.redeemed_fen += row.amount_fen
-                tally.firms.add(row.enterprise_uscc)
+                tally.redeemed_fen += redemption.amount_fen
+                tally.firms.add(redemption.enterprise_uscc)
+            lines.append(schemas.RedemptionLine.model_validate(redemption, from_attributes=True))
         rounds = await _round_names(session, [k for k in groups if k is not None]) if by == "round" else None
     ordered = sorted(groups.items(), key=lambda item: (-item[1].redeemed_fen, -item[1].issued_fen,
                                                        item[0] or "\uffff"))
     return schemas.VoucherReport(by=by, first_day=first_day, last_day=last_day,
                                  rows=[tally.row(k, _label(by, k, rounds)) for k, tally in ordered],
-                                 total=total.row(None, "合计"))
+                                 total=total.row(None, "合计"), redemptions=lines)
 
 
 def _after(last_day: date | None) -> date | None:
@@ -211,6 +214,9 @@ USAGE_COLUMNS = (("key", "代码"), ("label", "名称"), ("bookings", "预约数
 VOUCHER_COLUMNS = (("key", "代码"), ("label", "名称"), ("vouchers_issued", "发放张数"), ("issued_fen", "发放金额（分）"),
                    ("released_fen", "收回金额（分）"), ("redemptions", "兑付笔数"), ("redeemed_fen", "兑付金额（分）"),
                    ("firms", "企业数"))
+REDEMPTION_COLUMNS = (("service_date", "服务日期"), ("voucher_id", "创新券"), ("booking_id", "预约"),
+                      ("enterprise_uscc", "企业统一社会信用代码"), ("provider_name", "服务机构"), ("resource_kind", "资源类型"),
+                      ("amount_fen", "兑付金额（分）"), ("evidence", "服务凭证"))
 BY_NAMES = {"provider": "服务机构", "district": "区县", "sector": "行业", "kind": "资源类型", "round": "批次"}
 
 
@@ -229,6 +235,16 @@ def workbook(report: schemas.UsageReport | schemas.VoucherReport) -> bytes:
     for row in [*report.rows, report.total]:
         values = row.model_dump()
         sheet.append([values[name] for name, _ in columns])
+    if not usage:
+        # The redemptions one by one, with the provider's evidence of delivery (text cells: never a formula).
+        detail = book.create_sheet("兑付明细")
+        detail.append([heading for _, heading in REDEMPTION_COLUMNS])
+        for line in report.redemptions:  # type: ignore[union-attr]
+            values = line.model_dump(mode="json")
+            detail.append([values[name] for name, _ in REDEMPTION_COLUMNS])
+            evidence = detail.cell(row=detail.max_row, column=len(REDEMPTION_COLUMNS))
+            if isinstance(evidence.value, str) and evidence.value.startswith("="):
+                evidence.data_type = "s"
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

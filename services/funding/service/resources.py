@@ -120,7 +120,7 @@ def read_model(resource: InnovationResource) -> schemas.ResourceRead:
         availability=[schemas.WindowRead(start=w.start, end=w.end) for w in windows_of(resource)],
         **{f: getattr(resource, f) for f in (
             "kind", "name", "description", "district_code", "location", "unit", "unit_price_fen", "opening_hours",
-            "terms", "status", "withdrawal_reason", "withdrawn_at", "created_by", "created_at", "updated_at",
+            "terms", "lead_time_hours", "status", "withdrawal_reason", "withdrawn_at", "created_by", "created_at", "updated_at",
             "version")},
     )
 
@@ -161,7 +161,7 @@ async def create_resource(work: Work, actor: Actor, data: schemas.ResourceCreate
                "provider_name": data.provider.name, "provider_class": data.provider.provider_class,
                **_owner(actor, data.provider), "district_code": data.district_code, "location": data.location,
                "unit": data.unit, "unit_price_fen": data.unit_price_fen, "availability": _stored(windows),
-               "opening_hours": weekly, "terms": data.terms}
+               "opening_hours": weekly, "terms": data.terms, "lead_time_hours": data.lead_time_hours}
     RESOURCE_SCOPE.ensure_manageable(actor, columns)
     async with work(actor) as uow:
         resource = InnovationResource(**columns, status=LISTED, created_by=actor.principal.subject)

@@ -167,7 +167,7 @@ def remaining(voucher: Voucher) -> int:
 def redemption_read(row: VoucherRedemption, voucher_remaining: int | None = None) -> schemas.RedemptionRead:
     return schemas.RedemptionRead(voucher_remaining_fen=voucher_remaining, **{f: getattr(row, f) for f in (
         "id", "voucher_id", "booking_id", "resource_id", "resource_kind", "provider_name", "enterprise_uscc",
-        "amount_fen", "fee_fen", "service_date", "redeemed_by", "created_at")})
+        "amount_fen", "fee_fen", "service_date", "evidence", "redeemed_by", "created_at")})
 
 
 def read_model(voucher: Voucher, redemptions: list[VoucherRedemption] | None = None) -> schemas.VoucherRead:
@@ -230,6 +230,12 @@ async def issue_voucher(work: Work, actor: Actor, data: schemas.VoucherIssue,
         if verdict.outcome == eligibility_domain.EligibilityOutcome.NOT_ELIGIBLE:
             raise InvalidInput(verdict.summary(), field="enterprise_uscc", code="not_eligible",
                                failed=[{"rule": r.code, "reason": r.reason} for r in verdict.failed])
+        if verdict.outcome == eligibility_domain.EligibilityOutcome.NEEDS_REVIEW:
+            # A rule that cannot be decided on what funding knows (a fact missing) is not waved through by hand: the
+            # firm's record is completed in the registry first, and the issue asked again.
+            raise InvalidInput("the enterprise's eligibility needs review, a voucher is not issued on it: "
+                               + verdict.summary(), field="enterprise_uscc", code="needs_review",
+                               failed=[{"rule": r.code, "reason": r.reason} for r in verdict.open])
         # The yearly cap spans rounds: two issues to one firm from two rounds are decided one after the other.
         await uow.lock("voucher_yearly_cap", profile.uscc, today.year)
         voucher_id = uuid.uuid4()
@@ -343,7 +349,7 @@ async def redeem(work: Work, actor: Actor, booking_id: uuid.UUID, data: schemas.
             resource_kind=booking.resource_kind, provider_name=booking.provider_name,
             owner_institute_id=booking.owner_institute_id, owner_platform_id=booking.owner_platform_id,
             district_code=booking.district_code, amount_fen=amount, fee_fen=booking.fee_fen, service_date=service_date,
-            redeemed_by=actor.principal.subject)
+            evidence=data.evidence, redeemed_by=actor.principal.subject)
         session.add(redemption)
         await uow.flush()
         uow.emit(VoucherRedeemed(**_state(voucher), redemption_id=redemption.id, booking_id=booking.id,
