@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
+from services.matching import jobs
 from services.matching.domain.ranking import WEIGHTS
 from shared.auth import CITY_WIDE, Role
 from tests.matching.matching_builders import (
@@ -23,7 +24,7 @@ from tests.matching.matching_builders import (
     publish_challenge,
     visible,
 )
-from tests.support import count_rows, make_uscc, token
+from tests.support import count_rows, make_uscc, settings_for, token
 
 ADMIN = token(Role.ADMIN)
 OFFICER = token(Role.OFFICER, districts=["330502"])
@@ -68,6 +69,23 @@ async def test_the_firm_that_makes_sic_substrates_ranks_first_and_explains_why(w
     assert signals["cluster"]["points"] == WEIGHTS["cluster"] and signals["district"]["value"] == 1.0
     assert abs(sum(s["points"] for s in signals.values()) - top["score"]) < 1e-3
     assert body["demand"] == {"kind": "scenario", "id": str(world["scenario"]), "title": SIC_SCENARIO["title"]}
+
+
+async def test_once_the_vectors_are_stored_every_result_explains_its_semantic_points(world: dict[str, Any]) -> None:
+    client, sic = world["client"], world["sic"]
+    settings = settings_for("matching", client.database_url)  # type: ignore[attr-defined]
+    # 4 firms and the scenario, none embedded yet (these rows came without the worker's embeddings consumer).
+    assert await jobs.embed_missing(settings) == (5, 5)
+    assert await jobs.embed_missing(settings) == (5, 0), "a text already stored is not embedded again"
+    body = await visible(client, world["path"], ADMIN, lambda b: b["items"][0]["signals"]["semantic"]["value"] > 0)
+    top = body["items"][0]
+    assert top["uscc"] == sic["uscc"]
+    semantic = top["signals"]["semantic"]
+    assert semantic["weight"] == WEIGHTS["semantic"] and semantic["points"] == round(
+        semantic["value"] * WEIGHTS["semantic"], 4)
+    assert abs(sum(s["points"] for s in top["signals"].values()) - top["score"]) < 1e-3
+    found = (await client.get("/v1/search/enterprises", params={"q": "碳化硅衬底"}, headers=ADMIN)).json()["items"]
+    assert found[0]["key"] == sic["uscc"] and found[0]["semantic"] > 0
 
 
 async def test_a_demand_no_registered_firm_can_do_gets_no_strong_candidate(world: dict[str, Any]) -> None:
