@@ -226,17 +226,34 @@ def _same(old: Entry, new: Entry) -> bool:
             and old.need == new.need and old.text_key == new.text_key and old.vector is new.vector)
 
 
+# Vectors as stored (services/matching/semantic.py); a float32 query vector is rounded to it first.
+SEMANTIC_DTYPE = np.float16
+_SCALE = 2.0 ** 24
+_SCALE_SQUARED = _SCALE * _SCALE
+
+
 def similarities(vector: np.ndarray | None, entries: Sequence[Entry]) -> list[float | None]:
-    """The cosine of ``vector`` with each entry's (None where either has none): one small matrix product."""
+    """The cosine of ``vector`` with each entry's (None where either has none).
+
+    Computed exactly: every float16 value is a whole multiple of 2⁻²⁴, so the vectors scaled by 2²⁴ are integers
+    and their dot products int64 sums (< 2⁵⁷) with no rounding. A float matrix product rounds differently with the
+    number of rows (measured: 0.3166208 vs 0.3166193 for the same pair in two pools): a firm's score would then
+    depend on which other firms were scored with it, and a remembered list would differ from a fresh one."""
     if vector is None:
         return [None] * len(entries)
     have = [i for i, e in enumerate(entries) if e.vector is not None]
     out: list[float | None] = [None] * len(entries)
     if have:
-        matrix = np.stack([entries[i].vector for i in have]).astype(np.float32)  # type: ignore[misc]
-        for i, cosine in zip(have, (matrix @ np.asarray(vector, dtype=np.float32)).tolist(), strict=True):
-            out[i] = cosine
+        matrix = _integers(np.array([entries[i].vector for i in have], dtype=SEMANTIC_DTYPE))
+        dots = matrix @ _integers(np.asarray(vector, dtype=SEMANTIC_DTYPE))
+        for i, dot in zip(have, dots.tolist(), strict=True):
+            out[i] = dot / _SCALE_SQUARED
     return out
+
+
+
+def _integers(values: np.ndarray) -> np.ndarray:
+    return (values.astype(np.float64) * _SCALE).astype(np.int64)
 
 
 def _boosted(schema: tantivy.Schema, field_name: str, term: str, weight: float) -> tantivy.Query:

@@ -8,7 +8,7 @@ import numpy as np
 
 from services.matching import semantic
 from services.matching.domain import ranking
-from services.matching.index import Engine, demand_need, put_firm
+from services.matching.index import KIND_CHALLENGE, Engine, demand_need, put_demand, put_firm
 
 # The note's case: a 乳化液泵 (emulsion pump) is a reciprocating plunger pump; the chemical firm makes the emulsion.
 PUMP = {"uscc": "91330502MA2B000001", "name": "湖州某泵业有限公司", "main_products": "往复式柱塞泵，液压支架供液",
@@ -53,3 +53,42 @@ def test_when_the_words_favour_another_firm_the_meaning_can_decide_and_is_explai
     points = top.contributions()
     assert points["semantic"] == round(ranking.WEIGHTS["semantic"] * top.signals["semantic"], 4) > 0
     assert abs(sum(points.values()) - top.score) < 1e-3
+
+
+def test_a_vector_arriving_after_its_firm_forgets_the_lists_it_alters_and_no_other() -> None:
+    """The worker stores a firm's vector a moment after its row: the remembered lists must then still equal a fresh
+    ranking (pure engine, the evaluation set's firms and demands, vectors drawn so that cosines spread over the
+    semantic signal's range; the model's values do not matter to the rule)."""
+    from tests.matching.evaluation import load_demands, load_firms
+    from tests.matching.test_remembered_lists import shown
+
+    rng = np.random.default_rng(3)
+    common = rng.standard_normal(semantic.DIMENSIONS)
+
+    def near() -> np.ndarray:
+        v = common / np.linalg.norm(common) + 0.4 * rng.standard_normal(semantic.DIMENSIONS) / np.sqrt(
+            semantic.DIMENSIONS)
+        return (v / np.linalg.norm(v)).astype(semantic.STORED_DTYPE)
+
+    engine = Engine()
+    try:
+        firms, demands = load_firms(), load_demands()[:20]
+        for firm in firms:
+            put_firm(engine, firm, text_key=f"firm:{firm['uscc']}")  # its vector not stored yet
+        for demand in demands:
+            put_demand(engine, KIND_CHALLENGE, demand, vector=near())
+        engine.refresh()
+        needs = [engine.demands.get(f"{KIND_CHALLENGE}:{d['id']}").need for d in demands]  # type: ignore[union-attr]
+        for need in needs:
+            engine.candidates(need, k=10)
+        order = rng.permutation(len(firms))[:80]
+        for i in order:
+            uscc = firms[i]["uscc"]
+            assert engine.firms.give_vector(uscc, f"firm:{uscc}", near())
+            for need in needs:
+                assert shown(engine.candidates(need, k=10)) == shown(engine.candidates(need, k=10, afresh=True)), \
+                    f"vector of {uscc}, demand {need.key}"
+        assert engine.counts["remembered"] > 0, "some lists were still served remembered"
+        assert any(s.signals["semantic"] > 0 for need in needs for s, _ in engine.candidates(need, k=10).results)
+    finally:
+        engine.close()
