@@ -142,8 +142,10 @@ class Idempotency:
         response = IdempotentResponse(status, orjson.dumps(jsonable_encoder(body)),
                                       {"Content-Type": "application/json", **(headers or {})})
         if self.key is not None:
-            stored = await session.execute(update(self.table).where(self._this_key()).values(
-                status=response.status, headers=dict(response.headers), body=response.body))
+            stored = await session.execute(_store_response(self.table), {
+                "this_caller": self.caller, "this_operation": self.operation, "this_key": self.key,
+                "stored_status": response.status, "stored_headers": dict(response.headers),
+                "stored_body": response.body})
             if stored.rowcount != 1:  # type: ignore[attr-defined]
                 # Without claim() a retry would run the effect again: a bug in the use case, not the caller's fault.
                 raise RuntimeError("respond() without claim() in the same transaction")
@@ -169,6 +171,15 @@ def _claim_on_postgres(table: Table) -> Any:
     claimed = _claiming(table, insert, bindparam("now", type_=table.c.expires_at.type)).cte("claimed")
     return select(claimed.c.key, func.set_config("lock_timeout", prior.c.setting, True)).select_from(
         prior.outerjoin(claimed, true()))
+
+
+@cache
+def _store_response(table: Table) -> Any:
+    """The UPDATE that stores a key's response, built once per table (as the claim)."""
+    return update(table).where(
+        table.c.caller == bindparam("this_caller"), table.c.operation == bindparam("this_operation"),
+        table.c.key == bindparam("this_key"),
+    ).values(status=bindparam("stored_status"), headers=bindparam("stored_headers"), body=bindparam("stored_body"))
 
 
 def _claiming(table: Table, insert: Any, now: Any) -> Any:
