@@ -6,7 +6,7 @@ Every approval (POST /v1/applications/{id}/transitions, action approve, 1 fen) t
 then appends its commitment to the round's ledger under the round's row lock (service.ledger.append_entries), so
 approvals of one round queue on that lock.
 
-* The funding API runs as deployed (uvicorn, one worker process: ``python -m shared.cli funding api``) on the
+* The funding API runs as deployed (``python -m shared.cli funding api``, ``--workers`` uvicorn processes) on the
   PostgreSQL database ``seedbed_bench_funding``, migrated afresh. The pool, programme and rounds are set up through
   the API; the applications under review are written straight into the table (as the earlier steps leave them),
   so that only approvals are measured.
@@ -20,12 +20,14 @@ approvals of one round queue on that lock.
 * **plain insert, database only**: as many single-row INSERTs of ledger-like rows (a copy of ``ledger_entries``
   with its indexes) sent straight with asyncpg over ``--connections`` connections, each its own transaction: what
   PostgreSQL alone does on this machine, for scale.
-* Each is run ``--repeats`` times, in turn; the medians and the ratio are printed. ``--uncontended`` adds the same
+* Each is run ``--repeats`` times, in turn; the medians and the ratio are printed. Each configuration listed in
+  ``--workers`` (``SEEDBED_FUNDING_HTTP_WORKERS``: uvicorn worker processes) is started and measured in turn, and
+  its figures are printed under its name. ``--uncontended`` adds the same
   approvals spread over ``--connections`` rounds (no two requests in flight wait on the same round).
 * **overspend**: 500 approvals racing for a round whose budget covers 100 of them: exactly 100 must be approved,
   the rest refused with budget_exhausted, and the round's balance must reconcile with its entries.
 
-    .venv/bin/python bench/bench_funding.py [--approvals 1000] [--connections 16] [--repeats 3]
+    .venv/bin/python bench/bench_funding.py [--approvals 1000] [--connections 16] [--repeats 3] [--workers 1,2]
 
 The CPU time the API processes and their PostgreSQL backends spent per request is printed too (from /proc): on a
 shared machine it is the figure other load inflates least, and it bounds what two dedicated cores could do. The SQL
@@ -50,6 +52,7 @@ import uuid
 from collections import Counter
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -81,16 +84,19 @@ async def fresh_database() -> str:
     return url
 
 
-def start_api(url: str) -> subprocess.Popen:  # type: ignore[type-arg]
+def start_api(url: str, workers: int) -> subprocess.Popen:  # type: ignore[type-arg]
     env = {**os.environ, "SEEDBED_FUNDING_DATABASE_URL": url, "SEEDBED_FUNDING_HTTP_HOST": HOST,
            "SEEDBED_FUNDING_HTTP_PORT": str(PORT), "SEEDBED_FUNDING_ENVIRONMENT": "local",
-           "SEEDBED_FUNDING_KAFKA_TOPIC_PREFIX": "bench.", "SEEDBED_FUNDING_DATABASE_POOL_SIZE": "20"}
+           "SEEDBED_FUNDING_KAFKA_TOPIC_PREFIX": "bench.", "SEEDBED_FUNDING_DATABASE_POOL_SIZE": "20",
+           "SEEDBED_FUNDING_HTTP_WORKERS": str(workers)}
     process = subprocess.Popen([sys.executable, "-m", "shared.cli", "funding", "api"], env=env, cwd=ROOT,
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.time() + 60
     while time.time() < deadline:
         try:
             if httpx.get(f"http://{HOST}:{PORT}/healthz", timeout=1).status_code == 200:
+                if workers > 1:
+                    time.sleep(3)  # the first answer came from one worker; give the others time to start
                 return process
         except httpx.HTTPError:
             time.sleep(0.2)
@@ -320,9 +326,11 @@ def p(values: list[float], q: int) -> float:
     return statistics.quantiles(values, n=100)[q - 1] * 1000 if len(values) > 1 else values[0] * 1000
 
 
-async def main(approvals: int, connections: int, repeats: int, uncontended: bool) -> None:
-    url = await fresh_database()
-    process = start_api(url)
+async def measure(url: str, workers: int, approvals: int, connections: int, repeats: int,
+                  uncontended: bool) -> dict[str, object]:
+    """One configuration of the API (``workers`` uvicorn processes): every scenario ``repeats`` times in turn, then
+    the overspend check. Prints each run; returns what the summary needs."""
+    process = start_api(url, workers)
     meter = CpuMeter(process.pid, url)
     scenarios = ["approvals", *(["uncontended"] if uncontended else []), "plain insert (HTTP)"]
     rates: dict[str, list[float]] = {s: [] for s in [*scenarios, "plain insert (database)"]}
@@ -330,8 +338,6 @@ async def main(approvals: int, connections: int, repeats: int, uncontended: bool
     latency: dict[str, list[float]] = {s: [] for s in scenarios}
     loads: list[float] = []
     try:
-        (counted_round,) = await setup_rounds(1, 10)
-        statements = await statements_per_approval(url, counted_round)
         for repeat in range(repeats):
             for scenario in scenarios:
                 rounds = []
@@ -344,7 +350,8 @@ async def main(approvals: int, connections: int, repeats: int, uncontended: bool
                     per_round = approvals // connections
                     shares = [[approval(i) for i in await under_review(url, r, per_round)] for r in rounds]
                 else:
-                    shares = spread([plain_insert(f"bench_{repeat}_{n}") for n in range(approvals)], connections)
+                    shares = spread([plain_insert(f"bench_{workers}_{repeat}_{n}") for n in range(approvals)],
+                                    connections)
                 await meter.start()
                 elapsed, answers, latencies = await send_all(shares)
                 api_s, db_s = await meter.stop()
@@ -357,27 +364,29 @@ async def main(approvals: int, connections: int, repeats: int, uncontended: bool
                 cpu[scenario].append((api_s * 1000 / done, db_s * 1000 / done))
                 latency[scenario].extend(latencies)
                 loads.append(os.getloadavg()[0])
-                print(f"run {repeat + 1} {scenario:>23}: {done} in {elapsed:.2f}s = {done / elapsed:.0f}/s "
-                      f"(p50 {statistics.median(latencies) * 1000:.1f} ms; CPU/request API "
+                print(f"{workers} worker(s), run {repeat + 1} {scenario:>23}: {done} in {elapsed:.2f}s = "
+                      f"{done / elapsed:.0f}/s (p50 {statistics.median(latencies) * 1000:.1f} ms; CPU/request API "
                       f"{api_s * 1000 / done:.1f} ms, PostgreSQL {db_s * 1000 / done:.1f} ms)", flush=True)
             elapsed = await raw_inserts(url, approvals, connections)
             rates["plain insert (database)"].append(approvals / elapsed)
-            print(f"run {repeat + 1} {'plain insert (database)':>23}: {approvals} in {elapsed:.2f}s = "
-                  f"{approvals / elapsed:.0f}/s", flush=True)
+            print(f"{workers} worker(s), run {repeat + 1} {'plain insert (database)':>23}: {approvals} in "
+                  f"{elapsed:.2f}s = {approvals / elapsed:.0f}/s", flush=True)
 
         # The overspend check: 500 racing for 100.
         (tight,) = await setup_rounds(1, 100)
         ids = await under_review(url, tight, 500)
         _, answers, _ = await send_all(spread([approval(i) for i in ids], connections))
         b = await balance(tight["id"])
-        overspend = b["committed_fen"] - b["budget_fen"]  # type: ignore[operator]
     finally:
         stop(process)
+    return {"rates": rates, "cpu": cpu, "latency": latency, "loads": loads, "overspend": (answers, b)}
 
+
+def summary(workers: int, result: dict[str, Any], statements: list[str]) -> bool:
+    """Prints one configuration's medians; whether its overspend check passed."""
+    rates, cpu, latency = result["rates"], result["cpu"], result["latency"]
     median = {s: statistics.median(r) for s, r in rates.items()}
-    print()
-    print(f"{approvals} requests per run, {connections} connections, {repeats} runs each (medians); the API as "
-          "`python -m shared.cli funding api` (one uvicorn process)")
+    print(f"\n{workers} uvicorn worker process{'es' if workers > 1 else ''} (SEEDBED_FUNDING_HTTP_WORKERS={workers}):")
     for scenario in rates:
         line = f"  {scenario:<24} {median[scenario]:8.0f}/s"
         if scenario in latency:
@@ -388,22 +397,39 @@ async def main(approvals: int, connections: int, repeats: int, uncontended: bool
         print(line)
     print(f"  ratio approvals / plain insert (HTTP)       {median['approvals'] / median['plain insert (HTTP)']:.2f}")
     print(f"  ratio approvals / plain insert (database)   {median['approvals'] / median['plain insert (database)']:.3f}")
-    if uncontended:
-        print(f"  ratio approvals on one round / on {connections} rounds  "
-              f"{median['approvals'] / median['uncontended']:.2f}")
+    if "uncontended" in median:
+        print(f"  ratio approvals on one round / spread over rounds  {median['approvals'] / median['uncontended']:.2f}")
     api_ms = statistics.median(a for a, _ in cpu["approvals"])
     db_ms = statistics.median(d for _, d in cpu["approvals"])
     print(f"  an approval: {len(statements)} SQL statements (besides BEGIN and COMMIT); CPU {api_ms + db_ms:.1f} ms "
           f"(on 2 cores of its own: at most ~{2000 / (api_ms + db_ms):.0f} approvals/s)")
-    print(f"  load average (1 min) while measuring, the machine being shared: median {statistics.median(loads):.1f}, "
-          f"max {max(loads):.1f}")
+    print(f"  load average (1 min) while measuring, the machine being shared: median "
+          f"{statistics.median(result['loads']):.1f}, max {max(result['loads']):.1f}")
     print(f"  aim: at least {AIM_APPROVALS_PER_SECOND} approvals/s under contention: "
           f"{'met' if median['approvals'] >= AIM_APPROVALS_PER_SECOND else 'NOT met'}")
-    print(f"overspend check, 500 racing for a budget of 100: {dict(answers)}; committed {b['committed_fen']} of "
+    answers, b = result["overspend"]
+    overspend = b["committed_fen"] - b["budget_fen"]
+    print(f"  overspend check, 500 racing for a budget of 100: {dict(answers)}; committed {b['committed_fen']} of "
           f"{b['budget_fen']}, reconciled {b['reconciled']}, overspend {overspend}")
+    return bool(answers == Counter({"200": 100, "409 budget_exhausted": 400}) and overspend == 0 and b["reconciled"])
+
+
+async def main(approvals: int, connections: int, repeats: int, workers: list[int], uncontended: bool) -> None:
+    url = await fresh_database()
+    process = start_api(url, 1)
+    try:
+        (counted_round,) = await setup_rounds(1, 10)
+    finally:
+        stop(process)
+    statements = await statements_per_approval(url, counted_round)
+    results = {n: await measure(url, n, approvals, connections, repeats, uncontended) for n in workers}
+    print(f"\n{approvals} requests per run, {connections} connections, {repeats} runs each (medians); the API as "
+          "`python -m shared.cli funding api` on PostgreSQL, this machine's 2 cores shared with the load generator, "
+          "PostgreSQL and whatever else runs")
+    passed = [summary(n, results[n], statements) for n in workers]
     if os.environ.get("BENCH_SHOW_STATEMENTS"):
         print("the statements of one approval:", *(f"  {s[:160]}" for s in statements), sep="\n")
-    assert answers == Counter({"200": 100, "409 budget_exhausted": 400}) and overspend == 0 and b["reconciled"]
+    assert all(passed), "overspend check failed"
 
 
 if __name__ == "__main__":
@@ -411,7 +437,10 @@ if __name__ == "__main__":
     parser.add_argument("--approvals", type=int, default=1000)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--workers", default="1,2", help="uvicorn worker processes of the API: each configuration "
+                                                        "listed (comma-separated) is measured in turn")
     parser.add_argument("--uncontended", action="store_true", help="also approvals spread over as many rounds as "
                                                                    "connections")
     args = parser.parse_args()
-    asyncio.run(main(args.approvals, args.connections, args.repeats, args.uncontended))
+    asyncio.run(main(args.approvals, args.connections, args.repeats, [int(n) for n in args.workers.split(",")],
+                     args.uncontended))

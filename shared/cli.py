@@ -18,6 +18,7 @@ import asyncio
 import importlib
 import logging
 import sys
+from typing import Any
 
 from shared.catalogue import NAMES as SERVICES
 
@@ -36,9 +37,13 @@ def run_api(service: str) -> None:
     import uvicorn
 
     settings = load_settings(service)
-    app = importlib.import_module(f"services.{service}.app").create_app(settings)
-    uvicorn.run(app, host=settings.http_host, port=settings.http_port, proxy_headers=True,
-                forwarded_allow_ips=settings.forwarded_allow_ips, access_log=False)
+    options: dict[str, Any] = {"host": settings.http_host, "port": settings.http_port, "proxy_headers": True,
+               "forwarded_allow_ips": settings.forwarded_allow_ips, "access_log": False}
+    if settings.http_workers > 1:
+        # Each worker process builds its own app from the same environment (the factory reads the settings).
+        uvicorn.run(f"services.{service}.app:create_app", factory=True, workers=settings.http_workers, **options)
+    else:
+        uvicorn.run(importlib.import_module(f"services.{service}.app").create_app(settings), **options)
 
 
 def run_worker(service: str) -> None:

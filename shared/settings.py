@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import ClassVar, Literal
 
-from pydantic import SecretStr, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.catalogue import PORTS
@@ -61,6 +61,10 @@ class ServiceSettings(BaseSettings):
     auth_failure_window_seconds: float = 60.0
     http_host: str = "127.0.0.1"
     http_port: int = 0
+    # uvicorn worker processes of ``seedbed <service> api`` on one host (each its own event loop, engine and
+    # connection pool). 1 on Kubernetes, where more API pods (replicas) are the lever; more where one host's cores
+    # serve the API (docs/operations.md "Scale").
+    http_workers: int = Field(default=1, ge=1, le=64)
     # Proxies whose X-Forwarded-For names the client (uvicorn's forwarded_allow_ips): the client address is what the
     # failed-sign-in limit counts by. Kubernetes sets "*", since its NetworkPolicy admits only the ingress
     # controller, Prometheus and Seedbed's own pods to the API.

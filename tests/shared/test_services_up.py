@@ -3,12 +3,21 @@ the catalogue says (created explicitly, with partitions and retention)."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
 from shared.events.catalog import ALL_TOPICS
-from tests.support import KAFKA, SERVICES, TOPIC_PREFIX, running_app, settings_for
+from tests.support import KAFKA, SERVICES, TOPIC_PREFIX, free_port, pg_url, running_app, settings_for
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize("service", SERVICES)
@@ -56,3 +65,32 @@ async def test_topics_exist_with_the_catalogue_partitions_and_retention(kafka: s
         name = TOPIC_PREFIX + spec.name
         assert len(described[name]["partitions"]) == spec.partitions, name
         assert retention[name] == spec.retention_ms, name
+
+
+def test_the_api_command_runs_as_many_uvicorn_workers_as_configured(postgres: None) -> None:
+    """``seedbed <service> api`` with SEEDBED_<SERVICE>_HTTP_WORKERS=2: two worker processes under one supervisor,
+    serving the one port (docs/operations.md "Scale")."""
+    port = free_port()
+    env = {**os.environ, "SEEDBED_FUNDING_DATABASE_URL": pg_url("funding"), "SEEDBED_FUNDING_HTTP_PORT": str(port),
+           "SEEDBED_FUNDING_HTTP_WORKERS": "2", "SEEDBED_FUNDING_KAFKA_TOPIC_PREFIX": TOPIC_PREFIX}
+    process = subprocess.Popen([sys.executable, "-m", "shared.cli", "funding", "api"], env=env, cwd=ROOT,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        workers: list[str] = []
+        while time.monotonic() < deadline and len(workers) < 2:
+            time.sleep(0.2)
+            workers = [pid for pid in Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
+                       if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()]  # not the resource tracker
+        assert len(workers) == 2, workers
+        while time.monotonic() < deadline:
+            try:
+                assert httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).json() == {"status": "ok"}
+                break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        else:
+            pytest.fail("the API did not answer")
+    finally:
+        process.terminate()
+        process.wait(30)
