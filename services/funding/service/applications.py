@@ -10,9 +10,8 @@ lock (``service.ledger.append_entries``) in the same transaction.
 * Approving commits the amount: the cap and the round's budget are checked once without a lock (an early
   refusal) and again under the round's row lock, last, where they count: that lock serialises every movement of the
   round's money, so 500 concurrent approvals against a budget of 100 commit exactly 100, and two approvals of one
-  firm cannot both pass its cap. The same read under the lock gives the firm's other awards, with which the
-  project is compared (``domain.double_support``): a flag is stored for each similar title, for officers to
-  review.
+  firm cannot both pass its cap. The approval also compares the project with the firm's other awards
+  (``domain.double_support``) and stores a flag for each similar title, for officers to review.
 * Disbursing pays the next tranche (ledger key ``application:<id>:disbursed:<n>``: a retry pays once), closing
   releases the unpaid rest, clawing back releases it and records the money recovered.
 
@@ -191,16 +190,6 @@ async def standing_awards(session: AsyncSession, enterprise_id: uuid.UUID,
     return list((await session.scalars(query)).all())
 
 
-async def other_awards(session: AsyncSession, enterprise_id: uuid.UUID, excluding: uuid.UUID) -> list[Any]:
-    """The firm's other awards, in every round, that count for its cap (standing or clawed back, as
-    :func:`awarded_in_round` sums them) or for double support (standing): the columns both need, in one read."""
-    return list((await session.execute(select(
-        Application.id, Application.enterprise_id, Application.programme_id, Application.round_id,
-        Application.project_title, Application.status, Application.approved_fen, Application.released_fen,
-    ).where(Application.enterprise_id == enterprise_id, Application.id != excluding,
-            Application.status.in_([s.value for s in (*STANDING, S.CLAWED_BACK)])))).all())
-
-
 def existing_awards(rows: Sequence[Application]) -> list[ExistingAward]:
     return [ExistingAward(str(r.id), str(r.programme_id), r.approved_on or r.created_at.date(), r.project_title)
             for r in rows]
@@ -366,20 +355,17 @@ async def _programme_and_round(session: AsyncSession, round_id: uuid.UUID) -> tu
 async def _commit_approval(uow: UnitOfWork, row: Application, programme: Programme,
                            entries: Sequence[Any]) -> None:
     """An approval's money, under the round's row lock (taken here, last, so that it is held only from here to the
-    commit): the firm's cap and the round's budget checked against what the lock makes current, the commitment
-    appended, and the double-support flags raised from the same read of the firm's other awards."""
+    commit): the firm's cap and the round's budget checked against what the lock makes current, then the
+    commitment appended."""
     session = uow.session
     round_ = await lock_round(session, row.round_id)
-    # Every approval, award and release of this round's money holds this lock: the sum below cannot change before
-    # the commit (a separate lock per firm would add a round trip and protect nothing more).
-    others = await other_awards(session, row.enterprise_id, row.id)
-    awarded = sum(o.approved_fen - o.released_fen for o in others
-                  if o.round_id == row.round_id and o.approved_fen is not None)
+    # Every approval, award and release of this round's money holds this lock: the firm's sum below cannot change
+    # before the commit (a lock per firm would add a round trip and protect nothing more).
+    awarded = await awarded_in_round(session, round_.id, row.enterprise_id, row.id)
     with refusals():
         domain.check_amount(row.approved_fen, _limits(programme, round_, awarded, balance_of(round_).available_fen))
     # The application's first and only commitment (its state machine approves once): no earlier entry to read.
     await append_entries(uow, round_.id, entries, round_=round_, first_for_reference=True)
-    await flag_double_support(uow, row, [o for o in others if S(o.status) in STANDING])
 
 
 async def emit_money(uow: UnitOfWork, row: Application, programme: Programme, entries: Sequence[Any]) -> None:
@@ -468,6 +454,9 @@ async def transition_application(work: Work, actor: Actor, application_id: uuid.
         if action == domain.Action.APPROVE:
             uow.emit(ApplicationApproved(**state, approved_fen=row.approved_fen, approved_on=today),
                      subject=str(row.id))
+            # Before the round's lock, not under it: a flag's foreign key waits on the other award's row lock,
+            # which a step of that award (a payment in the same round) holds while it waits for the round's lock.
+            await flag_double_support(uow, row)
         if app.status == S.REJECTED and before.status != S.REJECTED:
             assert app.rejection is not None
             uow.emit(ApplicationRejected(**state, reason_code=app.rejection.code.value, reason=app.rejection.detail,
@@ -489,15 +478,11 @@ async def transition_application(work: Work, actor: Actor, application_id: uuid.
 
 # --- double support ------------------------------------------------------------------------------------------------
 
-async def flag_double_support(uow: UnitOfWork, row: Application,
-                              others: Sequence[Any] | None = None) -> list[DoubleSupportFlag]:
+async def flag_double_support(uow: UnitOfWork, row: Application) -> list[DoubleSupportFlag]:
     """On approval: a flag for each standing award of the same firm whose project title is similar (REFERENCE
-    §13.4, ``domain.double_support``), stored for officers to review; the approval itself stands. ``others``: the
-    firm's other standing awards if the caller has read them already (rows with id, enterprise_id, programme_id,
-    project_title)."""
+    §13.4, ``domain.double_support``), stored for officers to review; the approval itself stands."""
     session = uow.session
-    if others is None:
-        others = await standing_awards(session, row.enterprise_id, row.id)
+    others = await standing_awards(session, row.enterprise_id, row.id)
     project = double_support.FundedProject(str(row.id), str(row.enterprise_id), str(row.programme_id),
                                            row.project_title)
     funded = [double_support.FundedProject(str(o.id), str(o.enterprise_id), str(o.programme_id), o.project_title)
