@@ -87,12 +87,16 @@ async def test_budgets_caps_and_dates_that_do_not_fit_are_refused_naming_the_fie
         "name": "第二批", "budget_fen": 2 * 10**8, "opens_on": TODAY.isoformat(), "closes_on": TODAY.isoformat()},
         headers=CITY_OFFICER), 409)
     assert over_rounds["code"] == "over_allotted"
-    # Money is an integer of fen: a float, a string with decimals, zero and negatives are refused.
-    for bad in (12.5, 100.0, "12.50", "1250", 0, -5, True):
-        problem = expect_problem(await client.post("/v1/fund-pools", json={
-            "name": "池", "issuer": "湖州市", "issuer_level": "city", "budget_fen": bad,
-            "opens_on": TODAY.isoformat(), "closes_on": TODAY.isoformat()}, headers=CITY_OFFICER), 422)
+    # Money is an integer of fen (the kit's PositiveFen): a float, a string with decimals, zero, negatives and
+    # booleans are refused; a string of digits is the integer it spells, as in a query string.
+    body = {"name": "池", "issuer": "湖州市", "issuer_level": "city", "opens_on": TODAY.isoformat(),
+            "closes_on": TODAY.isoformat()}
+    for bad in (12.5, 100.0, "12.50", "1e3", 0, "0", -5, True, 10**17 + 1):
+        problem = expect_problem(await client.post("/v1/fund-pools", json={**body, "budget_fen": bad},
+                                                   headers=CITY_OFFICER), 422)
         assert problem["errors"][0]["field"] == "budget_fen", bad
+    assert ok(await client.post("/v1/fund-pools", json={**body, "budget_fen": "1250"}, headers=CITY_OFFICER))[
+        "budget_fen"] == 1250
     # A rule that cannot be evaluated (no accepted values) is refused where it stands.
     rule = expect_problem(await client.post("/v1/programmes", json={
         "pool_id": p["id"], "name": "规则", "instrument": "grant", "budget_fen": 10**6, "per_enterprise_cap_fen": 10**6,

@@ -30,7 +30,7 @@ from shared.http import (
     decode_cursor,
     encode_cursor,
 )
-from shared.types import DATE_MAX, Date, Fen, Int32, Int64, Line, Name, Text, Year, name_key
+from shared.types import DATE_MAX, Date, Fen, Int32, Int64, Line, Name, PositiveFen, Text, Year, name_key
 from tests.hostile_inputs_support import (
     BELOW_BIGINT,
     BEYOND_BIGINT,
@@ -73,6 +73,7 @@ class _Body(BaseModel):
     count: Int32 | None = None
     big: Int64 | None = None
     amount: Fen | None = None
+    positive: PositiveFen | None = None
     year: Year | None = None
     day: Date | None = None
     note: Text | None = None
@@ -90,6 +91,7 @@ def _refusal(**fields: Any) -> tuple[str, str]:
 @pytest.mark.parametrize(("field", "value"), [
     ("count", 2**31), ("count", -(2**31) - 1), ("big", BEYOND_BIGINT), ("big", BELOW_BIGINT), ("amount", -1),
     ("amount", 10**17 + 1), ("year", 1899), ("year", 2101), ("count", True), ("big", False), ("amount", True),
+    ("positive", 0), ("positive", "0"), ("positive", -1), ("positive", 12.0), ("positive", "12.50"), ("positive", True),
 ])
 def test_integers_beyond_their_column_or_given_as_true_or_false_are_refused(field: str, value: Any) -> None:
     assert _refusal(**{field: value})[0] == field
@@ -99,6 +101,7 @@ def test_integers_within_range_pass_and_a_query_string_still_parses() -> None:
     body = _Body(count=2**31 - 1, big=2**63 - 1, amount=10**17, year=2026)
     assert (body.count, body.big, body.amount, body.year) == (2**31 - 1, 2**63 - 1, 10**17, 2026)
     assert _Body.model_validate({"count": "5"}).count == 5  # a query parameter arrives as text
+    assert (_Body(positive=1).positive, _Body.model_validate({"positive": "1250"}).positive) == (1, 1250)
 
 
 @pytest.mark.parametrize("day", ["9999-12-01", "0001-01-01", "1899-12-31", "2101-01-01"])

@@ -11,8 +11,8 @@ from pydantic import BaseModel, Field
 
 from services.funding.domain.applications import Action, RejectionCode
 from services.funding.domain.ledger import TrancheCondition
-from services.funding.schemas.common import PositiveFen, RuleIn, ShortLine, Strict_, Title
-from shared.types import Date, Line, Text, integer_between
+from services.funding.schemas.common import RuleIn, ShortLine, Strict_, Title
+from shared.types import Date, Line, PositiveFen, Text, integer_between
 
 Share = Annotated[str, Field(pattern=r"^(0(\.[0-9]{1,6})?|1(\.0{1,6})?)$", examples=["0.4"],
                              description="a decimal fraction in [0, 1] as a string (never a float)")]

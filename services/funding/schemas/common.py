@@ -1,18 +1,16 @@
-"""Types the funding API models share: money as strict integer fen, district codes, eligibility rules as data."""
+"""Types the funding API models share: district codes, short lines and titles, eligibility rules as data. Money is
+the kit's (``shared.types.PositiveFen``, ``Fen``)."""
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from services.funding.domain.eligibility import RuleKind
 from shared.ids import validate_district
-from shared.types import FEN_LIMIT, Line, integer_between
+from shared.types import Line, integer_between
 
-# Money is a JSON integer of fen, strictly: 12.5, 12.0, "1250" and "12.50" are refused (someone guessed a unit).
-PositiveFen = Annotated[integer_between(1, FEN_LIMIT, description="amount in fen (分), a JSON integer; 1 元 = 100 分"),
-                        Strict()]
 DistrictCode = Annotated[str, Field(examples=["330502"], description="GB/T 2260 code of a Huzhou district or county"),
                          AfterValidator(validate_district)]
 ShortLine = Annotated[Line, Field(min_length=1, max_length=100)]

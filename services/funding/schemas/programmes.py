@@ -10,8 +10,8 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field
 
 from services.funding.domain.programmes import AwardMode, Instrument, IssuerLevel
-from services.funding.schemas.common import DistrictCode, PositiveFen, RuleIn, RuleRead, ShortLine, Strict_, Title
-from shared.types import Date, Line, Text
+from services.funding.schemas.common import DistrictCode, RuleIn, RuleRead, ShortLine, Strict_, Title
+from shared.types import Date, Line, PositiveFen, Text
 
 IssuerLevelIn = Literal[tuple(IssuerLevel)]  # type: ignore[valid-type]
 InstrumentIn = Literal[tuple(Instrument)]  # type: ignore[valid-type]

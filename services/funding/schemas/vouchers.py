@@ -12,9 +12,9 @@ from pydantic import BaseModel, Field
 
 from services.funding.domain.vouchers import VoucherStatus
 from services.funding.schemas.bookings import USCC
-from services.funding.schemas.common import PositiveFen, Strict_
+from services.funding.schemas.common import Strict_
 from services.funding.schemas.resources import Kind
-from shared.types import Line, Text, decimal_between, integer_between
+from shared.types import Line, PositiveFen, Text, decimal_between, integer_between
 
 SizeClass = Literal["large", "medium", "small", "micro"]
 Status = Literal[tuple(VoucherStatus)]  # type: ignore[valid-type]
