@@ -156,6 +156,11 @@ class UnitOfWork:
         try:
             if exc is not None:
                 await self.session.rollback()
+                if isinstance(exc, StaleDataError):
+                    # A row this unit read changed before it read it again under its lock (a populate_existing
+                    # reload): the same lost race as at flush, answered the same way, not as a fault.
+                    raise PreconditionFailed("the record was changed by another request while this one read it; "
+                                             "read it again and retry") from None
                 return
             await self.commit()
         finally:

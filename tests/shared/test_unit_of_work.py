@@ -23,7 +23,7 @@ from shared.events.envelope import CloudEvent, EventPayload
 from shared.http import cursor_datetime, cursor_int, encode_cursor
 from shared.pagination import Key, paginate
 from shared.repository import Records, apply_changes
-from shared.scope import EVERYWHERE, InDistrict, OnPlatform, OwnUscc, ScopeRule
+from shared.scope import EVERYWHERE, Assigned, InDistrict, OnPlatform, OwnUscc, ScopeRule
 from shared.uow import UnauditedChange, Work
 from tests.support import DB_SUFFIX, PG_SERVER, ensure_database, settings_for
 
@@ -57,6 +57,16 @@ class Gadget(Versioned, Base):
         UniqueConstraint("serial", name="uq_kit_gadgets_serial", info={"conflict": ("serial", SERIAL_TAKEN)}),
         Index("ix_kit_gadgets_label", "label", unique=True, info={"conflict": ("label", LABEL_TAKEN)}),
     )
+
+
+class GadgetAssignment(Base):
+    """A reviewer assigned a gadget (the Assigned tie's table)."""
+
+    __tablename__ = "kit_gadget_assignments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    gadget_id: Mapped[int] = mapped_column(Integer)
+    reviewer: Mapped[str] = mapped_column(String(200))
 
 
 class GadgetRenamed(EventPayload):
@@ -412,3 +422,44 @@ async def test_scope_rule_sql_condition_and_row_check_agree(
         else:
             RULE.ensure_readable(actor, gadget, gadget.id)
             RULE.ensure_manageable(actor, gadget)
+
+
+# --- a reviewer's rows: what an assignment ties to them (decided in SQL) ---------------------------------------------
+
+ASSIGNED_RULE = ScopeRule(noun="gadget", readers={Role.REVIEWER: Assigned(Gadget.id, GadgetAssignment.gadget_id,
+                                                                          GadgetAssignment.reviewer)},
+                          managers={})
+
+
+async def test_a_reviewer_reads_only_the_rows_assigned_to_them_in_lists_and_one_by_one(work: Work) -> None:
+    await make(work, *(Gadget(id=i, name=f"g{i}") for i in (1, 2, 3)))
+    async with work(OFFICER) as uow:
+        uow.session.add_all([GadgetAssignment(gadget_id=1, reviewer="r1"), GadgetAssignment(gadget_id=3, reviewer="r1"),
+                             GadgetAssignment(gadget_id=2, reviewer="r2")])
+        uow.audit("gadget.assign", "gadget", "1,2,3", {})
+    records = Records(Gadget, ASSIGNED_RULE)
+    r1 = Actor(Principal("r1", Role.REVIEWER), None)
+    async with work.sessions() as session:
+        assert set(await session.scalars(records.select(r1).with_only_columns(Gadget.id))) == {1, 3}
+        assert (await records.get(session, r1, 3)).id == 3
+        with pytest.raises(NotFound):
+            await records.get(session, r1, 2)
+        with pytest.raises(NotFound):
+            await records.get(session, Actor(Principal("r9", Role.REVIEWER), None), 1)
+        gadget = await session.get(Gadget, 1)
+    with pytest.raises(TypeError):  # a row alone does not say who is assigned: never guessed
+        ASSIGNED_RULE.may_read(r1, gadget)
+
+
+async def test_a_row_changed_between_a_read_and_the_locked_read_is_412_not_an_error(work: Work) -> None:
+    await make(work, Gadget(id=1, name="original"))
+    records = Records(Gadget, RULE)
+    with pytest.raises(PreconditionFailed):
+        async with work(OFFICER) as uow:
+            first = await uow.session.get(Gadget, 1)  # held: the session keeps what it read while referenced
+            assert first is not None and first.version == 1
+            async with work(OFFICER) as other:  # another request changes it meanwhile
+                gadget = await other.session.get(Gadget, 1)
+                other.audit("gadget.rename", "gadget", "1", apply_changes(gadget, {"name": "renamed"}))
+            await records.get_for_change(uow.session, OFFICER, 1)
+    assert (await stored(work, 1)).name == "renamed"  # type: ignore[union-attr]
