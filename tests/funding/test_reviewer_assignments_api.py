@@ -52,20 +52,27 @@ async def test_a_reviewer_sees_and_reviews_only_the_applications_assigned_to_the
     wang = reviewer("expert-wang")
     listed = ok(await client.get("/v1/applications", headers=wang), 200)["items"]
     assert [a["id"] for a in listed] == [mine["id"]]
-    assert ok(await client.get(f"/v1/applications/{mine['id']}", headers=wang), 200)["reviews"]["assigned"] == 1
     # Another reviewer's application is absent for this one: not read, not reviewed, its reviews not listed.
     assert (await client.get(f"/v1/applications/{theirs['id']}", headers=wang)).status_code == 404
     assert (await client.post(f"/v1/applications/{theirs['id']}/reviews", json={"conflict_of_interest": False,
                                                                                 "score": 80},
                               headers=wang)).status_code == 404
     assert (await client.get(f"/v1/applications/{theirs['id']}/reviews", headers=wang)).status_code == 404
+    # A second reviewer scores first: wang does not see the panel's mean before scoring, only after.
+    await assigned(client, mine, "expert-zhou")
+    ok(await client.post(f"/v1/applications/{mine['id']}/reviews", json={"conflict_of_interest": False, "score": 60},
+                         headers=reviewer("expert-zhou")))
+    before = ok(await client.get(f"/v1/applications/{mine['id']}", headers=wang), 200)["reviews"]
+    assert (before["assigned"], before["declarations"], before["scores"], before["mean_score"]) == (2, 1, 0, None)
     ok(await client.post(f"/v1/applications/{mine['id']}/reviews", json={"conflict_of_interest": False, "score": 80},
                          headers=wang))
+    after = ok(await client.get(f"/v1/applications/{mine['id']}", headers=wang), 200)["reviews"]
+    assert (after["scores"], after["mean_score"]) == (2, 70)
     # A reviewer never assigned anything sees nothing.
     assert ok(await client.get("/v1/applications", headers=reviewer("expert-idle")), 200)["items"] == []
 
     staff = ok(await client.get(f"/v1/applications/{mine['id']}/reviewers", headers=CITY_OFFICER), 200)
-    assert [a["reviewer_id"] for a in staff] == ["expert-wang"]
+    assert [a["reviewer_id"] for a in staff] == ["expert-wang", "expert-zhou"]
     assert (await client.get(f"/v1/applications/{mine['id']}/reviewers", headers=wang)).status_code == 403
 
 

@@ -296,20 +296,25 @@ async def update_application(work: Work, actor: Actor, application_id: uuid.UUID
     return read
 
 
-async def _review_summary(session: AsyncSession, application_id: uuid.UUID) -> schemas.ReviewSummary:
+async def _review_summary(session: AsyncSession, actor: Actor, application_id: uuid.UUID) -> schemas.ReviewSummary:
+    """How the review stands. A reviewer sees the others' scores only once they have declared on it themselves, so
+    that no one scores with the panel's mean in view (as scenarios' score sheets)."""
     rows = (await session.scalars(select(ReviewDeclaration).where(
         ReviewDeclaration.application_id == application_id))).all()
     scores = [r.score for r in rows if r.score is not None]
     assigned = await session.scalar(select(func.count()).select_from(ReviewerAssignment).where(
         ReviewerAssignment.application_id == application_id)) or 0
-    return schemas.ReviewSummary(assigned=assigned, declarations=len(rows), conflicts_of_interest=sum(r.conflict_of_interest for r in rows),
+    if actor.principal.role == Role.REVIEWER and not any(r.reviewer == actor.principal.subject for r in rows):
+        scores = []
+    return schemas.ReviewSummary(assigned=assigned, declarations=len(rows),
+                                 conflicts_of_interest=sum(r.conflict_of_interest for r in rows),
                                  scores=len(scores), mean_score=sum(scores) / len(scores) if scores else None)
 
 
 async def get_application(sessions: Sessions, actor: Actor, application_id: uuid.UUID) -> schemas.ApplicationRead:
     async with sessions() as session:
         row = await APPLICATIONS.get(session, actor, application_id)
-        return read_model(actor, row, await _review_summary(session, row.id))
+        return read_model(actor, row, await _review_summary(session, actor, row.id))
 
 
 _ORDER = (Key(Application.created_at, cursor_datetime), Key(Application.id, cursor_uuid))
