@@ -39,6 +39,7 @@ async def live_index(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     async with followed(app.state.sessions, every=settings.index_poll_seconds) as live:
         live.engine.remember = settings.remembered_lists
+        live.search_semantic = settings.search_semantic
         app.state.live = live
         app.state.metrics.register(RememberedLists(live))
         yield

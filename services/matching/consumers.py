@@ -121,18 +121,18 @@ def read_model_subscriptions() -> list[Subscription]:
     ]
 
 
-def recommendation_subscription(live: LiveIndex) -> Subscription:
+def recommendation_subscription(live: LiveIndex, *, semantic: bool = True) -> Subscription:
     """On a publication: the strong candidates, as match.recommended (its own consumer, so that recommending never
     holds up the read models, and a failure to recommend is retried on its own)."""
 
     async def on_scenario_published(uow: UnitOfWork, event: CloudEvent) -> None:
         p = event.payload(ScenarioPublished)
-        await recommendations.recommend(uow, live, KIND_SCENARIO, p.scenario_id, scenario_demand(p))
+        await recommendations.recommend(uow, live, KIND_SCENARIO, p.scenario_id, scenario_demand(p), embed=semantic)
 
     async def on_challenge_published(uow: UnitOfWork, event: CloudEvent) -> None:
         p = event.payload(ChallengePublished)
         await recommendations.recommend(uow, live, KIND_CHALLENGE, p.challenge_id, challenge_demand(
-            p, issuer_uscc=p.issuer.uscc, indicators=[i.model_dump() for i in p.indicators]))
+            p, issuer_uscc=p.issuer.uscc, indicators=[i.model_dump() for i in p.indicators]), embed=semantic)
 
     handlers: dict[str, Handler] = {ScenarioPublished.event_type: on_scenario_published,
                                     ChallengePublished.event_type: on_challenge_published}
@@ -170,5 +170,7 @@ def embedding_subscription() -> Subscription:
                         handlers=handlers, audited=False)
 
 
-def subscriptions(live: LiveIndex | None = None) -> list[Subscription]:
-    return [*read_model_subscriptions(), embedding_subscription(), recommendation_subscription(live or LiveIndex())]
+def subscriptions(live: LiveIndex | None = None, *, semantic: bool = True) -> list[Subscription]:
+    """Every consumer of the worker; ``semantic=False`` (settings.semantic): none embeds a text."""
+    return [*read_model_subscriptions(), *([embedding_subscription()] if semantic else []),
+            recommendation_subscription(live or LiveIndex(), semantic=semantic)]

@@ -21,4 +21,4 @@ async def run(settings: Settings, stop: asyncio.Event | None = None) -> None:
             await live.catch_up(session)
     finally:
         await engine.dispose()
-    await run_worker(settings, bus, subscriptions(live), stop)
+    await run_worker(settings, bus, subscriptions(live, semantic=settings.semantic), stop)

@@ -92,3 +92,10 @@ def test_a_vector_arriving_after_its_firm_forgets_the_lists_it_alters_and_no_oth
         assert any(s.signals["semantic"] > 0 for need in needs for s, _ in engine.candidates(need, k=10).results)
     finally:
         engine.close()
+
+
+def test_with_the_semantic_setting_off_the_worker_embeds_nothing() -> None:
+    from services.matching.consumers import subscriptions
+
+    assert "embeddings" in {s.name for s in subscriptions()}
+    assert "embeddings" not in {s.name for s in subscriptions(semantic=False)}

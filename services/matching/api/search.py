@@ -19,11 +19,24 @@ router = APIRouter(prefix="/v1/search", tags=["search"])
 
 
 async def query_vector(q: str, live: Live) -> object:
-    """The query's embedding (~18–50 ms of one core), computed in a thread so that the event loop serves other
-    requests meanwhile; None when the index holds no vectors (semantic signal off)."""
-    if not live.semantic:
+    """The query's embedding (~18–90 ms of one core), computed in a thread so that the event loop serves other
+    requests meanwhile, and remembered (a search is often repeated: a page reloaded, a popular word); None when the
+    index holds no vectors (semantic signal off) or search is set to words only (settings.search_semantic)."""
+    if not (live.semantic and live.search_semantic):
         return None
-    return await asyncio.to_thread(semantic.embed_query, q)
+    vector = _REMEMBERED_QUERIES.get(q)
+    if vector is None:
+        vector = (await asyncio.to_thread(semantic.embed_query, q)).astype(semantic.STORED_DTYPE)
+        # Kept here, in the event loop (not in the thread): one writer of the dict.
+        _REMEMBERED_QUERIES[q] = vector
+        if len(_REMEMBERED_QUERIES) > REMEMBERED_QUERIES:
+            del _REMEMBERED_QUERIES[next(iter(_REMEMBERED_QUERIES))]
+    return vector
+
+
+# Query vectors by query text: 4,096 × ~1 KiB. The oldest stored goes first (a dict keeps insertion order).
+_REMEMBERED_QUERIES: dict[str, object] = {}
+REMEMBERED_QUERIES = 4096
 
 FirmSearcher = Annotated[Actor, require_actor(Role.ADMIN, Role.OFFICER, Role.SERVICE)]
 # Published scenarios and challenges, and listed patents, are public to every role (as in the scenarios service).

@@ -108,6 +108,7 @@ class LiveIndex:
         # embeds a text a moment after its row lands): (collection name, entry key) by the text key awaited.
         self.vectors: dict[str, np.ndarray] = {}
         self.awaited: dict[str, set[tuple[str, str]]] = {}
+        self.search_semantic = True  # settings.search_semantic: whether free-text search embeds its query
         self.last_caught_up = 0.0
         self.lock = asyncio.Lock()
 

@@ -18,13 +18,14 @@ RECOMMENDED = 10
 
 
 async def recommend(uow: UnitOfWork, live: LiveIndex, kind: str, demand_id: uuid.UUID,
-                    demand: Mapping[str, Any]) -> MatchRecommended | None:
+                    demand: Mapping[str, Any], *, embed: bool = True) -> MatchRecommended | None:
     """Emit match.recommended if the demand has strong candidates among the firms known now; None if it has none
     (a demand nobody registered can do is not advertised to weak candidates)."""
     # Its vector now (stored for the index too), if the embeddings consumer has not run yet: recommended firms are
     # ranked as the candidates route will rank them.
     role, text = embeddings.demand_text(demand)
-    await embeddings.store(uow.session, [(role, text)])
+    if embed:
+        await embeddings.store(uow.session, [(role, text)])
     await live.catch_up(uow.session)
     engine = live.engine
     ranked = engine.candidates(demand_need(engine, demand, demand_key(kind, demand_id)), k=RECOMMENDED,
