@@ -28,7 +28,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.funding.domain import applications as domain
@@ -170,24 +170,30 @@ def event_state(row: Application, programme: Programme) -> dict[str, Any]:
 
 # --- reads the rules need ------------------------------------------------------------------------------------------
 
+# The approve path's reads, built once (building a statement costs about as much as sending it). ``excluding``
+# None is passed as the nil UUID, which no application has.
+_NO_APPLICATION = uuid.UUID(int=0)
+_AWARDED_IN_ROUND = select(func.coalesce(func.sum(Application.approved_fen - Application.released_fen), 0)).where(
+    Application.round_id == bindparam("round_id"), Application.enterprise_id == bindparam("enterprise_id"),
+    Application.status.in_([s.value for s in (*STANDING, S.CLAWED_BACK)]), Application.id != bindparam("excluding"))
+_STANDING_AWARDS = select(Application).where(
+    Application.enterprise_id == bindparam("enterprise_id"), Application.status.in_([s.value for s in STANDING]),
+    Application.id != bindparam("excluding"))
+_PROGRAMME_AND_ROUND = select(Programme, FundingRound).join(FundingRound, FundingRound.programme_id == Programme.id
+                                                            ).where(FundingRound.id == bindparam("round_id"))
+
+
 async def awarded_in_round(session: AsyncSession, round_id: uuid.UUID, enterprise_id: uuid.UUID,
                            excluding: uuid.UUID | None = None) -> int:
     """What the round has awarded the firm and not released (approved less released, standing awards)."""
-    query = select(func.coalesce(func.sum(Application.approved_fen - Application.released_fen), 0)).where(
-        Application.round_id == round_id, Application.enterprise_id == enterprise_id,
-        Application.status.in_([s.value for s in (*STANDING, S.CLAWED_BACK)]))
-    if excluding is not None:
-        query = query.where(Application.id != excluding)
-    return int(await session.scalar(query) or 0)
+    return int(await session.scalar(_AWARDED_IN_ROUND, {
+        "round_id": round_id, "enterprise_id": enterprise_id, "excluding": excluding or _NO_APPLICATION}) or 0)
 
 
 async def standing_awards(session: AsyncSession, enterprise_id: uuid.UUID,
                           excluding: uuid.UUID | None = None) -> list[Application]:
-    query = select(Application).where(Application.enterprise_id == enterprise_id,
-                                      Application.status.in_([s.value for s in STANDING]))
-    if excluding is not None:
-        query = query.where(Application.id != excluding)
-    return list((await session.scalars(query)).all())
+    return list((await session.scalars(_STANDING_AWARDS, {
+        "enterprise_id": enterprise_id, "excluding": excluding or _NO_APPLICATION})).all())
 
 
 def existing_awards(rows: Sequence[Application]) -> list[ExistingAward]:
@@ -351,9 +357,7 @@ def _ensure_issuer(actor: Actor, round_: FundingRound) -> None:
 
 async def _programme_and_round(session: AsyncSession, round_id: uuid.UUID) -> tuple[Programme, FundingRound]:
     """The round and its programme, read (not locked) in one statement: every step needs both."""
-    programme, round_ = (await session.execute(
-        select(Programme, FundingRound).join(FundingRound, FundingRound.programme_id == Programme.id)
-        .where(FundingRound.id == round_id))).one()
+    programme, round_ = (await session.execute(_PROGRAMME_AND_ROUND, {"round_id": round_id})).one()
     return programme, round_
 
 

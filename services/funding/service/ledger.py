@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.funding.domain import ledger as domain
@@ -49,11 +49,17 @@ def balance_of(round_: FundingRound) -> domain.Balance:
     return domain.Balance(**{name: getattr(round_, f"{name}_fen") for name in BALANCE_FIELDS})
 
 
+# Built once (it is on every movement's path); populate_existing: a row this session read before is refreshed from
+# the locked read, never stale.
+_LOCK_ROUND = (select(FundingRound).where(FundingRound.id == bindparam("round_id")).with_for_update()
+               .execution_options(populate_existing=True))
+
+
 async def lock_round(session: AsyncSession, round_id: uuid.UUID) -> FundingRound:
     """The round's row, locked to the end of the transaction (every movement of its money takes this lock first).
     No scope check: the caller has decided already that its actor may move this money."""
     await hold_write_lock(session, FundingRound.__table__)
-    round_ = await session.get(FundingRound, round_id, with_for_update=True, populate_existing=True)
+    round_ = await session.scalar(_LOCK_ROUND, {"round_id": round_id})
     if round_ is None:
         raise NotFound(f"no round {round_id}", field="round_id")
     return round_
