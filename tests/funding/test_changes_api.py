@@ -150,3 +150,27 @@ async def test_many_patches_with_one_etag_leave_exactly_one_winner(funding_clien
         amount = "requested_fen" if "/applications/" in path else "budget_fen"
         assert (now["version"], now[amount]) == (2, winner[amount])
     assert await count_rows(url, "audit_log", "WHERE action LIKE '%.update'") == 3
+
+
+async def test_top_ups_racing_a_change_of_the_round_all_go_through(funding_client: httpx.AsyncClient) -> None:
+    """A top-up reads the round only under its lock: a PATCH of the round's terms meanwhile is no reason to refuse
+    it (it moves the round's version, not its money)."""
+    if funding_client.backend != "postgres":  # type: ignore[attr-defined]
+        pytest.skip("the race is run on PostgreSQL")
+    client = funding_client
+    p = await pool(client, budget_fen=10**9)
+    prog = await programme(client, p["id"], budget_fen=2 * 10**8, cap_fen=10**7)
+    rnd = await round_(client, prog["id"], budget_fen=10**8)
+
+    async def top_up(n: int) -> httpx.Response:
+        return await client.post(f"/v1/rounds/{rnd['id']}/allocations", json={"amount_fen": 1000 + n},
+                                 headers={**CITY_OFFICER, "Idempotency-Key": f"top-up-{n}"})
+
+    answers = await asyncio.gather(*(top_up(n) for n in range(12)),
+                                   *(patch(client, f"/v1/rounds/{rnd['id']}", {"name": f"第一批（{n}）"}, 1)
+                                     for n in range(12)))
+    tops, changes = answers[:12], answers[12:]
+    assert Counter(a.status_code for a in tops) == {201: 12}, [a.text for a in tops]
+    assert Counter(a.status_code for a in changes) == {200: 1, 412: 11}, [a.text for a in changes]
+    assert ok(await client.get(f"/v1/rounds/{rnd['id']}/balance", headers=ADMIN), 200)["budget_fen"] == \
+        10**8 + sum(1000 + n for n in range(12))

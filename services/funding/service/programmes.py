@@ -348,8 +348,12 @@ async def allocate(work: Work, actor: Actor, round_id: uuid.UUID, data: schemas.
         session = uow.session
         if (earlier := await idempotency.claim(session)) is not None:
             return earlier
-        round_ = await ROUNDS.get(session, actor, round_id)
-        programme = await PROGRAMMES.get_for_change(session, actor, round_.programme_id)
+        # Only the round's programme is read before the locks: the round itself is read once, under its lock (a
+        # change of its terms meanwhile moves its version, which is no reason to refuse a top-up).
+        programme_id = await session.scalar(select(FundingRound.programme_id).where(FundingRound.id == round_id))
+        if programme_id is None:
+            raise NotFound(f"no round {round_id}")
+        programme = await PROGRAMMES.get_for_change(session, actor, programme_id)
         round_ = await lock_round(session, round_id)
         allocated = await _allocated_to_rounds(session, programme.id)
         with refusals():
