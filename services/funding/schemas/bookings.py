@@ -7,13 +7,11 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.funding.domain.resources import BookingAction, BookingStatus
-from shared.ids import validate_uscc
-from shared.types import Moment, Text, integer_between
+from shared.types import USCC, Moment, Text, integer_between
 
-USCC = Annotated[str, Field(min_length=1, max_length=40, examples=["91330100716105852F"]), AfterValidator(validate_uscc)]
 Quantity = integer_between(1, 100_000, description="items, for a resource priced per item; 1 otherwise")
 Status = Literal[tuple(BookingStatus)]  # type: ignore[valid-type]
 Action = Literal[tuple(BookingAction)]  # type: ignore[valid-type]

@@ -11,10 +11,9 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field
 
 from services.funding.domain.vouchers import VoucherStatus
-from services.funding.schemas.bookings import USCC
 from services.funding.schemas.common import Strict_
 from services.funding.schemas.resources import Kind
-from shared.types import Line, PositiveFen, Text, decimal_between, integer_between
+from shared.types import USCC, Line, PositiveFen, Text, decimal_between, integer_between
 
 SizeClass = Literal["large", "medium", "small", "micro"]
 Status = Literal[tuple(VoucherStatus)]  # type: ignore[valid-type]
