@@ -1,20 +1,29 @@
 """What the semantic signal costs matching (in process, no HTTP): the model's time per text, and at 100,000 firms
 the memory of the vectors and the time they add to ranking a candidate list afresh.
 
-    .venv/bin/python -m bench.bench_matching_vectors [--firms 100000] [--lists 400] [--texts 40]
+    .venv/bin/python -m bench.bench_matching_vectors [--firms 100000] [--lists 400] [--texts 40] [--load]
 
 Firms and demands are bench_matching's synthetic ones. Their vectors are random unit vectors (float16, as stored):
 embedding 100,000 texts takes ~1–3 hours of one core, and what is measured here — memory, and the cosine of a
 demand with its ~100 retrieved firms — does not depend on the values. The model's own cost is measured on real
 texts of the kind (``--texts`` firms and demands). Ranking with and without vectors alternates over the same lists
-in the same run (ratios are what to read on a shared machine). A benchmark: it always exits 0.
+in the same run (ratios are what to read on a shared machine).
+
+``--load``: an API process's start-up from PostgreSQL (database ``seedbed_bench_vectors`` + SEEDBED_TEST_DB_SUFFIX):
+the firms' rows are written, then a fresh process loads the index (``LiveIndex.catch_up``, as the app's lifespan
+does) without stored vectors, the vectors are written, and another fresh process loads it with them; each prints
+its load time and RSS. A benchmark: it always exits 0.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import json
+import os
 import random
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -40,15 +49,81 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
+DB = "seedbed_bench_vectors" + os.environ.get("SEEDBED_TEST_DB_SUFFIX", "")
+
+
+def random_vectors(count: int, seed: int) -> np.ndarray:
+    unit = np.random.default_rng(seed).standard_normal((count, semantic.DIMENSIONS)).astype(np.float32)
+    return (unit / np.linalg.norm(unit, axis=1, keepdims=True)).astype(semantic.STORED_DTYPE)
+
+
+async def load_once(url: str) -> dict[str, float]:
+    """One start-up's index load, in this (fresh) process."""
+    from services.matching.service.indexing import LiveIndex
+    from shared.db import create_engine, session_factory
+
+    before = rss_mib()
+    engine = create_engine(url)
+    started = time.perf_counter()
+    live = LiveIndex()
+    async with session_factory(engine)() as session:
+        await live.catch_up(session)
+    seconds = time.perf_counter() - started
+    await engine.dispose()
+    return {"seconds": seconds, "rss_mib": rss_mib(), "index_mib": rss_mib() - before,
+            "vectors": len(live.vectors), "firms": len(live.engine.firms)}
+
+
+async def load_bench(args: argparse.Namespace, firms: list[dict[str, object]]) -> None:
+    from sqlalchemy import insert
+
+    from bench._support import fresh_database
+    from bench.bench_matching import seed
+    from services.matching.models import TextEmbedding
+    from shared.db import create_engine
+
+    url = await fresh_database(DB, service="matching")
+    await seed(url, firms, [synthetic_scenario(0, industries(), random.Random(1))])
+
+    def start_up(label: str) -> None:
+        out = subprocess.run([sys.executable, "-m", "bench.bench_matching_vectors", "--load-from", url],
+                             capture_output=True, text=True, check=True, cwd=Path(__file__).resolve().parents[1])
+        figures = json.loads(out.stdout.strip().splitlines()[-1])
+        print(f"start-up load of {figures['firms']:,} firms, {label}: {figures['seconds']:.1f} s, index "
+              f"+{figures['index_mib']:.0f} MiB, process RSS {figures['rss_mib']:.0f} MiB "
+              f"({figures['vectors']:,} vectors)")
+
+    start_up("no vectors stored")
+    vectors = random_vectors(len(firms), 9)
+    rows = [{"text_key": semantic.text_key(semantic.PASSAGE, semantic.firm_text(f)), "vector": v.tobytes()}
+            for f, v in zip(firms, vectors, strict=True)]
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as conn:
+            for i in range(0, len(rows), 5000):
+                await conn.execute(insert(TextEmbedding.__table__), rows[i:i + 5000])
+    finally:
+        await engine.dispose()
+    start_up("every firm's vector stored")
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--firms", type=int, default=100_000)
     parser.add_argument("--lists", type=int, default=400)
     parser.add_argument("--texts", type=int, default=40)
+    parser.add_argument("--load", action="store_true")
+    parser.add_argument("--load-from", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.load_from:
+        print(json.dumps(asyncio.run(load_once(args.load_from))))
+        return 0
     rng = random.Random(7)
     vocab = industries()
     firms = [synthetic_firm(n, vocab, rng) for n in range(args.firms)]
+    if args.load:
+        asyncio.run(load_bench(args, firms))
+        return 0
     demands = [scenario_demand(SimpleNamespace(**{"cluster": None, "industry_chain": None, "publisher_uscc": None} | s)) for s in
                (synthetic_scenario(n, vocab, rng) for n in range(200))]
 
@@ -87,11 +162,7 @@ def main(argv: list[str]) -> int:
     build_s, index_mib = time.perf_counter() - started, rss_mib() - before
     before = rss_mib()
     started = time.perf_counter()
-    unit = np.random.default_rng(7).standard_normal((len(firms), semantic.DIMENSIONS)).astype(np.float32)
-    unit /= np.linalg.norm(unit, axis=1, keepdims=True)
-    vectors = {semantic.text_key(semantic.PASSAGE, str(i)): unit[i].astype(semantic.STORED_DTYPE)
-               for i in range(len(firms))}
-    del unit
+    vectors = {semantic.text_key(semantic.PASSAGE, str(i)): v for i, v in enumerate(random_vectors(len(firms), 7))}
     for firm, (key, vector) in zip(firms, vectors.items(), strict=True):
         engine.firms.get(firm["uscc"]).text_key = key  # type: ignore[union-attr]
         engine.firms.give_vector(firm["uscc"], key, vector)
