@@ -26,4 +26,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         tables=bus,
         routers=[programmes.router, applications.router, awards.router, reports.router, resources.router,
                  bookings.router, vouchers.router, resource_reports.router],
+        # Measured (bench/bench_funding.py's approvals, in process): without it the collector took 1.1-1.4 ms of
+        # each approval's ~13-15 ms of CPU; with it, none.
+        freeze_heap=True,
     )
