@@ -11,11 +11,13 @@ filters (district, tier, size class, pool, kind); it returns the top :data:`RETR
 formula re-scores those with every signal. The BM25 of the formula is computed here from the same corpus
 statistics, so that a candidate's text score is the same whichever direction it was found from.
 
-Not thread-safe: one asyncio loop owns an engine; searches and updates never run at the same time.
+Not thread-safe: one asyncio loop owns an engine and makes every change; only tantivy's commit may run in a worker
+thread (``refresh_off_loop``), while searches read the previous searcher.
 """
 
 from __future__ import annotations
 
+import asyncio
 import functools
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -185,9 +187,20 @@ class Collection:
         """Make what was written searchable (a tantivy commit and reload: ~5 ms)."""
         if self.dirty:
             self.writer.commit()
-            self.index.reload()
-            self.searcher = self.index.searcher()
-            self.dirty = False
+            self._reload()
+
+    async def refresh_off_loop(self) -> None:
+        """As :meth:`refresh`, the commit in a worker thread: tantivy releases the GIL while it commits (8–50 ms
+        measured at 100,000 firms), time the event loop's requests no longer wait out. Searches meanwhile read the
+        previous searcher, as between a change and any refresh."""
+        if self.dirty:
+            await asyncio.to_thread(self.writer.commit)
+            self._reload()
+
+    def _reload(self) -> None:
+        self.index.reload()
+        self.searcher = self.index.searcher()
+        self.dirty = False
 
     def close(self) -> None:
         """Stop the writer's threads (tantivy keeps six per writer until the writer is consumed, whatever Python
@@ -218,6 +231,12 @@ class Collection:
             return []
         slots = self.searcher.fast_field_values("slot", [address for _, address in hits])
         return [e for e in (self.by_slot[s] for s in slots) if e is not None]
+
+
+def _gate(memo: tuple[Any, ...]) -> tuple[str, ...]:
+    """The facets of a remembered list's first filter (a firm it can hold has one), or "" for a list without."""
+    groups = memo[2]
+    return groups[0] if groups else ("",)
 
 
 def _same(old: Entry, new: Entry) -> bool:
@@ -292,16 +311,13 @@ class Remembered:
     filters: Filters
     k: int
     query: frozenset[str]        # the terms tantivy was asked for
-    pool: tuple[str, ...]        # the firms the formula ranked: tantivy's best RETRIEVE, best first
+    pool: frozenset[str]         # the firms the formula ranked: tantivy's best RETRIEVE
+    edge: str | None             # the pool's last firm by BM25 (pushed out when another comes in)
     saturated: bool              # tantivy held more matches than RETRIEVE (the pool's edge is a BM25 rank)
     shown: frozenset[str]        # the firms listed
-
-    def admits(self, entry: Entry) -> bool:
-        """Whether tantivy would match the firm for this list: one of its terms, every filter, not excluded (its
-        BM25 rank aside)."""
-        if entry.profile.key in self.filters.exclude_keys or self.query.isdisjoint(entry.profile.tf):
-            return False
-        return all(any(f in entry.facets for f in group) for group in self.filters.any_of)
+    # The need's terms weighed against the corpus figures (ranking.weigh): unchanged while the list is remembered,
+    # since a change of a figure it reads forgets the list.
+    weighed: ranking.Weighed
 
     def listed_if(self, scored: Scored) -> bool:
         """Whether a firm of the pool scored so would be listed: above the formula's floor, and before the last one
@@ -344,15 +360,23 @@ class Engine:
         self.feedback: FeedbackLookup = no_feedback
         self.weights = ranking.WEIGHTS  # the evaluation compares other weights (services/matching/quality.py)
         self.remembered: OrderedDict[tuple[Any, ...], Remembered] = OrderedDict()
-        # The remembered lists of each demand (by its key).
+        # The remembered lists of each demand (by its key), and by the facets of their first filter (a firm these
+        # lists can hold has one of them; lists without a filter under ""): what a firm's change looks through.
         self.by_demand: dict[str, set[tuple[Any, ...]]] = {}
+        self.by_facet: dict[str, set[tuple[Any, ...]]] = {}
         self.remember = REMEMBERED
         # Lists of indexed demands served remembered, and ranked (the hit rate); lists forgotten by changes.
-        self.counts = {"remembered": 0, "ranked": 0, "forgotten": 0}
+        # ("figures": of them, forgotten because a rounded corpus figure they read moved.)
+        self.counts = {"remembered": 0, "ranked": 0, "forgotten": 0, "figures": 0}
 
     def refresh(self) -> None:
         self.firms.refresh()
         self.demands.refresh()
+
+    async def refresh_off_loop(self) -> None:
+        """:meth:`refresh` with tantivy's commits off the event loop (the live index's poll)."""
+        await self.firms.refresh_off_loop()
+        await self.demands.refresh_off_loop()
 
     def close(self) -> None:
         """Release the indexes' writer threads; the engine is not used after this."""
@@ -364,6 +388,7 @@ class Engine:
         self.counts["forgotten"] += len(self.remembered)
         self.remembered.clear()
         self.by_demand.clear()
+        self.by_facet.clear()
 
     def _recall(self, key: tuple[Any, ...]) -> Remembered | None:
         found = self.remembered.get(key)
@@ -377,6 +402,8 @@ class Engine:
         if self.remember and not (self.firms.dirty or self.demands.dirty):
             self.remembered[key] = kept
             self.by_demand.setdefault(kept.need.key, set()).add(key)
+            for facet in _gate(key):
+                self.by_facet.setdefault(facet, set()).add(key)
             if len(self.remembered) > self.remember:
                 self._forget(next(iter(self.remembered)), counted=False)
 
@@ -385,11 +412,12 @@ class Engine:
         if kept is None:
             return
         self.counts["forgotten"] += counted
-        lists = self.by_demand.get(kept.need.key)
-        if lists is not None:
-            lists.discard(key)
-            if not lists:
-                del self.by_demand[kept.need.key]
+        for index, name in ((self.by_demand, kept.need.key), *((self.by_facet, f) for f in _gate(key))):
+            lists = index.get(name)
+            if lists is not None:
+                lists.discard(key)
+                if not lists:
+                    del index[name]
 
     def forget_demand(self, demand_key: str) -> None:
         for key in list(self.by_demand.get(demand_key, ())):
@@ -406,6 +434,7 @@ class Engine:
         if not self.remembered:
             return
         if moved is ALL_TERMS:
+            self.counts["figures"] += len(self.remembered)
             self.changed()
             return
         text_changed = old is None or new is None or old.profile.tf != new.profile.tf
@@ -419,39 +448,54 @@ class Engine:
 
     def _forget_touched(self, old: Entry | None, new: Entry | None, moved: frozenset[str],
                         text_changed: bool) -> None:
+        if moved:
+            # A term a demand asks for changed (rounded) frequency: every score of its lists moved.
+            for demand_key, keys in list(self.by_demand.items()):
+                if not self.remembered[next(iter(keys))].need.terms.keys().isdisjoint(moved):
+                    self.counts["figures"] += len(keys)
+                    self.forget_demand(demand_key)
+        firm = (new or old).profile.key  # type: ignore[union-attr]
         terms_old = old.profile.tf.keys() if old is not None else frozenset()
         terms_new = new.profile.tf.keys() if new is not None else frozenset()
-        for demand_key, keys in list(self.by_demand.items()):
-            lists = [(k, self.remembered[k]) for k in keys]
-            need = lists[0][1].need
-            need_terms = need.terms.keys()
-            if moved and not need_terms.isdisjoint(moved):
-                self.forget_demand(demand_key)      # a term it asks for changed frequency: every score moved
+        # Only lists whose first filter the firm met before or meets now can have held it or hold it now.
+        facets = {"", *(old.facets if old is not None else ()), *(new.facets if new is not None else ())}
+        keys = set().union(*(self.by_facet.get(f, ()) for f in facets))
+        meets: dict[tuple[tuple[str, ...], ...], bool] = {}   # the firm's facets against each filter, once
+        scores: dict[str, Callable[[], Scored]] = {}          # its new score for each demand, once, if needed
+        for key in keys:
+            kept = self.remembered.get(key)
+            if kept is None:
                 continue
-            if need_terms.isdisjoint(terms_old) and need_terms.isdisjoint(terms_new):
+            need = kept.need
+            if need.terms.keys().isdisjoint(terms_old) and need.terms.keys().isdisjoint(terms_new):
                 continue                            # the firm was and is in none of its pools
-            # The firm's new score for the demand: once, and only if a list needs it.
-            score = functools.cache(functools.partial(self._score, need, new))
-            for key, kept in lists:
-                if self.touches(kept, old, new, text_changed, score):
-                    self._forget(key)
+            # Whether tantivy now matches the firm for this list (its BM25 rank aside): one of the terms asked for,
+            # every facet filter, not excluded.
+            now = False
+            if new is not None and firm not in kept.filters.exclude_keys and not kept.query.isdisjoint(terms_new):
+                groups = key[2]                     # the memo's filters (candidates)
+                if (now := meets.get(groups)) is None:  # type: ignore[assignment]
+                    now = meets[groups] = all(any(f in new.facets for f in group) for group in groups)
+            score = scores.get(need.key)
+            if score is None:
+                score = scores[need.key] = functools.cache(functools.partial(self._score, need, kept.weighed, new))
+            if self.touches(kept, firm, old is not None and firm in kept.pool, now, text_changed, score):
+                self._forget(key)
 
-    def _score(self, need: Need, entry: Entry | None) -> Scored:
+    def _score(self, need: Need, weighed: ranking.Weighed, entry: Entry | None) -> Scored:
         assert entry is not None  # a removed firm is never asked for its score (touches)
         own = self.demands.get(need.key)
         cosine = similarities(own.vector if own is not None else None, [entry])[0]
         return ranking.score(need, entry.profile, self.firms.stats, self.feedback(need.key, entry.profile.key),
-                             similarity=cosine, weights=self.weights)
+                             weighed=weighed, similarity=cosine, weights=self.weights)
 
     @staticmethod
-    def touches(kept: Remembered, old: Entry | None, new: Entry | None, text_changed: bool,
+    def touches(kept: Remembered, firm: str, was: bool, now: bool, text_changed: bool,
                 score: Callable[[], Scored]) -> bool:
-        """Whether a change of one firm (``old`` → ``new``, either None) can alter a remembered list."""
-        firm = (new or old).profile.key  # type: ignore[union-attr]
+        """Whether a change of one firm can alter a remembered list: ``was`` in its pool, ``now`` matched by its
+        query and filters, ``score`` its new score for the demand."""
         if firm in kept.shown:
             return True
-        was = old is not None and firm in kept.pool
-        now = new is not None and kept.admits(new)
         if was:
             # Out of the pool: the count considered drops, or the 101st firm by BM25 comes in. A new text moves
             # its BM25 rank, which decides whether it stays in a saturated pool.
@@ -460,7 +504,7 @@ class Engine:
         elif now:
             # Into the pool: the count considered grows, or it pushes out the pool's last firm (which matters only
             # when that one is listed).
-            if not kept.saturated or kept.pool[-1] in kept.shown:
+            if not kept.saturated or kept.edge in kept.shown:
                 return True
         else:
             return False
@@ -498,7 +542,8 @@ class Engine:
             self.counts["ranked"] += 1
             self._keep(memo, Remembered(
                 result, need, filters, k, frozenset(self.firms.query_terms(need.terms)),
-                tuple(e.profile.key for e in entries), saturated, frozenset(s.key for s in ranked)))
+                frozenset(e.profile.key for e in entries), entries[-1].profile.key if entries else None, saturated,
+                frozenset(s.key for s in ranked), weighed))
         return result
 
     # Demands for a firm ------------------------------------------------------------------------------------

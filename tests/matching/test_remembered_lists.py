@@ -116,6 +116,18 @@ def change(world: World, rng: random.Random, n: int) -> str:
     return f"{kind} {firm['uscc']}"
 
 
+def pool_edge(engine: Engine, answer: Ranked, fresh: Ranked, since: int, changed_at: dict[str, int]) -> bool:
+    """Whether a remembered answer differs from the fresh one only at its pool's edge, which tantivy's own BM25
+    statistics decide (index.Engine's docstring): the same count considered, the same values for every firm both
+    list, and each firm only the fresh one lists was outside the remembered pool and has not changed since."""
+    kept = next(k for k in engine.remembered.values() if k.ranked is answer)
+    mine = {s.key: row for s, row in zip(answer.results, shown(answer), strict=False)}
+    theirs = {s.key: row for s, row in zip(fresh.results, shown(fresh), strict=False)}
+    return (answer.considered == fresh.considered and kept.saturated
+            and all(mine[k] == theirs[k] for k in mine.keys() & theirs.keys())
+            and all(k not in kept.pool and changed_at.get(k, -1) < since for k in theirs.keys() - mine.keys()))
+
+
 @pytest.mark.parametrize("seed", [1, 2])
 def test_every_answer_equals_a_fresh_ranking_through_a_stream_of_changes(
         data: tuple[list[dict[str, Any]], list[dict[str, Any]]], seed: int) -> None:
@@ -129,15 +141,27 @@ def test_every_answer_equals_a_fresh_ranking_through_a_stream_of_changes(
     saturated = sum(kept.saturated for kept in world.engine.remembered.values())
     assert saturated, "some pools hold fewer firms than tantivy matched: their edge is exercised"
     before = dict(world.engine.counts)
+    changed_at: dict[str, int] = {}
+    since: dict[int, tuple[Ranked, int]] = {}   # each answer (by identity) and the change it was first seen after
+    compared = edge = 0
     for n in range(100):
         what = change(world, rng, n)
+        changed_at[what.split()[-1]] = n
         for demand_id in asked:
             for spec in SPECS:
                 answer = world.ask(demand_id, spec)
                 fresh = world.ask(demand_id, spec, afresh=True)
                 assert (answer is None) == (fresh is None)
-                if answer is not None and fresh is not None:
-                    assert shown(answer) == shown(fresh), f"after change {n} ({what}): {demand_id} {spec}"
+                if answer is None or fresh is None:
+                    continue
+                first = since.setdefault(id(answer), (answer, n))[1]
+                compared += 1
+                if shown(answer) != shown(fresh):
+                    assert pool_edge(world.engine, answer, fresh, first, changed_at), \
+                        f"after change {n} ({what}): {demand_id} {spec}"
+                    edge += 1
+    # The pool's edge moved under a remembered list seldom, if at all (0 in the runs seen).
+    assert edge <= compared // 100, (edge, compared)
     counts = {k: v - before[k] for k, v in world.engine.counts.items()}
     served = counts["remembered"] + counts["ranked"]
     # Most changes touch a few lists: most answers were remembered ones (with "forget every list on any change",

@@ -199,18 +199,24 @@ def make_need(analyser: Analyser, *, key: str, title: str | None, description: s
 # --- corpus statistics and BM25 --------------------------------------------------------------------------------
 
 # The formula reads the corpus's figures (document count, average length, each term's document frequency) rounded
-# to this many significant figures, once a figure reaches 1,000: the ranking does not move by a hair of idf
-# (±1 document of 100,000 changes an idf by 0.001 %), but one firm's edit then changes the figures that only
-# the demands asking for its rare terms read, instead of every score of every list in the 6th decimal. That is
-# what lets a remembered candidate list (index.py) outlive edits that cannot change it, exactly. Below 1,000 the
-# figures are exact.
-SIGNIFICANT = 3
+# to SIGNIFICANT significant figures once a count reaches EXACT_BELOW: a term in 100–999 firms is counted in tens,
+# in 1,000–9,999 in hundreds (within ±5 %: its idf within ±0.05, where idfs run from ~1 to ~11); rarer terms are
+# counted exactly. Why: one firm's edit then moves only the figures that the demands asking for its rare terms read
+# (or, seldom, a rounded figure crossing its step), instead of every score of every list in the 6th decimal; that
+# is what lets a remembered candidate list (index.py) outlive edits that cannot change it, exactly. Measured at
+# 100,000 synthetic firms (bench/bench_matching.py --verify): 3 significant figures forgot ~16 lists per registry
+# change for crossings alone, 2 forgot ~0.7. The evaluation set's figures (bench_matching_quality) are unchanged.
+SIGNIFICANT = 2
+EXACT_BELOW = 100
+# The average length (~10–60 terms) to 3 significant figures: it moves by a step only after thousands of terms
+# added or removed at 100,000 firms.
+AVERAGE_SIGNIFICANT = 3
 
 
 def rounded(count: int) -> int:
-    """``count`` to :data:`SIGNIFICANT` significant figures from 1,000 up; exact below. Monotone, so a rounded
-    frequency never exceeds the rounded document count."""
-    if count < 10 ** SIGNIFICANT:
+    """``count`` to :data:`SIGNIFICANT` significant figures from :data:`EXACT_BELOW` up; exact below. Monotone,
+    so a rounded frequency never exceeds the rounded document count."""
+    if count < EXACT_BELOW:
         return count
     step = 10 ** (len(str(count)) - SIGNIFICANT)
     return (count + step // 2) // step * step
@@ -247,10 +253,10 @@ class CorpusStats:
 
     @property
     def figures(self) -> tuple[int, float]:
-        """The rounded document count and the average length to :data:`SIGNIFICANT` significant figures."""
+        """The rounded document count, and the average length to :data:`AVERAGE_SIGNIFICANT` significant figures."""
         if self._figures is None:
             average = self.total_length / self.documents if self.documents else 1.0
-            self._figures = (rounded(self.documents), float(f"{average:.{SIGNIFICANT}g}") or 1.0)
+            self._figures = (rounded(self.documents), float(f"{average:.{AVERAGE_SIGNIFICANT}g}") or 1.0)
         return self._figures
 
     @property

@@ -131,7 +131,7 @@ class LiveIndex:
                     self.watermarks[name] = self.watermarks[name] or NOTHING_YET
             if applied:
                 # Each applied row has forgotten the remembered lists it can alter (index.Engine).
-                self.engine.refresh()
+                await self.engine.refresh_off_loop()
             self.last_caught_up = time.monotonic()
             return applied
 
