@@ -325,7 +325,7 @@ def raw_queries(firms: list[dict[str, Any]], scenarios: list[dict[str, Any]], re
 
 
 def verify(engine: Any, firms: list[dict[str, Any]], scenarios: list[dict[str, Any]], changes: int,
-           asks_per_change: int, seed: int = 99) -> dict[str, float]:
+           asks_per_change: int, seed: int = 99, compare_every: int = 250) -> dict[str, float]:
     """Remembered lists against fresh rankings through ``changes`` changes of the bench's mix (see the module's
     docstring): stale lists and lists that differ at their pool's edge only, the share of ``asks_per_change`` requests per change served remembered, and
     what a change costs the index (its analysis, the forgetting, tantivy's refresh) with the lists remembered."""
@@ -387,7 +387,7 @@ def verify(engine: Any, firms: list[dict[str, Any]], scenarios: list[dict[str, A
             first_seen.setdefault(id(ranked), (ranked, n))
         asked += asks_per_change
         remembered += engine.counts["remembered"] - before
-        if (n + 1) % 250 == 0 or n + 1 == changes:
+        if (n + 1) % compare_every == 0 or n + 1 == changes:
             for i in range(len(lists)):
                 answer, fresh = ask(i), ask(i, afresh=True)
                 since = first_seen.setdefault(id(answer), (answer, n))[1]

@@ -38,6 +38,9 @@ RETRIEVE = 100
 # Candidate lists remembered per process: a list is read far more often than what it shows changes; a change
 # forgets only the lists it can alter (Engine).
 REMEMBERED = 20_000
+# How far below the BM25 of a saturated pool's last firm a changed firm's own BM25 estimate must be for the firm to
+# be taken as staying out of the pool (index.Engine.touches).
+EDGE_MARGIN = 0.5
 # A query of more terms than this keeps its heaviest ones (a whole profile as a query: opportunities).
 MAX_QUERY_TERMS = 64
 WRITER_HEAP_BYTES = 50_000_000
@@ -215,6 +218,11 @@ class Collection:
     def retrieve(self, terms: Mapping[str, float], filters: Filters, limit: int | None = None) -> list[Entry]:
         """Up to ``limit`` (default :data:`RETRIEVE`) documents that hold any of ``terms``, best BM25 first, within
         the filters."""
+        return [e for _, e in self.retrieve_scored(terms, filters, limit)]
+
+    def retrieve_scored(self, terms: Mapping[str, float], filters: Filters, limit: int | None = None
+                        ) -> list[tuple[float, Entry]]:
+        """:meth:`retrieve`, each document with tantivy's BM25 score."""
         limit = limit or RETRIEVE
         should = [(tantivy.Occur.Should, _boosted(self.schema, "body", t, w))
                   for t, w in self.query_terms(terms).items()]
@@ -230,7 +238,8 @@ class Collection:
         if not hits:
             return []
         slots = self.searcher.fast_field_values("slot", [address for _, address in hits])
-        return [e for e in (self.by_slot[s] for s in slots) if e is not None]
+        found = [(bm25, self.by_slot[s]) for (bm25, _), s in zip(hits, slots, strict=True)]
+        return [(bm25, e) for bm25, e in found if e is not None]
 
 
 def _gate(memo: tuple[Any, ...]) -> tuple[str, ...]:
@@ -313,6 +322,7 @@ class Remembered:
     query: frozenset[str]        # the terms tantivy was asked for
     pool: frozenset[str]         # the firms the formula ranked: tantivy's best RETRIEVE
     edge: str | None             # the pool's last firm by BM25 (pushed out when another comes in)
+    edge_bm25: float             # its BM25 (tantivy's): a firm far below it cannot come into the pool
     saturated: bool              # tantivy held more matches than RETRIEVE (the pool's edge is a BM25 rank)
     shown: frozenset[str]        # the firms listed
     # The need's terms weighed against the corpus figures (ranking.weigh): unchanged while the list is remembered,
@@ -479,8 +489,21 @@ class Engine:
             score = scores.get(need.key)
             if score is None:
                 score = scores[need.key] = functools.cache(functools.partial(self._score, need, kept.weighed, new))
-            if self.touches(kept, firm, old is not None and firm in kept.pool, now, text_changed, score):
+            if self.touches(kept, firm, old is not None and firm in kept.pool, now, text_changed, score,
+                            functools.partial(self._bm25, kept, new)):
                 self._forget(key)
+
+    def _bm25(self, kept: Remembered, entry: Entry | None) -> float:
+        """The firm's BM25 for the list's query, as tantivy computes it but from the formula's figures: the terms
+        asked for, each boosted by its weight in the need."""
+        assert entry is not None
+        profile, weighed = entry.profile, kept.weighed.terms
+        norm = ranking.BM25_K1 * (1 - ranking.BM25_B + ranking.BM25_B * profile.length / self.firms.stats.average_length)
+        total = 0.0
+        for term, tf in profile.tf.items():
+            if term in kept.query:
+                total += weighed[term] * tf * (ranking.BM25_K1 + 1) / (tf + norm)
+        return total
 
     def _score(self, need: Need, weighed: ranking.Weighed, entry: Entry | None) -> Scored:
         assert entry is not None  # a removed firm is never asked for its score (touches)
@@ -491,9 +514,9 @@ class Engine:
 
     @staticmethod
     def touches(kept: Remembered, firm: str, was: bool, now: bool, text_changed: bool,
-                score: Callable[[], Scored]) -> bool:
+                score: Callable[[], Scored], bm25: Callable[[], float]) -> bool:
         """Whether a change of one firm can alter a remembered list: ``was`` in its pool, ``now`` matched by its
-        query and filters, ``score`` its new score for the demand."""
+        query and filters, ``score`` its new score for the demand, ``bm25`` its BM25 for the list's query."""
         if firm in kept.shown:
             return True
         if was:
@@ -506,6 +529,10 @@ class Engine:
             # when that one is listed).
             if not kept.saturated or kept.edge in kept.shown:
                 return True
+            # A firm whose BM25 is far below the pool's edge stays out of it (tantivy's own figures differ from
+            # the formula's by a few per cent: EDGE_MARGIN leaves room for ten times that).
+            if bm25() < EDGE_MARGIN * kept.edge_bm25:
+                return False
         else:
             return False
         return kept.listed_if(score())
@@ -528,8 +555,9 @@ class Engine:
             self.counts["remembered"] += 1
             return found.ranked
         # One more than the pool: whether tantivy held more matches than it hands over (the pool is "saturated").
-        entries = self.firms.retrieve(need.terms, filters, RETRIEVE + 1)
-        saturated, entries = len(entries) > RETRIEVE, entries[:RETRIEVE]
+        hits = self.firms.retrieve_scored(need.terms, filters, RETRIEVE + 1)
+        saturated, hits = len(hits) > RETRIEVE, hits[:RETRIEVE]
+        entries = [e for _, e in hits]
         weighed = ranking.weigh(need, self.firms.stats)
         if vector is None and (own := self.demands.get(need.key)) is not None:
             vector = own.vector
@@ -542,8 +570,8 @@ class Engine:
             self.counts["ranked"] += 1
             self._keep(memo, Remembered(
                 result, need, filters, k, frozenset(self.firms.query_terms(need.terms)),
-                frozenset(e.profile.key for e in entries), entries[-1].profile.key if entries else None, saturated,
-                frozenset(s.key for s in ranked), weighed))
+                frozenset(e.profile.key for e in entries), entries[-1].profile.key if entries else None,
+                hits[-1][0] if hits else 0.0, saturated, frozenset(s.key for s in ranked), weighed))
         return result
 
     # Demands for a firm ------------------------------------------------------------------------------------

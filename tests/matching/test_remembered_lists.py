@@ -9,6 +9,7 @@ one every list is compared with a fresh ranking of the same engine (remembered l
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -67,6 +68,15 @@ class World:
 @pytest.fixture(scope="module")
 def data() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     return load_firms(), load_demands()
+
+
+@pytest.fixture
+def worlds() -> Iterator[list[World]]:
+    """Worlds made by a test, their engines closed after it (tantivy's writer threads outlive a dropped writer)."""
+    made: list[World] = []
+    yield made
+    for world in made:
+        world.engine.close()
 
 
 def change(world: World, rng: random.Random, n: int) -> str:
@@ -130,9 +140,10 @@ def pool_edge(engine: Engine, answer: Ranked, fresh: Ranked, since: int, changed
 
 @pytest.mark.parametrize("seed", [1, 2])
 def test_every_answer_equals_a_fresh_ranking_through_a_stream_of_changes(
-        data: tuple[list[dict[str, Any]], list[dict[str, Any]]], seed: int) -> None:
+        data: tuple[list[dict[str, Any]], list[dict[str, Any]]], seed: int, worlds: list[World]) -> None:
     firms, demands = data
     world = World(firms, demands)
+    worlds.append(world)
     rng = random.Random(seed)
     asked = rng.sample(sorted(world.demands), 12)
     for demand_id in asked:
@@ -171,9 +182,10 @@ def test_every_answer_equals_a_fresh_ranking_through_a_stream_of_changes(
 
 
 def test_a_firm_moved_into_or_out_of_a_top_10_is_seen_and_other_lists_are_kept(
-        data: tuple[list[dict[str, Any]], list[dict[str, Any]]]) -> None:
+        data: tuple[list[dict[str, Any]], list[dict[str, Any]]], worlds: list[World]) -> None:
     firms, demands = data
     world = World(firms, demands)
+    worlds.append(world)
     spec: tuple[tuple[tuple[str, ...], ...], int] = ((), 10)
     lists = {d: world.ask(d, spec) for d in world.demands}
     target = "D01"                      # 童装小单快反生产全流程数字化管控
@@ -217,10 +229,11 @@ def test_a_firm_moved_into_or_out_of_a_top_10_is_seen_and_other_lists_are_kept(
         assert shown(world.ask(d, spec)) == shown(world.ask(d, spec, afresh=True))  # type: ignore[arg-type]
 
 
-def test_feedback_on_a_firm_reaches_the_lists_it_moves_in(data: tuple[list[dict[str, Any]], list[dict[str, Any]]]
-                                                           ) -> None:
+def test_feedback_on_a_firm_reaches_the_lists_it_moves_in(data: tuple[list[dict[str, Any]], list[dict[str, Any]]],
+                                                           worlds: list[World]) -> None:
     firms, demands = data
     world = World(firms, demands)
+    worlds.append(world)
     target = "D01"
     wider = world.ask(target, ((), 20), afresh=True)
     assert wider is not None
@@ -241,3 +254,4 @@ def test_feedback_on_a_firm_reaches_the_lists_it_moves_in(data: tuple[list[dict[
     assert answer is not None and lifted in {s.key for s, _ in answer.results}
     assert shown(answer) == shown(world.ask(target, spec, afresh=True))  # type: ignore[arg-type]
     assert apart and apart <= set(world.engine.remembered), "lists it cannot enter are kept"
+
