@@ -150,7 +150,8 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def _database(_: Request, exc: StatementError) -> JSONResponse:
         if database_busy(exc):
             # SQLite (the embedded default) has one writer: under a burst of writes one may wait past its busy
-            # timeout. Nothing was written; the caller may retry. A busy answer, not a fault.
+            # timeout; PostgreSQL may pick this transaction as a deadlock's victim. Nothing was written; the
+            # caller may retry. A busy answer, not a fault of the request.
             log.warning("database busy: %s", error_summary(exc))
             return problem_response(503, "Service unavailable", "the database is busy with other writes; retry "
                                     "shortly", headers={"Retry-After": "1"})
@@ -170,9 +171,23 @@ def install_problem_handlers(app: FastAPI) -> None:
 _UNEXPECTED = "An unexpected error occurred; quote the request id when reporting it."
 
 
+# PostgreSQL's answers that mean "another transaction was in the way", not "this request is wrong": the transaction
+# was rolled back whole (nothing written), and the same request sent again normally succeeds. A deadlock names a
+# lock-order fault worth fixing, so it is logged with its statement; the caller still gets a clean answer.
+_PG_BUSY = frozenset({
+    "40P01",  # deadlock_detected: PostgreSQL chose this transaction as the victim of a lock cycle
+    "40001",  # serialization_failure
+    "55P03",  # lock_not_available: a lock_timeout elapsed
+})
+
+
 def database_busy(exc: StatementError) -> bool:
-    """SQLite's "database is locked": its write lock was not free within the connection's busy timeout."""
+    """Another writer was in the way and nothing was written: SQLite's "database is locked" (its write lock was not
+    free within the busy timeout), or PostgreSQL's deadlock victim, serialization failure or lock timeout."""
     original = exc.orig
+    sqlstate = getattr(original, "sqlstate", None) or getattr(getattr(original, "__cause__", None), "sqlstate", None)
+    if sqlstate in _PG_BUSY:
+        return True
     return type(original).__name__ == "OperationalError" and "database is locked" in str(original)
 
 
