@@ -76,11 +76,15 @@ class Records(Generic[T]):
         """The row, locked, for a change by ``actor``. ``if_match``: the header as sent (checked against the
         row's version; None is 428 unless ``optional_if_match``); leave it out where the change is guarded by
         other means (a state the row must be in)."""
-        # PostgreSQL locks the row (FOR UPDATE); SQLite ignores that, and takes its database-wide write lock here
-        # instead, so that on both the checks a use case makes next are not overtaken before it commits.
+        # PostgreSQL locks the row; SQLite ignores that, and takes its database-wide write lock here instead, so that
+        # on both the checks a use case makes next are not overtaken before it commits. FOR NO KEY UPDATE, the lock
+        # PostgreSQL's own UPDATE takes when it changes no key: it excludes every other change of the row as FOR
+        # UPDATE does, but not the KEY SHARE lock that another transaction's insert of a row referring to this one
+        # takes for its foreign key check, so that insert neither waits for this change nor closes a lock cycle with
+        # it (e.g. a flag naming an award that a payment holding the award waits to pay).
         await hold_write_lock(session, self.model.__table__)  # type: ignore[attr-defined]
         # populate_existing: a row this session read before is refreshed from the locked read, never stale.
-        row = await session.get(self.model, row_id, with_for_update=True, populate_existing=True)
+        row = await session.get(self.model, row_id, with_for_update={"key_share": True}, populate_existing=True)
         if row is None:
             raise NotFound(f"no {self.scope.noun} {row_id}")
         await self.scope.check_readable(session, actor, row, row_id)

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
-from sqlalchemy import Index, Integer, String, UniqueConstraint, Uuid, func, select, update
+from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint, Uuid, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -67,6 +67,15 @@ class GadgetAssignment(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     gadget_id: Mapped[int] = mapped_column(Integer)
     reviewer: Mapped[str] = mapped_column(String(200))
+
+
+class GadgetNote(Base):
+    """A row that refers to a gadget (a foreign key), as a flag refers to an award."""
+
+    __tablename__ = "kit_gadget_notes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    gadget_id: Mapped[int] = mapped_column(Integer, ForeignKey("kit_gadgets.id"))
 
 
 class GadgetRenamed(EventPayload):
@@ -463,3 +472,43 @@ async def test_a_row_changed_between_a_read_and_the_locked_read_is_412_not_an_er
                 other.audit("gadget.rename", "gadget", "1", apply_changes(gadget, {"name": "renamed"}))
             await records.get_for_change(uow.session, OFFICER, 1)
     assert (await stored(work, 1)).name == "renamed"  # type: ignore[union-attr]
+
+
+async def test_a_row_held_for_change_still_lets_others_refer_to_it_but_not_change_it(work: Work) -> None:
+    """get_for_change takes FOR NO KEY UPDATE on PostgreSQL: another transaction's insert of a row that refers to the
+    held one goes ahead at once (no wait, no lock cycle), while another change of the held row waits its turn."""
+    if work.settings.database_url.startswith("sqlite"):
+        pytest.skip("SQLite has one writer: nothing runs beside a held change there")
+    await make(work, Gadget(id=1, name="original"))
+    records = Records(Gadget, RULE)
+    held = asyncio.Event()
+    release = asyncio.Event()
+
+    async def change() -> None:
+        async with work(OFFICER) as uow:
+            gadget = await records.get_for_change(uow.session, OFFICER, 1)
+            held.set()
+            await release.wait()
+            uow.audit("gadget.rename", "gadget", "1", apply_changes(gadget, {"name": "first"}))
+
+    async def refer() -> None:
+        async with work(OFFICER) as uow:
+            uow.session.add(GadgetNote(id=1, gadget_id=1))
+            uow.audit("gadget.note", "gadget", "1", {"note": 1})
+
+    async def change_too() -> None:
+        async with work(OFFICER) as uow:
+            gadget = await records.get_for_change(uow.session, OFFICER, 1)
+            uow.audit("gadget.rename", "gadget", "1", apply_changes(gadget, {"name": "second"}))
+
+    holder = asyncio.create_task(change())
+    await held.wait()
+    await asyncio.wait_for(refer(), 5)  # would wait for the holder's commit under FOR UPDATE
+    assert await count(work, GadgetNote.__table__) == 1
+    second = asyncio.create_task(change_too())
+    await asyncio.sleep(0.3)
+    assert not second.done(), "a second change of the held row did not wait for the first"
+    release.set()
+    await holder
+    await second
+    assert (await stored(work, 1)).name == "second"  # type: ignore[union-attr]

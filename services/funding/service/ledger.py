@@ -50,8 +50,9 @@ def balance_of(round_: FundingRound) -> domain.Balance:
 
 
 # Built once (it is on every movement's path); populate_existing: a row this session read before is refreshed from
-# the locked read, never stale.
-_LOCK_ROUND = (select(FundingRound).where(FundingRound.id == bindparam("round_id")).with_for_update()
+# the locked read, never stale. FOR NO KEY UPDATE, as the kit's Records.get_for_change: every movement of the round's
+# money still queues here, while applications and entries naming the round (their foreign key check) do not.
+_LOCK_ROUND = (select(FundingRound).where(FundingRound.id == bindparam("round_id")).with_for_update(key_share=True)
                .execution_options(populate_existing=True))
 
 
