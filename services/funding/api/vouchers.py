@@ -10,12 +10,12 @@ from fastapi import APIRouter, Header, Query, Response
 from pydantic import BaseModel
 
 from services.funding.schemas import vouchers as schemas
-from services.funding.schemas.bookings import USCC
 from services.funding.service import vouchers as service
 from shared.app import Sessions, WorkOf
 from shared.auth import Actor, Role, require_actor
 from shared.http import Page, etag
 from shared.idempotency import IDEMPOTENCY_RESPONSES, IdempotencyRequired
+from shared.types import USCC
 
 router = APIRouter(prefix="/v1", tags=["vouchers"])
 

@@ -10,12 +10,12 @@ from fastapi import APIRouter, Header, Query, Response
 
 from services.licensing.domain.licences import LicenceKind, LicenceStatus
 from services.licensing.schemas import licences as schemas
-from services.licensing.schemas.common import USCC
 from services.licensing.service import licences as service
 from shared.app import Sessions, WorkOf
 from shared.auth import Actor, Role, require_actor
 from shared.http import Page, etag
 from shared.idempotency import IDEMPOTENCY_RESPONSES, IdempotencyRequired
+from shared.types import USCC
 
 router = APIRouter(tags=["licences"])
 

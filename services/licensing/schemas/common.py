@@ -5,13 +5,10 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import AfterValidator, Field
+from pydantic import Field
 
-from shared.ids import validate_uscc
 from shared.types import Line
 
-USCC = Annotated[str, Field(min_length=1, max_length=40, examples=["91330502MA2B3C4D5E"]),
-                 AfterValidator(validate_uscc)]
 Region = Annotated[Line, Field(min_length=2, max_length=6, examples=["CN", "330000", "330500"])]
 TerritoryIn = Annotated[list[Region], Field(min_length=1, max_length=50, description=(
     "许可地域: CN for the whole country, or GB/T 2260 region codes (a province 330000, a city 330500, a county "

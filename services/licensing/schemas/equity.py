@@ -10,8 +10,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.licensing.domain.equity import PricingMethod, ValuationMethod
-from services.licensing.schemas.common import USCC, Reference, Share
-from shared.types import Date, Fen
+from services.licensing.schemas.common import Reference, Share
+from shared.types import USCC, Date, Fen
 
 
 class _Body(BaseModel):

@@ -11,8 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.licensing.domain.licences import NEGOTIATED
 from services.licensing.domain.trials import ConversionMode
-from services.licensing.schemas.common import USCC, Reference, TerritoryIn
-from shared.types import Date, Fen, Text
+from services.licensing.schemas.common import Reference, TerritoryIn
+from shared.types import USCC, Date, Fen, Text
 
 
 class _Body(BaseModel):

@@ -10,8 +10,8 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from shared.classification import CLUSTERS, SECTORS
-from shared.ids import FUNCTIONAL_ZONES, validate_district, validate_uscc
-from shared.types import Date, Line, LineRules, Name, Text, has_visible_character, number_between
+from shared.ids import FUNCTIONAL_ZONES, validate_district
+from shared.types import USCC, Date, Line, LineRules, Name, Text, has_visible_character, number_between
 
 # GB/T 4754-2017: a door letter and up to four digits (e.g. C, C39, C398, C3981).
 _INDUSTRY_CODE = re.compile(r"^[A-T](\d{2}|\d{3}|\d{4})?$")
@@ -45,7 +45,6 @@ def _tags(values: list[str]) -> list[str]:
 
 
 # shared.ids raises InvalidIdentifier (a ValueError) whose message is the reason; pydantic reports it as is.
-USCC = Annotated[str, Field(min_length=1, max_length=40, examples=["91330100716105852F"]), AfterValidator(validate_uscc)]
 DistrictCode = Annotated[str, Field(examples=["330502"], description="GB/T 2260 code of a Huzhou district or county"),
                          AfterValidator(validate_district)]
 IndustryCode = Annotated[str, Field(examples=["C3981"], description="GB/T 4754-2017 industry code"),

@@ -19,10 +19,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from services.registry.domain.figures import wan
-from services.registry.schemas.enterprises import USCC
 from services.registry.schemas.figures import AnnualFiguresWrite
 from shared.clock import programme_today
-from shared.types import YEAR_MAX, integer_between
+from shared.types import USCC, YEAR_MAX, integer_between
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,8 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from services.registry.domain.platforms import EXIT_KINDS, PLATFORM_TYPES
-from services.registry.schemas.enterprises import USCC, Cluster, DistrictCode, FunctionalZone, Tags
-from shared.types import Date, Line, Name, Text, Year, integer_between, number_between
+from services.registry.schemas.enterprises import Cluster, DistrictCode, FunctionalZone, Tags
+from shared.types import USCC, Date, Line, Name, Text, Year, integer_between, number_between
 
 PlatformType = Literal["incubator", "science_park", "micro_park", "talent_park", "maker_space", "startup_base"]
 assert set(PlatformType.__args__) == set(PLATFORM_TYPES)  # type: ignore[attr-defined]

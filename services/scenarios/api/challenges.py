@@ -9,11 +9,12 @@ from fastapi import APIRouter, Header, Query, Response
 
 from services.scenarios.api.scenarios import PUBLIC_CACHE, Public, PublicLimit
 from services.scenarios.schemas import challenges as schemas
-from services.scenarios.schemas.scenarios import USCC, Cluster, DistrictCode, Sector
+from services.scenarios.schemas.scenarios import Cluster, DistrictCode, Sector
 from services.scenarios.service import challenges as service
 from shared.app import Sessions, WorkOf
 from shared.auth import Actor, Role, require_actor
 from shared.http import Page, etag
+from shared.types import USCC
 
 router = APIRouter(prefix="/v1/challenges", tags=["challenges"])
 # Without a token: the challenges that have been on the list (issue 12, item 4).

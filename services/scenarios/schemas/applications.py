@@ -11,8 +11,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.scenarios.domain.applications import ApplicationCommand, ApplicationStatus, PartnerRole, TeamRole
-from services.scenarios.schemas.scenarios import USCC, LongText
-from shared.types import Fen, Line, Name, Text
+from services.scenarios.schemas.scenarios import LongText
+from shared.types import USCC, Fen, Line, Name, Text
 
 Status = Literal[tuple(ApplicationStatus)]  # type: ignore[valid-type]
 Command = Annotated[Line, Field(min_length=1, max_length=40, description="one of: " + ", ".join(ApplicationCommand))]

@@ -19,8 +19,8 @@ from services.scenarios.domain.scenarios import (
 )
 from services.scenarios.domain.values import PublisherKind
 from shared.classification import CLUSTERS, SECTORS
-from shared.ids import FUNCTIONAL_ZONES, validate_district, validate_uscc
-from shared.types import Date, Fen, Line, Name, Text
+from shared.ids import FUNCTIONAL_ZONES, validate_district
+from shared.types import USCC, Date, Fen, Line, Name, Text
 
 
 def _one_of(vocabulary: object, what: str) -> AfterValidator:
@@ -32,7 +32,6 @@ def _one_of(vocabulary: object, what: str) -> AfterValidator:
     return AfterValidator(check)
 
 
-USCC = Annotated[str, Field(min_length=1, max_length=40, examples=["91330100716105852F"]), AfterValidator(validate_uscc)]
 DistrictCode = Annotated[str, Field(examples=["330502"], description="GB/T 2260 code of a Huzhou district or county"),
                          AfterValidator(validate_district)]
 Sector = Annotated[str, Field(max_length=40, description="四业: " + ", ".join(SECTORS)), _one_of(SECTORS, "sector")]
