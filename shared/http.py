@@ -16,10 +16,10 @@ import traceback
 import uuid
 from collections.abc import Awaitable, Callable, Collection
 from datetime import UTC, date, datetime
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 from urllib.parse import parse_qsl
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Header, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
@@ -508,6 +508,10 @@ def _path_parameter_holding(scope: Scope, found: str) -> str:
 
 
 # --- optimistic concurrency --------------------------------------------------------------------------------------
+
+# The If-Match header of a conditional change, as sent; check_if_match (or Records.get_for_change) judges it.
+IfMatch = Annotated[str | None, Header(description="the ETag you read")]
+
 
 def check_if_match(if_match: str | None, current_version: int) -> None:
     """ETag/If-Match on updates of shared records (DESIGN §6): the caller names the version it read.

@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Query, Response
 
 from services.funding.domain.applications import ApplicationStatus, Origin
 from services.funding.models import ReviewerDeclaration
@@ -15,7 +15,7 @@ from services.funding.schemas import applications as schemas
 from services.funding.service import applications as service
 from shared.app import Sessions, WorkOf
 from shared.auth import Actor, Role, require_actor
-from shared.http import Page, etag
+from shared.http import IfMatch, Page, etag
 from shared.idempotency import IDEMPOTENCY_RESPONSES, IdempotencyRequired
 from shared.reviewers import declaration_router
 
@@ -31,7 +31,6 @@ Officer = Annotated[Actor, require_actor(Role.ADMIN, Role.OFFICER)]
 ReviewReader = Annotated[Actor, require_actor(Role.ADMIN, Role.OFFICER, Role.REVIEWER, Role.SERVICE)]
 OfficerReader = Annotated[Actor, require_actor(Role.ADMIN, Role.OFFICER, Role.SERVICE)]
 Limit = Annotated[int, Query(ge=1, le=200)]
-IfMatch = Annotated[str | None, Header(description="the ETag you read")]
 Status = Literal[tuple(ApplicationStatus)]  # type: ignore[valid-type]
 OriginIn = Literal[tuple(Origin)]  # type: ignore[valid-type]
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Query, Response
 
 from services.funding.schemas import programmes as schemas
 from services.funding.schemas.programmes import InstrumentIn
@@ -14,7 +14,7 @@ from services.funding.service import ledger as ledger_service
 from services.funding.service import programmes as service
 from shared.app import Sessions, WorkOf
 from shared.auth import Actor, Role, require_actor
-from shared.http import Page, etag
+from shared.http import IfMatch, Page, etag
 from shared.idempotency import IDEMPOTENCY_RESPONSES, IdempotencyRequired
 from shared.types import Line
 
@@ -28,7 +28,6 @@ Manager = Annotated[Actor, require_actor(Role.ADMIN, Role.OFFICER)]
 # The ledger: programme staff and services.
 LedgerReader = Annotated[Actor, require_actor(Role.ADMIN, Role.OFFICER, Role.SERVICE)]
 Limit = Annotated[int, Query(ge=1, le=200)]
-IfMatch = Annotated[str | None, Header(description="the ETag you read")]
 
 
 @router.post("/v1/fund-pools", status_code=201, response_model=schemas.PoolRead, summary="Set up a fund pool")

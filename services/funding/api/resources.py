@@ -7,14 +7,14 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Query, Response
 
 from services.funding.schemas import resources as schemas
 from services.funding.service import resources as service
 from shared.app import Sessions, WorkOf
 from shared.auth import Actor, Role, require_actor
 from shared.db import utcnow
-from shared.http import Page, etag
+from shared.http import IfMatch, Page, etag
 from shared.types import Line, Moment
 
 router = APIRouter(prefix="/v1/resources", tags=["resources"])
@@ -26,7 +26,6 @@ Reader = Annotated[Actor, require_actor(Role.ADMIN, Role.OFFICER, Role.REVIEWER,
 # their districts.
 Lister = Annotated[Actor, require_actor(Role.ADMIN, Role.OFFICER, Role.INSTITUTE, Role.PARK_OPERATOR)]
 Limit = Annotated[int, Query(ge=1, le=200)]
-IfMatch = Annotated[str | None, Header(description="the ETag you read")]
 UPDATE_RESPONSES: dict[int | str, dict[str, str]] = {
     409: {"description": "the resource is withdrawn, or the new calendar leaves out live bookings"},
     412: {"description": "If-Match does not name the current version"},

@@ -6,14 +6,14 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
 from services.funding.schemas import vouchers as schemas
 from services.funding.service import vouchers as service
 from shared.app import Sessions, WorkOf
 from shared.auth import Actor, Role, require_actor
-from shared.http import Page, etag
+from shared.http import IfMatch, Page, etag
 from shared.idempotency import IDEMPOTENCY_RESPONSES, IdempotencyRequired
 from shared.types import USCC
 
@@ -29,7 +29,6 @@ Reader = Annotated[Actor, require_actor(Role.ADMIN, Role.OFFICER, Role.ENTERPRIS
 Provider = Annotated[Actor, require_actor(Role.ADMIN, Role.OFFICER, Role.INSTITUTE, Role.PARK_OPERATOR)]
 Scheduler = Annotated[Actor, require_actor(Role.ADMIN, Role.SERVICE)]
 Limit = Annotated[int, Query(ge=1, le=200)]
-IfMatch = Annotated[str | None, Header(description="the ETag you read")]
 
 
 @router.put("/rounds/{round_id}/voucher-terms", response_model=schemas.VoucherTermsRead,

@@ -5,20 +5,19 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Query, Response
 
 from services.licensing.schemas import equity as schemas
 from services.licensing.service import equity as service
 from shared.app import Sessions, WorkOf
 from shared.auth import Actor, Role, require_actor
-from shared.http import Page, etag
+from shared.http import IfMatch, Page, etag
 
 router = APIRouter(tags=["equity"])
 
 Reader = Annotated[Actor, require_actor(Role.ADMIN, Role.OFFICER, Role.ENTERPRISE, Role.INSTITUTE, Role.SERVICE)]
 Holder = Annotated[Actor, require_actor(Role.ADMIN, Role.INSTITUTE)]
 Limit = Annotated[int, Query(ge=1, le=200)]
-IfMatch = Annotated[str | None, Header(description="the ETag you read")]
 
 
 @router.post("/v1/patents/{patent_id}/equity-contributions", status_code=201, response_model=schemas.ContributionRead,

@@ -6,14 +6,14 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Query, Response
 
 from services.licensing.domain.licences import LicenceKind, LicenceStatus
 from services.licensing.schemas import licences as schemas
 from services.licensing.service import licences as service
 from shared.app import Sessions, WorkOf
 from shared.auth import Actor, Role, require_actor
-from shared.http import Page, etag
+from shared.http import IfMatch, Page, etag
 from shared.idempotency import IDEMPOTENCY_RESPONSES, IdempotencyRequired
 from shared.types import USCC
 
@@ -24,7 +24,6 @@ Holder = Annotated[Actor, require_actor(Role.ADMIN, Role.INSTITUTE)]
 Licensee = Annotated[Actor, require_actor(Role.ADMIN, Role.ENTERPRISE)]
 Party = Annotated[Actor, require_actor(Role.ADMIN, Role.INSTITUTE, Role.ENTERPRISE)]
 Limit = Annotated[int, Query(ge=1, le=200)]
-IfMatch = Annotated[str | None, Header(description="the ETag you read")]
 GRANT_REFUSALS = {**IDEMPOTENCY_RESPONSES,
                   409: {"description": "an overlapping licence in force blocks this one (exclusive: every other; sole: "
                                        "other licensees), or the patent may not be exploited now; a request with "

@@ -5,14 +5,14 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Query, Response
 
 from services.licensing.domain.patents import Mode
 from services.licensing.schemas import patents as schemas
 from services.licensing.service import patents as service
 from shared.app import Sessions, WorkOf
 from shared.auth import Actor, Role, require_actor
-from shared.http import Page, etag
+from shared.http import IfMatch, Page, etag
 from shared.types import Line
 
 router = APIRouter(prefix="/v1/patents", tags=["patents"])
@@ -23,7 +23,6 @@ Reader = Annotated[Actor, require_actor(Role.ADMIN, Role.OFFICER, Role.REVIEWER,
 # The holder institution (its own patents) and admins.
 Holder = Annotated[Actor, require_actor(Role.ADMIN, Role.INSTITUTE)]
 Limit = Annotated[int, Query(ge=1, le=200)]
-IfMatch = Annotated[str | None, Header(description="the ETag you read")]
 PRECONDITIONS = {412: {"description": "If-Match does not name the current version"},
                  428: {"description": "If-Match is missing"}}
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Query, Response
 
 from services.scenarios.schemas import applications as schemas
 from services.scenarios.service import applications as service
 from shared.app import Sessions, WorkOf
 from shared.auth import Actor, Role, require_actor
-from shared.http import Page, etag
+from shared.http import IfMatch, Page, etag
 from shared.idempotency import IDEMPOTENCY_RESPONSES, IdempotencyRequired
 
 router = APIRouter(prefix="/v1/challenges/{challenge_id}/applications", tags=["challenge applications"])
@@ -21,7 +21,6 @@ Reader = Annotated[Actor, require_actor(Role.ADMIN, Role.OFFICER, Role.REVIEWER,
 Applicant = Annotated[Actor, require_actor(Role.ENTERPRISE)]
 Decider = Annotated[Actor, require_actor(Role.ADMIN, Role.OFFICER, Role.ENTERPRISE)]
 Limit = Annotated[int, Query(ge=1, le=200)]
-IfMatch = Annotated[str | None, Header(description="the ETag you read")]
 
 
 @router.post("", status_code=201, response_model=schemas.ApplicationRead,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Query, Response
 
 from services.scenarios.api.scenarios import PUBLIC_CACHE, Public, PublicLimit
 from services.scenarios.schemas import challenges as schemas
@@ -13,7 +13,7 @@ from services.scenarios.schemas.scenarios import Cluster, DistrictCode, Sector
 from services.scenarios.service import challenges as service
 from shared.app import Sessions, WorkOf
 from shared.auth import Actor, Role, require_actor
-from shared.http import Page, etag
+from shared.http import IfMatch, Page, etag
 from shared.types import USCC
 
 router = APIRouter(prefix="/v1/challenges", tags=["challenges"])
@@ -26,7 +26,6 @@ Reader = Annotated[Actor, require_actor(Role.ADMIN, Role.OFFICER, Role.REVIEWER,
 # Issuers (a firm for itself, an officer for a department or a firm of its districts) and officers.
 Writer = Annotated[Actor, require_actor(Role.ADMIN, Role.OFFICER, Role.ENTERPRISE)]
 Limit = Annotated[int, Query(ge=1, le=200)]
-IfMatch = Annotated[str | None, Header(description="the ETag you read")]
 
 
 @router.post("", status_code=201, response_model=schemas.ChallengeRead, summary="Write a challenge (a draft)",

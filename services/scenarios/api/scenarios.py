@@ -5,13 +5,13 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Query, Response
 
 from services.scenarios.schemas import scenarios as schemas
 from services.scenarios.service import scenarios as service
 from shared.app import Sessions, WorkOf
 from shared.auth import Actor, Role, Visitor, public_access, require_actor
-from shared.http import Page, etag
+from shared.http import IfMatch, Page, etag
 
 router = APIRouter(prefix="/v1/scenarios", tags=["scenarios"])
 # Without a token: what is on the list, the contact masked (issue 12, item 4).
@@ -29,7 +29,6 @@ PublicLimit = Annotated[int, Query(ge=1, le=50)]
 # Public answers hold nothing personal: a shared cache (the ingress, a CDN) may keep them a minute, which spares the
 # database a crawler's repeats; a change reaches the public within that minute.
 PUBLIC_CACHE = "public, max-age=60"
-IfMatch = Annotated[str | None, Header(description="the ETag you read")]
 
 
 @router.post("", status_code=201, response_model=schemas.ScenarioRead, summary="Write a scenario (a draft)",
