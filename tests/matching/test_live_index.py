@@ -4,7 +4,9 @@ after a quiet spell, including in a table that was empty, must still arrive."""
 
 from __future__ import annotations
 
+import asyncio
 import gc
+import time
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -78,6 +80,15 @@ def _index_writer_threads() -> int:
     return count
 
 
+async def _index_writer_threads_settled(expected: int, seconds: float = 5.0) -> int:
+    """The count once it reaches ``expected`` or ``seconds`` pass: a consumed writer's thread ends a moment after
+    wait_merging_threads returns, so an instant count can still see the previous app's."""
+    deadline = time.monotonic() + seconds
+    while (count := _index_writer_threads()) != expected and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    return count
+
+
 async def test_an_app_that_ends_leaves_no_index_writer_threads(postgres: None) -> None:
     # Engines other tests dropped (and their writers) go now, not in the middle of the count: those an app's heap
     # freeze (shared.app) moved out of the collector's reach too, which a later unfreeze would free mid-count.
@@ -87,5 +98,6 @@ async def test_an_app_that_ends_leaves_no_index_writer_threads(postgres: None) -
     for _ in range(3):
         async with running_app("matching", settings_for("matching", pg_url("matching"))) as client:
             assert (await client.get("/healthz")).status_code == 200
-            assert _index_writer_threads() == before + 2  # the firms' and the demands' writers
-    assert _index_writer_threads() == before
+            # the firms' and the demands' writers
+            assert await _index_writer_threads_settled(before + 2) == before + 2
+    assert await _index_writer_threads_settled(before) == before
